@@ -1,0 +1,100 @@
+namespace Ivr.Flows.Model;
+
+/// <summary>
+/// A whole hotline compiled from <c>ivr-menus.yaml</c>: immutable, validated, and identified by the hash of the
+/// file it was read from, so that a call can stay on the version it started on.
+/// </summary>
+/// <param name="Version">Short content hash of the YAML text (12 lowercase hex characters).</param>
+/// <param name="Hotline">Hotline-wide settings.</param>
+/// <param name="Departments">Departments by id.</param>
+/// <param name="Menus">Menus by id.</param>
+/// <param name="Messages">System messages: built-in defaults with the file's <c>messages:</c> overrides.</param>
+public sealed record MenuDefinition(
+    string Version,
+    HotlineSettings Hotline,
+    IReadOnlyDictionary<string, Department> Departments,
+    IReadOnlyDictionary<string, Menu> Menus,
+    SystemMessages Messages)
+{
+    /// <summary>The default (first) language of the hotline.</summary>
+    public string DefaultLanguage => Hotline.Languages[0];
+
+    /// <summary>The Twilio voice configured for <paramref name="language"/>, or null for Twilio's default.</summary>
+    public string? VoiceFor(string language) => Hotline.Voices.GetValueOrDefault(language);
+}
+
+/// <summary>Hotline-wide settings (the <c>hotline:</c> section).</summary>
+/// <param name="Name">The shop's name, said in callbacks.</param>
+/// <param name="TimeZone">The zone opening hours are read in.</param>
+/// <param name="Languages">Twilio language tags; the first is the default.</param>
+/// <param name="Voices">Optional Twilio voice per language.</param>
+/// <param name="Start">The menu a new call enters.</param>
+/// <param name="Attempts">How many times a menu is offered before its on_fail.</param>
+/// <param name="TimeoutSeconds">Seconds to wait for a key press or speech.</param>
+/// <param name="OnFail">The menu after too many invalid or missing answers; null means goodbye.</param>
+public sealed record HotlineSettings(
+    string Name,
+    TimeZoneInfo TimeZone,
+    IReadOnlyList<string> Languages,
+    IReadOnlyDictionary<string, string> Voices,
+    string Start,
+    int Attempts,
+    int TimeoutSeconds,
+    string? OnFail);
+
+/// <summary>
+/// One menu. It may say something on entry, then either asks (<see cref="Options"/> with <see cref="Prompt"/>)
+/// or does exactly one <see cref="Action"/>.
+/// </summary>
+/// <param name="Id">The menu's key under <c>menus:</c>.</param>
+/// <param name="Say">Spoken on entry, before anything else; optional.</param>
+/// <param name="Prompt">The question of a menu with options.</param>
+/// <param name="Options">Key options; empty for a menu with an <see cref="Action"/>.</param>
+/// <param name="Action">What the menu does when it has no options.</param>
+/// <param name="Attempts">Offers before <see cref="OnFail"/> (menu's own or the hotline's).</param>
+/// <param name="TimeoutSeconds">Seconds to wait for input (menu's own or the hotline's).</param>
+/// <param name="OnFail">The menu after too many invalid or missing answers (menu's own or the hotline's); null means goodbye.</param>
+public sealed record Menu(
+    string Id,
+    LocalizedText? Say,
+    LocalizedText? Prompt,
+    IReadOnlyList<MenuOption> Options,
+    MenuAction? Action,
+    int Attempts,
+    int TimeoutSeconds,
+    string? OnFail)
+{
+    /// <summary>True when the menu waits for the caller's choice.</summary>
+    public bool AsksForInput => Options.Count > 0;
+}
+
+/// <summary>One choice of a menu.</summary>
+/// <param name="Key">The phone key: 0-9, * or #.</param>
+/// <param name="Say">Spoken when chosen, before the action; optional.</param>
+/// <param name="Language">Switches the call to this language when chosen; optional.</param>
+/// <param name="Speech">Keywords per language that choose this option when spoken.</param>
+/// <param name="Action">What happens when chosen.</param>
+public sealed record MenuOption(
+    string Key,
+    LocalizedText? Say,
+    string? Language,
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Speech,
+    MenuAction Action);
+
+/// <summary>What a menu or option does.</summary>
+public abstract record MenuAction
+{
+    private MenuAction() { }
+
+    /// <summary>Go on to another menu.</summary>
+    public sealed record GoTo(string Menu) : MenuAction;
+
+    /// <summary>Queue the caller for a department, announcing the expected wait.</summary>
+    public sealed record Route(string Department) : MenuAction;
+
+    /// <summary>Book a callback from a department to the caller's number.</summary>
+    public sealed record Callback(string Department) : MenuAction;
+
+    /// <summary>Say goodbye and end the call.</summary>
+    public sealed record Hangup : MenuAction;
+}

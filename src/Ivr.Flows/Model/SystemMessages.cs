@@ -1,0 +1,118 @@
+using System.Collections.Frozen;
+
+namespace Ivr.Flows.Model;
+
+/// <summary>
+/// The hotline's own phrases (apologies, goodbye, queue and closed announcements). Built-in Polish and English
+/// defaults; the file's top-level <c>messages:</c> section overrides any of them per language. Placeholders in
+/// braces (<c>{department}</c>, <c>{when}</c>) are filled in by the engine.
+/// </summary>
+public sealed class SystemMessages
+{
+    /// <summary>Spoken before a menu is replayed after an unknown key or unrecognised speech.</summary>
+    public const string InvalidInput = "invalid_input";
+    /// <summary>Spoken before a menu is replayed after no input.</summary>
+    public const string NoInput = "no_input";
+    /// <summary>Spoken before the call ends.</summary>
+    public const string Goodbye = "goodbye";
+    /// <summary>Spoken when the caller joins a department's queue. Placeholder: {department}.</summary>
+    public const string QueueJoined = "queue_joined";
+    /// <summary>Repeated while the caller waits in a queue. Placeholder: {department}.</summary>
+    public const string QueueHold = "queue_hold";
+    /// <summary>Spoken when a department is closed. Placeholders: {department}, {when}.</summary>
+    public const string Closed = "closed";
+    /// <summary>Spoken when a department is closed with no opening ahead. Placeholder: {department}.</summary>
+    public const string ClosedIndefinitely = "closed_indefinitely";
+    /// <summary>Spoken when a callback is booked. Placeholder: {department}.</summary>
+    public const string CallbackBooked = "callback_booked";
+    /// <summary>Spoken when something failed and the caller is transferred to the fallback number.</summary>
+    public const string ErrorTransfer = "error_transfer";
+    /// <summary>Spoken when something failed and there is nobody to transfer to.</summary>
+    public const string ErrorCallAgain = "error_call_again";
+
+    /// <summary>Built-in texts for Polish and English.</summary>
+    public static readonly FrozenDictionary<string, FrozenDictionary<string, string>> Defaults =
+        new Dictionary<string, FrozenDictionary<string, string>>
+        {
+            [InvalidInput] = Texts(
+                "Przepraszamy, nie rozpoznaliśmy wyboru.",
+                "Sorry, that is not one of the options."),
+            [NoInput] = Texts(
+                "Przepraszamy, nic nie usłyszeliśmy.",
+                "Sorry, we did not hear anything."),
+            [Goodbye] = Texts(
+                "Dziękujemy za telefon. Do widzenia.",
+                "Thank you for calling. Goodbye."),
+            [QueueJoined] = Texts(
+                "Łączymy z: {department}. Prosimy pozostać na linii.",
+                "Connecting you to {department}. Please stay on the line."),
+            [QueueHold] = Texts(
+                "Dziękujemy za cierpliwość. Konsultant odbierze najszybciej, jak to możliwe.",
+                "Thank you for waiting. An agent will answer as soon as possible."),
+            [Closed] = Texts(
+                "{department}: teraz nieczynne. Zapraszamy {when}.",
+                "{department} is closed now. We are open again {when}."),
+            [ClosedIndefinitely] = Texts(
+                "{department}: teraz nieczynne.",
+                "{department} is closed now."),
+            [CallbackBooked] = Texts(
+                "Dziękujemy. Oddzwonimy na numer, z którego dzwonisz: {department}.",
+                "Thank you. {department} will call you back on the number you are calling from."),
+            [ErrorTransfer] = Texts(
+                "Przepraszamy, wystąpił problem techniczny. Łączymy z konsultantem.",
+                "We are sorry, something went wrong. Connecting you to an agent."),
+            [ErrorCallAgain] = Texts(
+                "Przepraszamy, wystąpił problem techniczny. Prosimy zadzwonić ponownie za kilka minut.",
+                "We are sorry, something went wrong. Please call again in a few minutes."),
+        }.ToFrozenDictionary();
+
+    private readonly IReadOnlyDictionary<string, LocalizedText> _texts;
+
+    /// <summary>Creates the messages from complete texts, one per key in <see cref="Defaults"/>.</summary>
+    public SystemMessages(IReadOnlyDictionary<string, LocalizedText> texts)
+    {
+        var missing = Defaults.Keys.Where(key => !texts.ContainsKey(key)).ToList();
+        if (missing.Count > 0)
+            throw new ArgumentException($"System messages miss: {string.Join(", ", missing)}.", nameof(texts));
+        _texts = texts;
+    }
+
+    /// <summary>The built-in texts for the given languages, with <paramref name="overrides"/> applied.</summary>
+    public static SystemMessages Build(
+        IReadOnlyList<string> languages,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> overrides)
+    {
+        var texts = new Dictionary<string, LocalizedText>();
+        foreach (var (key, builtIn) in Defaults)
+        {
+            var byLanguage = new Dictionary<string, string>();
+            foreach (var language in languages)
+            {
+                if (overrides.TryGetValue(key, out var own) && own.TryGetValue(language, out var text))
+                    byLanguage[language] = text;
+                else if (builtIn.TryGetValue(language, out var defaultText))
+                    byLanguage[language] = defaultText;
+                else if (builtIn.TryGetValue(BaseLanguage(language), out var sameLanguage))
+                    byLanguage[language] = sameLanguage;
+            }
+            texts[key] = new LocalizedText(byLanguage.Count > 0 ? byLanguage : builtIn);
+        }
+        return new SystemMessages(texts);
+    }
+
+    /// <summary>True when a built-in text exists for <paramref name="language"/> (pl-PL, en-US, en-GB...).</summary>
+    public static bool HasBuiltIn(string key, string language) =>
+        Defaults.TryGetValue(key, out var builtIn)
+        && (builtIn.ContainsKey(language) || builtIn.ContainsKey(BaseLanguage(language)));
+
+    /// <summary>The text for <paramref name="key"/> in <paramref name="language"/>.</summary>
+    public string Get(string key, string language) => _texts[key].For(language);
+
+    private static string BaseLanguage(string language) =>
+        language.StartsWith("pl", StringComparison.OrdinalIgnoreCase) ? "pl-PL"
+        : language.StartsWith("en", StringComparison.OrdinalIgnoreCase) ? "en-US"
+        : language;
+
+    private static FrozenDictionary<string, string> Texts(string polish, string english) =>
+        new Dictionary<string, string> { ["pl-PL"] = polish, ["en-US"] = english }.ToFrozenDictionary();
+}
