@@ -1,1 +1,46 @@
-return 0;
+using System.Text;
+using Ivr.Simulator;
+
+Console.OutputEncoding = Encoding.UTF8;
+
+switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio__AuthToken")))
+{
+    case PhoneCommandLine.Help:
+        Console.WriteLine(PhoneCommandLine.Usage);
+        return 0;
+    case PhoneCommandLine.Invalid invalid:
+        Console.Error.WriteLine($"error: {invalid.Error}\n");
+        Console.Error.WriteLine(PhoneCommandLine.Usage);
+        return 2;
+    case PhoneCommandLine.Call call:
+        // Twilio gives a webhook 15 seconds to answer.
+        using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) })
+        {
+            var simulator = new VoiceSimulator(http, new SimulatorOptions
+            {
+                AuthToken = call.AuthToken,
+                StatusCallbackUrl = call.StatusCallbackUrl,
+                OnEvent = e => Console.WriteLine(PhonePrinter.Format(e)),
+            });
+            ICaller caller = call.Script is null ? new ConsoleCaller(Console.In, Console.Out) : new ScriptedCaller(call.Script);
+            Console.WriteLine($"✆  calling {call.VoiceUrl} from {call.From}");
+            try
+            {
+                var record = await simulator.CallAsync(call.VoiceUrl, caller, new CallSetup { From = call.From, To = call.To });
+                Console.WriteLine($"✆  call ended: {record.EndReason} after {record.VirtualDuration.TotalSeconds:0} s");
+                return record.HadApplicationError ? 1 : 0;
+            }
+            catch (HttpRequestException e)
+            {
+                Console.Error.WriteLine($"cannot reach {call.BaseUrl}: is the service running? Start it with `dotnet run --project src/Ivr.Api` ({e.Message})");
+                return 1;
+            }
+            catch (TaskCanceledException)
+            {
+                Console.Error.WriteLine($"{call.BaseUrl} did not answer within {http.Timeout.TotalSeconds:0} s, so Twilio would give up too");
+                return 1;
+            }
+        }
+    default:
+        throw new InvalidOperationException("unhandled command line");
+}

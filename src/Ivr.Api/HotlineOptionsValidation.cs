@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api;
+
+/// <summary>Binds and checks the configuration at start, with messages that name the key and the fix.</summary>
+public static class HotlineOptionsValidation
+{
+    public static IServiceCollection AddHotlineOptions(this IServiceCollection services)
+    {
+        services.AddOptions<IvrOptions>().BindConfiguration(IvrOptions.SectionName)
+            .ValidateDataAnnotations()
+            .Validate(o => o.PublicBaseUrl is null || IsHttpUrl(o.PublicBaseUrl),
+                "Ivr:PublicBaseUrl must be an absolute http(s) URL such as https://hotline.example.com")
+            .Validate(o => string.IsNullOrEmpty(o.FallbackNumber) || IsE164(o.FallbackNumber),
+                "Ivr:FallbackNumber must be an E.164 number such as +48221234567")
+            .Validate(o => string.IsNullOrEmpty(o.HoldMusicUrl) || IsHttpUrl(o.HoldMusicUrl),
+                "Ivr:HoldMusicUrl must be an absolute http(s) URL of an audio file")
+            .ValidateOnStart();
+        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.AccountSid) || (o.AccountSid.StartsWith("AC") && o.AccountSid.Length == 34),
+                "Twilio:AccountSid must be your account SID: AC followed by 32 characters (Twilio console, Account info)")
+            .Validate(o => string.IsNullOrEmpty(o.AccountSid) == string.IsNullOrEmpty(o.AuthToken),
+                "Twilio:AccountSid and Twilio:AuthToken go together: set both for Twilio, or neither for local mode")
+            .Validate(o => string.IsNullOrEmpty(o.PhoneNumber) || IsE164(o.PhoneNumber),
+                "Twilio:PhoneNumber must be your Twilio number in E.164, such as +48221234567")
+            .Validate(o => IsHttpUrl(o.ApiBaseUrl),
+                "Twilio:ApiBaseUrl must be an absolute http(s) URL (default https://api.twilio.com)")
+            .ValidateOnStart();
+        return services;
+    }
+
+    public static bool IsE164(string number) =>
+        number.Length is >= 9 and <= 16 && number[0] == '+' && number[1] is >= '1' and <= '9'
+        && number.Skip(1).All(char.IsAsciiDigit);
+
+    private static bool IsHttpUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+}

@@ -1,0 +1,154 @@
+using Dapper;
+using Ivr.Flows.Engine;
+
+namespace Ivr.Api.Persistence;
+
+/// <summary>Who is calling whom, as Twilio sent it with the call's first webhook.</summary>
+public sealed record CallParties(string? Caller, string? Called);
+
+/// <summary>
+/// The state of each call by CallSid, its event log, and the side effects of a step (joining a queue, booking a
+/// callback), each step saved in one transaction.
+/// </summary>
+public sealed class CallStore(Database database)
+{
+    private sealed class CallRow
+    {
+        public string MenuVersion { get; set; } = "";
+        public string Menu { get; set; } = "";
+        public string Language { get; set; } = "";
+        public long Offered { get; set; }
+        public long Fallbacks { get; set; }
+        public long Step { get; set; }
+        public string Phase { get; set; } = "";
+    }
+
+    public async Task<CallState?> FindAsync(string callSid, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
+            """
+            SELECT menu_version AS MenuVersion, menu AS Menu, language AS Language, offered AS Offered,
+                   fallbacks AS Fallbacks, step AS Step, phase AS Phase
+            FROM calls WHERE call_sid = @callSid
+            """,
+            new { callSid });
+        return row is null
+            ? null
+            : new CallState(row.MenuVersion, row.Menu, row.Language, (int)row.Offered, (int)row.Fallbacks,
+                (int)row.Step, Enum.Parse<CallPhase>(row.Phase));
+    }
+
+    /// <summary>
+    /// Saves the outcome of a step taken from <paramref name="previous"/> (null for a new call). Returns false,
+    /// saving nothing, when another request moved the call in the meantime.
+    /// </summary>
+    public Task<bool> SaveStepAsync(
+        string callSid, CallState? previous, StepResult result, CallParties parties, DateTimeOffset now,
+        CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var state = result.State;
+            var at = now.ToUnixTimeMilliseconds();
+            var values = new
+            {
+                callSid, state.MenuVersion, state.Menu, state.Language, state.Offered, state.Fallbacks, state.Step,
+                Phase = state.Phase.ToString(), parties.Caller, parties.Called, at,
+                previousStep = previous?.Step,
+            };
+            var saved = previous is null
+                ? await connection.ExecuteAsync(
+                    """
+                    INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase,
+                                       caller, called, started_at, updated_at)
+                    VALUES (@callSid, @MenuVersion, @Menu, @Language, @Offered, @Fallbacks, @Step, @Phase,
+                            @Caller, @Called, @at, @at)
+                    ON CONFLICT (call_sid) DO NOTHING
+                    """, values, transaction)
+                : await connection.ExecuteAsync(
+                    """
+                    UPDATE calls SET menu_version = @MenuVersion, menu = @Menu, language = @Language,
+                                     offered = @Offered, fallbacks = @Fallbacks, step = @Step, phase = @Phase,
+                                     updated_at = @at
+                    WHERE call_sid = @callSid AND step = @previousStep
+                    """, values, transaction);
+            if (saved == 0)
+                return false;
+
+            var transition = result.Transition;
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
+                VALUES (@callSid, @at, @From, @To, @Trigger, @Input)
+                """,
+                new { callSid, at, transition.From, transition.To, transition.Trigger, Input = Clip(transition.Input) },
+                transaction);
+
+            foreach (var instruction in result.Instructions)
+            {
+                switch (instruction)
+                {
+                    case Instruction.Enqueue enqueue:
+                        await connection.ExecuteAsync(
+                            """
+                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, state)
+                            VALUES (@callSid, @Department, @Language, @at, 'waiting')
+                            """, new { callSid, enqueue.Department, enqueue.Language, at }, transaction);
+                        break;
+                    case Instruction.BookCallback callback:
+                        await connection.ExecuteAsync(
+                            """
+                            INSERT INTO callbacks (call_sid, department, number, requested_at, status)
+                            VALUES (@callSid, @Department, @Number, @at, 'pending')
+                            """, new { callSid, callback.Department, callback.Number, at }, transaction);
+                        break;
+                }
+            }
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Records how a queued caller left the queue (Twilio's QueueResult).</summary>
+    public Task RecordQueueResultAsync(string callSid, string queueResult, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var state = queueResult switch
+            {
+                "bridged" or "bridging-in-process" or "redirected-from-bridged" => "answered",
+                "hangup" => "abandoned",
+                "redirected" or "leave" => "left",
+                _ => "failed",
+            };
+            return await connection.ExecuteAsync(
+                """
+                UPDATE queue_entries SET state = @state, ended_at = @at
+                WHERE call_sid = @callSid AND state = 'waiting'
+                """, new { callSid, state, at = now.ToUnixTimeMilliseconds() }, transaction);
+        }, cancellationToken);
+
+    /// <summary>Records the end of a call (Twilio's status callback); a caller still waiting in a queue abandoned it.</summary>
+    public Task RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            await connection.ExecuteAsync(
+                """
+                UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @durationSeconds,
+                                 phase = 'Finished', updated_at = @at
+                WHERE call_sid = @callSid
+                """, new { callSid, status, durationSeconds, at }, transaction);
+            await connection.ExecuteAsync(
+                """
+                UPDATE queue_entries SET state = 'abandoned', ended_at = @at
+                WHERE call_sid = @callSid AND state = 'waiting'
+                """, new { callSid, at }, transaction);
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
+                SELECT call_sid, @at, menu, menu, 'status', @status FROM calls WHERE call_sid = @callSid
+                """, new { callSid, status, at }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    // Callers can send anything (5,000 digits, a long transcription); the log keeps enough to read.
+    private static string? Clip(string? input) => input is { Length: > 200 } ? input[..200] + "…" : input;
+}

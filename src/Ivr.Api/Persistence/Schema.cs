@@ -1,0 +1,70 @@
+namespace Ivr.Api.Persistence;
+
+/// <summary>
+/// The schema as a list of migrations; migration N brings the database from version N-1 to N. Never edit a
+/// migration that has shipped: add the next one. Times are Unix milliseconds (UTC) so that SQL stays portable.
+/// </summary>
+public static class Schema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE menu_versions (
+            version     TEXT PRIMARY KEY,
+            file        TEXT NOT NULL,
+            content     TEXT NOT NULL,
+            loaded_at   INTEGER NOT NULL
+        );
+
+        CREATE TABLE calls (
+            call_sid         TEXT PRIMARY KEY,
+            menu_version     TEXT NOT NULL REFERENCES menu_versions (version),
+            menu             TEXT NOT NULL,
+            language         TEXT NOT NULL,
+            offered          INTEGER NOT NULL,
+            fallbacks        INTEGER NOT NULL,
+            step             INTEGER NOT NULL,
+            phase            TEXT NOT NULL,
+            caller           TEXT,
+            called           TEXT,
+            started_at       INTEGER NOT NULL,
+            updated_at       INTEGER NOT NULL,
+            ended_at         INTEGER,
+            end_status       TEXT,
+            duration_seconds INTEGER
+        );
+
+        CREATE TABLE call_events (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid    TEXT NOT NULL,
+            at          INTEGER NOT NULL,
+            from_menu   TEXT NOT NULL,
+            to_menu     TEXT NOT NULL,
+            trigger     TEXT NOT NULL,
+            input       TEXT
+        );
+        CREATE INDEX call_events_by_call ON call_events (call_sid, id);
+
+        CREATE TABLE queue_entries (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid     TEXT NOT NULL,
+            department   TEXT NOT NULL,
+            language     TEXT NOT NULL,
+            enqueued_at  INTEGER NOT NULL,
+            state        TEXT NOT NULL,
+            ended_at     INTEGER
+        );
+        CREATE INDEX queue_entries_waiting ON queue_entries (department, state, enqueued_at);
+        CREATE INDEX queue_entries_by_call ON queue_entries (call_sid);
+
+        CREATE TABLE callbacks (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid     TEXT,
+            department   TEXT NOT NULL,
+            number       TEXT NOT NULL,
+            requested_at INTEGER NOT NULL,
+            status       TEXT NOT NULL
+        );
+        """,
+    ];
+}

@@ -1,0 +1,26 @@
+namespace Ivr.Api.Voice;
+
+/// <summary>
+/// The URLs Twilio sees. Webhook signatures are checked against <see cref="For"/> and emitted action URLs are built by
+/// <see cref="Action"/> from the same base, so the two always agree.
+/// </summary>
+public static class PublicUrl
+{
+    /// <summary>
+    /// The URL Twilio requested (and signed): the configured public base, or the request's own scheme, host and path
+    /// base (forwarded headers are applied earlier by UseForwardedHeaders), then the path and the raw query string.
+    /// </summary>
+    public static string For(HttpRequest request, string? publicBaseUrl) =>
+        Base(publicBaseUrl, request) + request.Path.ToUriComponent() + request.QueryString.Value;
+
+    /// <summary>An absolute URL for <paramref name="pathAndQuery"/> (e.g. <c>/voice/gather?menu=main</c>).</summary>
+    public static string Action(string? publicBaseUrl, HttpRequest request, string pathAndQuery) =>
+        Base(publicBaseUrl, request) + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery);
+
+    // Path segments are re-escaped (ToUriComponent) because PathString holds them decoded; the query is kept as
+    // received, since decoding or re-encoding it breaks the signature.
+    private static string Base(string? publicBaseUrl, HttpRequest request) =>
+        string.IsNullOrWhiteSpace(publicBaseUrl)
+            ? request.Scheme + "://" + request.Host.Value + request.PathBase.ToUriComponent()
+            : publicBaseUrl.Trim().TrimEnd('/');
+}

@@ -1,0 +1,235 @@
+using Ivr.Api.Menus;
+using Ivr.Api.Persistence;
+using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Voice;
+
+/// <summary>
+/// Answers the voice webhooks: load the call by CallSid, step the engine, save, render TwiML. Whatever fails, the
+/// caller hears an apology and is transferred or told to call again; the error is logged with the CallSid.
+/// </summary>
+public sealed class VoiceCalls(
+    MenuCatalog menus,
+    CallStore calls,
+    TimeProvider time,
+    IOptions<IvrOptions> options,
+    ILogger<VoiceCalls> logger)
+{
+    // Two webhooks of one call racing each other is rare; retrying on the fresh state settles it.
+    private const int SaveAttempts = 3;
+
+    public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
+        AnswerAsync(request, (_, _) => new CallInput.Start(), ct);
+
+    public Task<IResult> GatherAsync(HttpRequest request, CancellationToken ct) =>
+        AnswerAsync(request, (form, state) =>
+        {
+            // An action URL of an earlier step (a repeated or late request) must not be applied to the current menu.
+            if (!int.TryParse(request.Query["step"], out var step) || step != state.Step)
+                return new CallInput.Replay();
+            var digits = form["Digits"].ToString();
+            if (digits.Length > 0)
+                return new CallInput.Keys(digits);
+            var speech = form["SpeechResult"].ToString();
+            return speech.Length > 0 ? new CallInput.Speech(speech) : new CallInput.NoInput();
+        }, ct);
+
+    public async Task<IResult> HoldAsync(string department, HttpRequest request, CancellationToken ct)
+    {
+        var callSid = "";
+        MenuDefinition? definition = null;
+        var language = (string?)null;
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            callSid = form["CallSid"].ToString();
+            var state = await calls.FindAsync(callSid, ct);
+            definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+            language = state?.Language ?? definition.DefaultLanguage;
+
+            var twiml = new TwimlWriter();
+            var title = definition.Departments.TryGetValue(department, out var known)
+                ? known.Title.For(language)
+                : department;
+            twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title),
+                language, definition.VoiceFor(language));
+            if (options.Value.HoldMusicUrl is { Length: > 0 } music)
+                twiml.Play(music);
+            else
+                twiml.Pause(30);
+            return twiml.ToResult();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Hold message for call {CallSid} in queue {Department} failed", callSid, department);
+            // In the queue a pause is better than an apology: the caller keeps their place.
+            var twiml = new TwimlWriter();
+            twiml.Pause(20);
+            return twiml.ToResult();
+        }
+    }
+
+    public async Task<IResult> QueueDoneAsync(string department, HttpRequest request, CancellationToken ct)
+    {
+        var callSid = "";
+        MenuDefinition? definition = null;
+        string? language = null;
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            callSid = form["CallSid"].ToString();
+            var result = form["QueueResult"].ToString();
+            await calls.RecordQueueResultAsync(callSid, result, time.GetUtcNow(), ct);
+            var state = await calls.FindAsync(callSid, ct);
+            definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+            language = state?.Language;
+            if (result is "error" or "system-error" or "queue-full")
+            {
+                logger.LogWarning("Call {CallSid} left queue {Department} with {QueueResult}", callSid, department, result);
+                return Apology(definition, language);
+            }
+            var twiml = new TwimlWriter();
+            twiml.Hangup();
+            return twiml.ToResult();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Queue result for call {CallSid} in {Department} failed", callSid, department);
+            return Apology(definition, language);
+        }
+    }
+
+    public async Task<IResult> StatusAsync(HttpRequest request, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        var callSid = form["CallSid"].ToString();
+        var status = form["CallStatus"].ToString();
+        int? duration = int.TryParse(form["CallDuration"], out var seconds) ? seconds : null;
+        if (callSid.Length > 0 && status is "completed" or "busy" or "failed" or "no-answer" or "canceled")
+            await calls.RecordEndAsync(callSid, status, duration, time.GetUtcNow(), ct);
+        return new TwimlWriter().ToResult();
+    }
+
+    private async Task<IResult> AnswerAsync(
+        HttpRequest request, Func<IFormCollection, CallState, CallInput> readInput, CancellationToken ct)
+    {
+        var callSid = "";
+        MenuDefinition? definition = null;
+        string? language = null;
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            callSid = form["CallSid"].ToString();
+            if (callSid.Length == 0)
+            {
+                logger.LogWarning("A voice webhook without CallSid was refused politely");
+                return Apology(menus.Current, null);
+            }
+            var parties = new CallParties(form["From"].ToString(), form["To"].ToString());
+            var context = new CallContext(parties.Caller);
+
+            for (var attempt = 1; ; attempt++)
+            {
+                var previous = await calls.FindAsync(callSid, ct);
+                // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
+                definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
+                language = previous?.Language;
+                var input = previous is null ? new CallInput.Start() : readInput(form, previous);
+                var result = FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, time.GetUtcNow(), context);
+                if (await calls.SaveStepAsync(callSid, previous, result, parties, time.GetUtcNow(), ct))
+                    return Render(request, result, definition);
+                if (attempt == SaveAttempts)
+                    throw new InvalidOperationException($"Call {callSid} kept changing while step {result.State.Step} was saved.");
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Voice webhook {Path} for call {CallSid} failed; the caller hears an apology",
+                request.Path, callSid);
+            return Apology(definition ?? TryCurrent(), language);
+        }
+    }
+
+    private TwimlResult Render(HttpRequest request, StepResult result, MenuDefinition definition)
+    {
+        var twiml = new TwimlWriter();
+        foreach (var instruction in result.Instructions)
+        {
+            switch (instruction)
+            {
+                case Instruction.Say say:
+                    twiml.Say(say.Text, say.Language, say.Voice);
+                    break;
+                case Instruction.Gather gather:
+                    var action = ActionUrl(request, $"/voice/gather?step={result.State.Step}");
+                    twiml.Gather(
+                        new GatherOptions
+                        {
+                            Action = action,
+                            Input = "dtmf speech",
+                            TimeoutSeconds = gather.TimeoutSeconds,
+                            NumDigits = gather.NumDigits,
+                            Language = gather.Language,
+                            Hints = gather.Hints,
+                            SpeechTimeout = "auto",
+                        },
+                        nested =>
+                        {
+                            foreach (var say in gather.Prompt)
+                                nested.Say(say.Text, say.Language, say.Voice);
+                        });
+                    // Gather falls through when the caller gives no input; this brings them back as "no input".
+                    twiml.Redirect(action);
+                    break;
+                case Instruction.Enqueue enqueue:
+                    twiml.Enqueue(
+                        enqueue.Department,
+                        waitUrl: ActionUrl(request, $"/voice/queue/{enqueue.Department}/wait"),
+                        action: ActionUrl(request, $"/voice/queue/{enqueue.Department}/done"));
+                    break;
+                case Instruction.BookCallback:
+                    break; // stored with the step; nothing to say beyond the engine's confirmation
+                case Instruction.Hangup:
+                    twiml.Hangup();
+                    break;
+                default:
+                    throw new InvalidOperationException($"No TwiML for {instruction} (menu version {definition.Version}).");
+            }
+        }
+        return twiml.ToResult();
+    }
+
+    /// <summary>The apology of <see cref="Apology(MenuDefinition?, string?)"/> in the live menu's default language.</summary>
+    public TwimlResult Apology() => Apology(TryCurrent(), null);
+
+    /// <summary>The caller hears an apology and is transferred to the fallback number, or told to call again.</summary>
+    private TwimlResult Apology(MenuDefinition? definition, string? language)
+    {
+        language ??= definition?.DefaultLanguage ?? "pl-PL";
+        var messages = definition?.Messages ?? SystemMessages.Build([language], new Dictionary<string, IReadOnlyDictionary<string, string>>());
+        var voice = definition?.VoiceFor(language);
+        var twiml = new TwimlWriter();
+        if (options.Value.FallbackNumber is { Length: > 0 } fallback)
+        {
+            twiml.Say(messages.Get(SystemMessages.ErrorTransfer, language), language, voice);
+            twiml.Dial(new DialOptions(), DialTarget.Number(fallback));
+        }
+        else
+        {
+            twiml.Say(messages.Get(SystemMessages.ErrorCallAgain, language), language, voice);
+        }
+        twiml.Hangup();
+        return twiml.ToResult();
+    }
+
+    private MenuDefinition? TryCurrent()
+    {
+        try { return menus.Current; }
+        catch (InvalidOperationException) { return null; }
+    }
+
+    private string ActionUrl(HttpRequest request, string pathAndQuery) =>
+        PublicUrl.Action(options.Value.PublicBaseUrl, request, pathAndQuery);
+}

@@ -1,0 +1,37 @@
+namespace Ivr.Api.Voice;
+
+/// <summary>
+/// The Twilio voice webhooks. Every request is signature-checked; every answer is TwiML, even when something
+/// fails inside (see <see cref="VoiceCalls"/>).
+/// </summary>
+public static class VoiceEndpoints
+{
+    public static IEndpointRouteBuilder MapVoice(this IEndpointRouteBuilder app)
+    {
+        var voice = app.MapGroup("/voice")
+            .AddEndpointFilter<TwilioSignatureFilter>()
+            .DisableAntiforgery();
+
+        // The number's voice webhook: a new call enters the start menu.
+        voice.MapPost("/incoming", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
+            calls.IncomingAsync(request, ct));
+
+        // Gather's action (keys or speech) and the redirect after it (no input).
+        voice.MapPost("/gather", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
+            calls.GatherAsync(request, ct));
+
+        // Enqueue's waitUrl: what a caller hears while holding.
+        voice.MapPost("/queue/{department}/wait", (string department, HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
+            calls.HoldAsync(department, request, ct));
+
+        // Enqueue's action: the caller left the queue (answered, hung up, error).
+        voice.MapPost("/queue/{department}/done", (string department, HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
+            calls.QueueDoneAsync(department, request, ct));
+
+        // The number's status callback: the call ended.
+        voice.MapPost("/status", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
+            calls.StatusAsync(request, ct));
+
+        return app;
+    }
+}

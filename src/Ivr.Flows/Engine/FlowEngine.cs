@@ -1,0 +1,204 @@
+using Ivr.Flows.Model;
+
+namespace Ivr.Flows.Engine;
+
+/// <summary>
+/// The menu state machine. A pure function from (menus, call state, caller input, time, context) to the new state,
+/// the transition taken and what to tell the caller: no I/O, no clock, nothing kept between calls.
+/// </summary>
+public static class FlowEngine
+{
+    /// <summary>How many times a caller who keeps failing is sent to an on_fail menu before the call is ended.</summary>
+    public const int MaxFallbacks = 2;
+
+    /// <summary>Moves the call one step on <paramref name="input"/>.</summary>
+    public static StepResult Step(
+        MenuDefinition definition, CallState state, CallInput input, DateTimeOffset now, CallContext context)
+    {
+        var turn = new Turn(definition, state with { Step = state.Step + 1 }, now, context);
+        var from = state.Menu;
+        var (trigger, said) = input switch
+        {
+            CallInput.Start => Start(turn, definition, out from),
+            _ when state.Phase != CallPhase.InMenu => Ended(turn),
+            _ when !definition.Menus.TryGetValue(state.Menu, out var menu) || !menu.AsksForInput =>
+                (turn.Enter(definition.Hotline.Start, "replay"), null),
+            CallInput.Replay => (turn.Offer(definition.Menus[state.Menu], reprompt: null), null),
+            CallInput.Keys keys => Choose(turn, definition.Menus[state.Menu], keys.Digits.Trim(), isSpeech: false),
+            CallInput.Speech speech when speech.Text.Trim().Length > 0 =>
+                Choose(turn, definition.Menus[state.Menu], speech.Text.Trim(), isSpeech: true),
+            _ => (turn.NotUnderstood(definition.Menus[state.Menu], SystemMessages.NoInput, "no_input"), null),
+        };
+        return new StepResult(turn.State, new Transition(from, turn.State.Menu, trigger, said), turn.Instructions);
+    }
+
+    private static (string, string?) Start(Turn turn, MenuDefinition definition, out string from)
+    {
+        from = "(new)";
+        turn.State = CallState.Begin(definition) with { Step = turn.State.Step };
+        return (turn.Enter(definition.Hotline.Start, "start"), null);
+    }
+
+    // A webhook for a call that has already left the menus (queued, booked, finished): end it politely.
+    private static (string, string?) Ended(Turn turn)
+    {
+        turn.SayMessage(SystemMessages.Goodbye);
+        turn.Instructions.Add(new Instruction.Hangup());
+        turn.State = turn.State with { Phase = CallPhase.Finished };
+        return ("ended", null);
+    }
+
+    private static (string, string?) Choose(Turn turn, Menu menu, string input, bool isSpeech)
+    {
+        var option = isSpeech
+            ? SpeechMatcher.Match(menu.Options, input, turn.State.Language)
+            : menu.Options.FirstOrDefault(o => o.Key == input);
+        if (option is null)
+            return (turn.NotUnderstood(menu, SystemMessages.InvalidInput, "invalid"), input);
+
+        if (option.Language is not null)
+            turn.State = turn.State with { Language = option.Language };
+        var said = option.Say is not null;
+        if (option.Say is not null)
+            turn.Say(option.Say);
+        var trigger = turn.Perform(option.Action, said);
+        return (isSpeech ? $"speech:{trigger}" : $"key:{trigger}", input);
+    }
+
+    /// <summary>The instructions of one step, built up as the call moves through menus without input.</summary>
+    private sealed class Turn(MenuDefinition definition, CallState state, DateTimeOffset now, CallContext context)
+    {
+        public CallState State { get; set; } = state;
+        public List<Instruction> Instructions { get; } = [];
+        private int _entered;
+
+        public string Enter(string menuId, string trigger)
+        {
+            // The validator refuses next-loops without input; this guard turns a missed one into a clear bug report.
+            if (++_entered > definition.Menus.Count + 1)
+                throw new InvalidOperationException(
+                    $"Menu '{menuId}' of version {definition.Version} loops through next without asking for input.");
+
+            var menu = definition.Menus[menuId];
+            State = State with { Menu = menuId, Offered = 0, Phase = CallPhase.InMenu };
+            if (menu.Say is not null)
+                Say(menu.Say);
+            if (menu.AsksForInput)
+            {
+                Offer(menu, reprompt: null);
+                return trigger;
+            }
+            var action = Perform(menu.Action!, said: menu.Say is not null);
+            return trigger == "start" ? trigger : action;
+        }
+
+        public string Perform(MenuAction action, bool said) => action switch
+        {
+            MenuAction.GoTo goTo => Enter(goTo.Menu, "next"),
+            MenuAction.Route route => Route(definition.Departments[route.Department]),
+            MenuAction.Callback callback => Callback(definition.Departments[callback.Department]),
+            MenuAction.Hangup => Hangup(said),
+            _ => throw new InvalidOperationException($"Unknown action {action} in menu '{State.Menu}'."),
+        };
+
+        public string Offer(Menu menu, string? reprompt)
+        {
+            var language = State.Language;
+            var prompt = new List<Instruction.Say>();
+            if (reprompt is not null)
+                prompt.Add(SayInstruction(definition.Messages.Get(reprompt, language)));
+            prompt.Add(SayInstruction(menu.Prompt!.For(language)));
+            var hints = menu.Options
+                .SelectMany(o => o.Speech.GetValueOrDefault(language) ?? [])
+                .Distinct()
+                .ToList();
+            Instructions.Add(new Instruction.Gather(prompt, language, menu.TimeoutSeconds, NumDigits: 1, hints));
+            State = State with { Offered = State.Offered + 1 };
+            return "offer";
+        }
+
+        public string NotUnderstood(Menu menu, string message, string trigger)
+        {
+            if (State.Offered < menu.Attempts)
+            {
+                Offer(menu, reprompt: message);
+                return trigger;
+            }
+            SayMessage(message);
+            if (menu.OnFail is null || State.Fallbacks >= MaxFallbacks)
+            {
+                Hangup(said: false);
+                return "fail";
+            }
+            State = State with { Fallbacks = State.Fallbacks + 1 };
+            Enter(menu.OnFail, "fail");
+            return "fail";
+        }
+
+        private string Route(Department department)
+        {
+            var zone = definition.Hotline.TimeZone;
+            if (department.Hours.IsOpen(now, zone))
+            {
+                SayMessage(SystemMessages.QueueJoined, department);
+                Instructions.Add(new Instruction.Enqueue(department.Id, State.Language));
+                State = State with { Phase = CallPhase.Queued };
+                return "route";
+            }
+
+            var opening = department.Hours.NextOpening(now, zone);
+            if (opening is { } next)
+            {
+                var localNow = TimeZoneInfo.ConvertTime(now, zone).DateTime;
+                var when = SpokenTime.Say(next, localNow, State.Language);
+                SayMessage(SystemMessages.Closed, department, when);
+            }
+            else
+            {
+                SayMessage(SystemMessages.ClosedIndefinitely, department);
+            }
+            Hangup(said: false);
+            return "closed";
+        }
+
+        private string Callback(Department department)
+        {
+            // A callback needs a number to call; a withheld caller is queued instead of being promised a call.
+            var number = context.CallerNumber;
+            if (number is null || !number.StartsWith('+'))
+                return Route(department);
+            Instructions.Add(new Instruction.BookCallback(department.Id, number));
+            SayMessage(SystemMessages.CallbackBooked, department);
+            Instructions.Add(new Instruction.Hangup());
+            State = State with { Phase = CallPhase.CallbackBooked };
+            return "callback";
+        }
+
+        private string Hangup(bool said)
+        {
+            if (!said)
+                SayMessage(SystemMessages.Goodbye);
+            Instructions.Add(new Instruction.Hangup());
+            State = State with { Phase = CallPhase.Finished };
+            return "hangup";
+        }
+
+        public void Say(LocalizedText text) => Instructions.Add(SayInstruction(text.For(State.Language)));
+
+        public void SayMessage(string key, Department? department = null, string? when = null)
+        {
+            var text = definition.Messages.Get(key, State.Language);
+            if (department is not null)
+                text = text.Replace("{department}", department.Title.For(State.Language));
+            if (when is not null)
+                text = text.Replace("{when}", when);
+            Instructions.Add(SayInstruction(Capitalize(text)));
+        }
+
+        private Instruction.Say SayInstruction(string text) =>
+            new(text, State.Language, definition.VoiceFor(State.Language));
+
+        private static string Capitalize(string text) =>
+            text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
+    }
+}

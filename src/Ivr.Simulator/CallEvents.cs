@@ -1,0 +1,85 @@
+using System.Globalization;
+
+namespace Ivr.Simulator;
+
+/// <summary>Something that happened on a call, stamped with the virtual time since the call started.</summary>
+public abstract record CallEvent
+{
+    public TimeSpan At { get; init; }
+
+    /// <summary>One plain line for transcripts and failure messages.</summary>
+    public abstract string Describe();
+}
+
+public sealed record Said(string Text, string Language, string? Voice) : CallEvent
+{
+    public override string Describe() => $"say [{Language}{(Voice is null ? "" : ", " + Voice)}] \"{Text}\"";
+}
+
+public sealed record Played(string Url, int Loop) : CallEvent
+{
+    public override string Describe() => $"play {Url}{(Loop == 1 ? "" : $" (loop {Loop})")}";
+}
+
+public sealed record Paused(int Seconds) : CallEvent
+{
+    public override string Describe() => $"pause {Seconds} s";
+}
+
+/// <summary>A &lt;Gather&gt; listened; Heard is what Twilio accepted (Keys without the finishOnKey, Speech or Silence).</summary>
+public sealed record Listened(string Input, CallerInput Heard, int TimeoutSeconds, string? Hints) : CallEvent
+{
+    public override string Describe() => $"gather ({Input}, {TimeoutSeconds} s): " + Heard switch
+    {
+        CallerInput.Keys keys => $"pressed {keys.Digits}",
+        CallerInput.Speech speech => $"said \"{speech.Text}\"",
+        _ => "no input",
+    };
+}
+
+public sealed record Requested(string Url, string Method, IReadOnlyDictionary<string, string> Form, int Status) : CallEvent
+{
+    internal static readonly HashSet<string> StandardParameters =
+        ["CallSid", "AccountSid", "From", "To", "Caller", "Called", "CallStatus", "ApiVersion", "Direction"];
+
+    public override string Describe()
+    {
+        var specific = Form.Where(p => !StandardParameters.Contains(p.Key)).Select(p => $"{p.Key}={p.Value}");
+        return $"{Method} {Url} -> {Status.ToString(CultureInfo.InvariantCulture)} {{{string.Join(", ", specific)}}}";
+    }
+}
+
+public sealed record Enqueued(string Queue, string? WaitUrl, string? Action) : CallEvent
+{
+    public override string Describe() => $"enqueue '{Queue}' (waitUrl {WaitUrl ?? "none"}, action {Action ?? "none"})";
+}
+
+public sealed record DialTarget(string Kind, string Address);
+
+public sealed record Dialed(IReadOnlyList<DialTarget> Targets, string? Action, IReadOnlyDictionary<string, string> Attributes) : CallEvent
+{
+    public override string Describe() =>
+        $"dial {string.Join(", ", Targets.Select(t => $"{t.Kind} {t.Address}"))} (action {Action ?? "none"})";
+}
+
+public sealed record Redirected(string Url) : CallEvent
+{
+    public override string Describe() => $"redirect {Url}";
+}
+
+/// <summary>By is "twiml" for &lt;Hangup&gt; or "caller".</summary>
+public sealed record HungUp(string By) : CallEvent
+{
+    public override string Describe() => $"hang up by {By}";
+}
+
+public sealed record Rejected(string Reason) : CallEvent
+{
+    public override string Describe() => $"reject ({Reason})";
+}
+
+/// <summary>Twilio says "We are sorry, an application error has occurred" and hangs up.</summary>
+public sealed record ApplicationError(string Reason) : CallEvent
+{
+    public override string Describe() => $"application error: {Reason}";
+}

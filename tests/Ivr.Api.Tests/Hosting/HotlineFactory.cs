@@ -1,0 +1,64 @@
+using Ivr.Api.Persistence;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ivr.Api.Tests;
+
+/// <summary>A clock the tests move by hand.</summary>
+public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+    public override DateTimeOffset GetUtcNow() => Now.ToUniversalTime();
+    public void Advance(TimeSpan by) => Now += by;
+}
+
+/// <summary>
+/// The real service in memory: its own SQLite file, the sample menu, signatures checked against the public URL
+/// https://hotline.test (or the one given), and a clock that starts on a Wednesday at 10:00 in Warsaw.
+/// </summary>
+public sealed class HotlineFactory : WebApplicationFactory<Program>
+{
+    public const string PublicBaseUrl = "https://hotline.test";
+    public static readonly DateTimeOffset WednesdayMorning = new(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(1));
+
+    private readonly Dictionary<string, string?> _settings;
+
+    public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null)
+    {
+        DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"ivr-test-{Guid.NewGuid():N}.db");
+        _settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Ivr"] = $"Data Source={DatabasePath}",
+            ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
+            ["Ivr:PublicBaseUrl"] = PublicBaseUrl,
+        };
+        foreach (var (key, value) in settings ?? [])
+            _settings[key] = value;
+    }
+
+    public string DatabasePath { get; }
+    public ManualTimeProvider Clock { get; } = new(WednesdayMorning);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    /// <summary>A connection to the service's database, for assertions on what it stored.</summary>
+    public SqliteConnection OpenDatabase()
+    {
+        var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        connection.Open();
+        return connection;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+    }
+}

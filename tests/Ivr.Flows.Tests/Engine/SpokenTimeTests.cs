@@ -1,0 +1,20 @@
+using Ivr.Flows.Engine;
+
+namespace Ivr.Flows.Tests.Engine;
+
+public class SpokenTimeTests
+{
+    private static readonly DateTime Wednesday = new(2026, 11, 25, 21, 0, 0);
+
+    [Theory]
+    [InlineData("2026-11-25 22:30", "pl-PL", "dziś o 22:30")]
+    [InlineData("2026-11-26 08:00", "pl-PL", "jutro o 8:00")]
+    [InlineData("2026-11-30 08:00", "pl-PL", "w poniedziałek o 8:00")]
+    [InlineData("2026-12-01 09:00", "pl-PL", "we wtorek o 9:00")]
+    [InlineData("2026-12-05 09:00", "pl-PL", "5 grudnia o 9:00")]
+    [InlineData("2026-11-26 08:00", "en-US", "tomorrow at 8:00")]
+    [InlineData("2026-11-28 09:00", "en-US", "on Saturday at 9:00")]
+    [InlineData("2026-12-05 09:00", "en-US", "on 5 December at 9:00")]
+    public void SaysTheMomentAsAPersonWould(string moment, string language, string expected) =>
+        Assert.Equal(expected, SpokenTime.Say(DateTime.Parse(moment), Wednesday, language));
+}
