@@ -14,6 +14,7 @@ public static class Hotline
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHotlineOptions();
         builder.Services.AddSingleton<Database>();
+        builder.Services.AddHostedService<WalCheckpointer>();
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<MenuCatalog>();

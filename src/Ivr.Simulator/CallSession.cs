@@ -149,6 +149,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
             await ExecuteAsync(prompt, documentUrl, inQueue);
 
         var language = Twiml.Text(verb, "language") ?? "en-US";
+        var listeningFrom = clock;
         var answer = await caller.ListenAsync(new GatherPrompt(input, timeout, numDigits, finishOnKey, hints, language), ct);
         if (answer is CallerInput.HangUp)
             return HangUpByCaller("caller hung up");
@@ -177,7 +178,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 break;
         }
 
-        Add(new Listened(input, heard, timeout, hints));
+        Add(new Listened(input, heard, timeout, hints), at: listeningFrom);
         if (heard is CallerInput.Silence && !actionOnEmptyResult)
             return Next;
         return new Fetch(action, method, parameters);
@@ -311,9 +312,9 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         }
     }
 
-    private void Add(CallEvent e)
+    private void Add(CallEvent e, TimeSpan? at = null)
     {
-        var stamped = e with { At = clock };
+        var stamped = e with { At = at ?? clock };
         events.Add(stamped);
         options.OnEvent?.Invoke(stamped);
     }

@@ -21,59 +21,58 @@ public sealed class CallStore(Database database)
         public long Fallbacks { get; set; }
         public long Step { get; set; }
         public string Phase { get; set; } = "";
+
+        public CallState ToState() =>
+            new(MenuVersion, Menu, Language, (int)Offered, (int)Fallbacks, (int)Step, Enum.Parse<CallPhase>(Phase));
     }
+
+    private const string SelectCall = """
+        SELECT menu_version AS MenuVersion, menu AS Menu, language AS Language, offered AS Offered,
+               fallbacks AS Fallbacks, step AS Step, phase AS Phase
+        FROM calls
+        """;
 
     public async Task<CallState?> FindAsync(string callSid, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
-            """
-            SELECT menu_version AS MenuVersion, menu AS Menu, language AS Language, offered AS Offered,
-                   fallbacks AS Fallbacks, step AS Step, phase AS Phase
-            FROM calls WHERE call_sid = @callSid
-            """,
-            new { callSid });
-        return row is null
-            ? null
-            : new CallState(row.MenuVersion, row.Menu, row.Language, (int)row.Offered, (int)row.Fallbacks,
-                (int)row.Step, Enum.Parse<CallPhase>(row.Phase));
+        var row = await connection.QuerySingleOrDefaultAsync<CallRow>($"{SelectCall} WHERE call_sid = @callSid", new { callSid });
+        return row?.ToState();
     }
 
     /// <summary>
-    /// Saves the outcome of a step taken from <paramref name="previous"/> (null for a new call). Returns false,
-    /// saving nothing, when another request moved the call in the meantime.
+    /// Loads the call (null for a new one), lets <paramref name="step"/> decide the outcome, and saves the new
+    /// state, the event and the step's side effects, all in one write transaction, so that two webhooks of one
+    /// call can never both apply to the same state.
     /// </summary>
-    public Task<bool> SaveStepAsync(
-        string callSid, CallState? previous, StepResult result, CallParties parties, DateTimeOffset now,
+    public Task<StepResult> StepAsync(
+        string callSid, CallParties parties, DateTimeOffset now, Func<CallState?, Task<StepResult>> step,
         CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
+            var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
+                $"{SelectCall} WHERE call_sid = @callSid", new { callSid }, transaction);
+            var previous = row?.ToState();
+            var result = await step(previous);
             var state = result.State;
             var at = now.ToUnixTimeMilliseconds();
             var values = new
             {
                 callSid, state.MenuVersion, state.Menu, state.Language, state.Offered, state.Fallbacks, state.Step,
                 Phase = state.Phase.ToString(), parties.Caller, parties.Called, at,
-                previousStep = previous?.Step,
             };
-            var saved = previous is null
-                ? await connection.ExecuteAsync(
-                    """
-                    INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase,
-                                       caller, called, started_at, updated_at)
-                    VALUES (@callSid, @MenuVersion, @Menu, @Language, @Offered, @Fallbacks, @Step, @Phase,
-                            @Caller, @Called, @at, @at)
-                    ON CONFLICT (call_sid) DO NOTHING
-                    """, values, transaction)
-                : await connection.ExecuteAsync(
-                    """
-                    UPDATE calls SET menu_version = @MenuVersion, menu = @Menu, language = @Language,
-                                     offered = @Offered, fallbacks = @Fallbacks, step = @Step, phase = @Phase,
-                                     updated_at = @at
-                    WHERE call_sid = @callSid AND step = @previousStep
-                    """, values, transaction);
-            if (saved == 0)
-                return false;
+            await connection.ExecuteAsync(previous is null
+                ? """
+                  INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase,
+                                     caller, called, started_at, updated_at)
+                  VALUES (@callSid, @MenuVersion, @Menu, @Language, @Offered, @Fallbacks, @Step, @Phase,
+                          @Caller, @Called, @at, @at)
+                  """
+                : """
+                  UPDATE calls SET menu_version = @MenuVersion, menu = @Menu, language = @Language,
+                                   offered = @Offered, fallbacks = @Fallbacks, step = @Step, phase = @Phase,
+                                   updated_at = @at
+                  WHERE call_sid = @callSid
+                  """, values, transaction);
 
             var transition = result.Transition;
             await connection.ExecuteAsync(
@@ -104,7 +103,7 @@ public sealed class CallStore(Database database)
                         break;
                 }
             }
-            return true;
+            return result;
         }, cancellationToken);
 
     /// <summary>Records how a queued caller left the queue (Twilio's QueueResult).</summary>

@@ -14,6 +14,7 @@ public sealed class Database
 
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private DbConnection? _writer;
 
     public Database(IConfiguration configuration)
     {
@@ -33,12 +34,11 @@ public sealed class Database
     /// <summary>The database file.</summary>
     public string DataSource { get; }
 
+    /// <summary>A pooled connection for reading.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // Per connection: WAL makes commits cheap without fsync on every one; a crash loses at most the last commits.
-        await connection.ExecuteAsync("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
         return connection;
     }
 
@@ -48,16 +48,42 @@ public sealed class Database
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenAsync(cancellationToken);
-            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            var result = await work(connection, transaction);
+            _writer ??= await OpenWriterAsync(cancellationToken);
+            await using var transaction = await _writer.BeginTransactionAsync(cancellationToken);
+            var result = await work(_writer, transaction);
             await transaction.CommitAsync(cancellationToken);
             return result;
+        }
+        catch
+        {
+            // A writer in an unknown state is replaced rather than reused.
+            _writer?.Dispose();
+            _writer = null;
+            throw;
         }
         finally
         {
             _writeLock.Release();
         }
+    }
+
+    // The one writing connection, kept open: its settings are made once, and writes skip the pool.
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        // WAL without fsync on every commit: a power cut may lose the last commits, never corrupt the file.
+        // Checkpoints (which do fsync) run in the background (WalCheckpointer), not inside a caller's webhook.
+        await connection.ExecuteAsync(
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;");
+        return connection;
+    }
+
+    /// <summary>Copies committed pages from the write-ahead log into the database file without blocking writers.</summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
     }
 
     /// <summary>Creates the schema on first run and applies the upgrades a newer version brings.</summary>

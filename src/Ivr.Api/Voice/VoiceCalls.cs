@@ -17,9 +17,6 @@ public sealed class VoiceCalls(
     IOptions<IvrOptions> options,
     ILogger<VoiceCalls> logger)
 {
-    // Two webhooks of one call racing each other is rare; retrying on the fresh state settles it.
-    private const int SaveAttempts = 3;
-
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (_, _) => new CallInput.Start(), ct);
 
@@ -129,20 +126,16 @@ public sealed class VoiceCalls(
             }
             var parties = new CallParties(form["From"].ToString(), form["To"].ToString());
             var context = new CallContext(parties.Caller);
-
-            for (var attempt = 1; ; attempt++)
+            var now = time.GetUtcNow();
+            var result = await calls.StepAsync(callSid, parties, now, async previous =>
             {
-                var previous = await calls.FindAsync(callSid, ct);
                 // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
                 definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
                 language = previous?.Language;
                 var input = previous is null ? new CallInput.Start() : readInput(form, previous);
-                var result = FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, time.GetUtcNow(), context);
-                if (await calls.SaveStepAsync(callSid, previous, result, parties, time.GetUtcNow(), ct))
-                    return Render(request, result, definition);
-                if (attempt == SaveAttempts)
-                    throw new InvalidOperationException($"Call {callSid} kept changing while step {result.State.Step} was saved.");
-            }
+                return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, context);
+            }, ct);
+            return Render(request, result, definition!);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
         {

@@ -14,6 +14,8 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
     private const int PollyLimit = 3000;
     private const int SayLimit = 4096;
 
+    // Empty when the hotline's languages are missing or wrong; language checks are then skipped, as that error
+    // is already reported and every text would repeat it.
     private readonly List<string> _languages = file.Hotline?.Languages.Select(l => l.Value).ToList() ?? [];
     private readonly Dictionary<string, string> _voices = [];
     private readonly List<string> _menuIds = file.Menus.Select(m => m.Id).ToList();
@@ -55,7 +57,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         {
             if (_languages.Contains(language.Value))
                 _voices[language.Value] = voice.Value;
-            else
+            else if (_languages.Count > 0)
                 problems.Error(language.Node, language.Path, $"voice for '{language.Value}', which is not one of the hotline's languages ({Suggest.List(_languages)})");
         }
     }
@@ -130,7 +132,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
 
     private MenuOption? BuildOption(RawOption raw)
     {
-        if (raw.Language is { } language && !_languages.Contains(language.Value))
+        if (raw.Language is { } language && !_languages.Contains(language.Value) && _languages.Count > 0)
             problems.Error(language.Node, language.Path, $"language '{language.Value}' is not one of the hotline's languages ({Suggest.List(_languages)})");
 
         var speech = new Dictionary<string, IReadOnlyList<string>>();
@@ -138,7 +140,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         {
             if (_languages.Contains(speechLanguage.Value))
                 speech[speechLanguage.Value] = words.AsReadOnly();
-            else
+            else if (_languages.Count > 0)
                 problems.Error(speechLanguage.Node, speechLanguage.Path, $"keywords for '{speechLanguage.Value}', which is not one of the hotline's languages ({Suggest.List(_languages)})");
         }
 
@@ -348,6 +350,6 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
     [GeneratedRegex(@"\{[a-z_]+\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"^[A-Za-z0-9_+\-/]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_+\-/ ]+$")]
     private static partial Regex ZoneId();
 }

@@ -362,6 +362,10 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
         string? action = null;
         foreach (var (key, keyNode, value, valuePath) in Known(map, path, MenuKeys))
         {
+            if (key == "options")
+                optionsKey = keyNode;
+            else if (key == "prompt")
+                promptKey = keyNode;
             if (MenuActions.Contains(key))
             {
                 if (action is not null)
@@ -374,8 +378,8 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
             switch (key)
             {
                 case "say": menu.Say = ReadText(value, valuePath); break;
-                case "prompt": menu.Prompt = ReadText(value, valuePath); promptKey = keyNode; break;
-                case "options": ReadOptions(value, valuePath, menu.Options); optionsKey = keyNode; break;
+                case "prompt": menu.Prompt = ReadText(value, valuePath); break;
+                case "options": ReadOptions(value, valuePath, menu.Options); break;
                 case "attempts": menu.Attempts = Number(value, valuePath, 1, 10); break;
                 case "timeout": menu.TimeoutSeconds = Number(value, valuePath, 1, 60); break;
                 case "on_fail": menu.OnFail = String(value, valuePath, "a menu name"); break;
@@ -401,11 +405,9 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
         foreach (var entry in map.Entries)
         {
             var optionPath = NodePath.Key(path, entry.Key.Value);
+            // An option under a bad key is still read, so that the problems inside it are reported too.
             if (!PhoneKey().IsMatch(entry.Key.Value))
-            {
                 problems.Error(entry.Key, optionPath, $"'{entry.Key.Value}' is not a phone key (use one of 0-9, \"*\", \"#\"; quote * and # in YAML)");
-                continue;
-            }
             var option = new RawOption { Key = entry.Key.Value, Path = optionPath };
             ReadOption(entry.Value, entry.Key, option);
             options.Add(option);

@@ -117,7 +117,7 @@ public class MenuRuleTests
     [InlineData("hotline:\n", "hotlin:\n", "1:1", "hotlin", "unknown key 'hotlin' (did you mean 'hotline'?)")]
     [InlineData("  timezone:", "  time_zone:", "3:3", "hotline.time_zone", "unknown key 'time_zone' (did you mean 'timezone'?)")]
     [InlineData("    hours:", "    hour:", "11:5", "departments.orders.hour", "unknown key 'hour' (did you mean 'hours'?)")]
-    [InlineData("{ name: Anna, phone:", "{ name: Anna, phnoe:", "14:22", "departments.orders.agents[0].phnoe", "unknown key 'phnoe' (did you mean 'phone'?)")]
+    [InlineData("{ name: Anna, phone:", "{ name: Anna, phnoe:", "14:23", "departments.orders.agents[0].phnoe", "unknown key 'phnoe' (did you mean 'phone'?)")]
     [InlineData("speech: { pl-PL: [zamówienie]", "speach: { pl-PL: [zamówienie]", "24:29", "menus.main.options.\"1\".speach", "unknown key 'speach' (did you mean 'speech'?)")]
     public void UnknownKeys_AreCaughtInEverySection(string oldText, string newText, string position, string path, string message)
     {
