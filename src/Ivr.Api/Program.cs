@@ -1,4 +1,8 @@
 using Ivr.Api;
+using Ivr.Api.Menus;
+
+if (args is ["validate", .. var validateArgs])
+    return ValidateCommand.Run(validateArgs, Console.Out, Console.Error);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddHotline();

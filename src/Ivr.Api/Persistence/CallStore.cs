@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Ivr.Flows.Engine;
 
@@ -32,6 +33,15 @@ public sealed class CallStore(Database database)
         FROM calls
         """;
 
+    private static async Task<CallState?> ReadStateAsync(DbCommand select)
+    {
+        await using var reader = await select.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+            return null;
+        return new CallState(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+            reader.GetInt32(4), reader.GetInt32(5), Enum.Parse<CallPhase>(reader.GetString(6)));
+    }
+
     public async Task<CallState?> FindAsync(string callSid, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -49,39 +59,39 @@ public sealed class CallStore(Database database)
         CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            var row = await connection.QuerySingleOrDefaultAsync<CallRow>(
-                $"{SelectCall} WHERE call_sid = @callSid", new { callSid }, transaction);
-            var previous = row?.ToState();
+            var previous = await ReadStateAsync(database.Prepared(connection, transaction, $"{SelectCall} WHERE call_sid = @callSid").With("@callSid", callSid));
             var result = await step(previous);
             var state = result.State;
             var at = now.ToUnixTimeMilliseconds();
-            var values = new
-            {
-                callSid, state.MenuVersion, state.Menu, state.Language, state.Offered, state.Fallbacks, state.Step,
-                Phase = state.Phase.ToString(), parties.Caller, parties.Called, at,
-            };
-            await connection.ExecuteAsync(previous is null
+            var save = database.Prepared(connection, transaction, previous is null
                 ? """
                   INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase,
                                      caller, called, started_at, updated_at)
-                  VALUES (@callSid, @MenuVersion, @Menu, @Language, @Offered, @Fallbacks, @Step, @Phase,
-                          @Caller, @Called, @at, @at)
+                  VALUES (@callSid, @menuVersion, @menu, @language, @offered, @fallbacks, @step, @phase,
+                          @caller, @called, @at, @at)
                   """
                 : """
-                  UPDATE calls SET menu_version = @MenuVersion, menu = @Menu, language = @Language,
-                                   offered = @Offered, fallbacks = @Fallbacks, step = @Step, phase = @Phase,
+                  UPDATE calls SET menu_version = @menuVersion, menu = @menu, language = @language,
+                                   offered = @offered, fallbacks = @fallbacks, step = @step, phase = @phase,
                                    updated_at = @at
                   WHERE call_sid = @callSid
-                  """, values, transaction);
+                  """);
+            save.With("@callSid", callSid).With("@menuVersion", state.MenuVersion).With("@menu", state.Menu)
+                .With("@language", state.Language).With("@offered", state.Offered).With("@fallbacks", state.Fallbacks)
+                .With("@step", state.Step).With("@phase", state.Phase.ToString()).With("@at", at);
+            if (previous is null)
+                save.With("@caller", parties.Caller).With("@called", parties.Called);
+            await save.ExecuteNonQueryAsync(cancellationToken);
 
             var transition = result.Transition;
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
-                VALUES (@callSid, @at, @From, @To, @Trigger, @Input)
-                """,
-                new { callSid, at, transition.From, transition.To, transition.Trigger, Input = Clip(transition.Input) },
-                transaction);
+            await database.Prepared(connection, transaction,
+                    """
+                    INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
+                    VALUES (@callSid, @at, @from, @to, @trigger, @input)
+                    """)
+                .With("@callSid", callSid).With("@at", at).With("@from", transition.From).With("@to", transition.To)
+                .With("@trigger", transition.Trigger).With("@input", Clip(transition.Input))
+                .ExecuteNonQueryAsync(cancellationToken);
 
             foreach (var instruction in result.Instructions)
             {
@@ -129,22 +139,28 @@ public sealed class CallStore(Database database)
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            await connection.ExecuteAsync(
-                """
-                UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @durationSeconds,
-                                 phase = 'Finished', updated_at = @at
-                WHERE call_sid = @callSid
-                """, new { callSid, status, durationSeconds, at }, transaction);
-            await connection.ExecuteAsync(
-                """
-                UPDATE queue_entries SET state = 'abandoned', ended_at = @at
-                WHERE call_sid = @callSid AND state = 'waiting'
-                """, new { callSid, at }, transaction);
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
-                SELECT call_sid, @at, menu, menu, 'status', @status FROM calls WHERE call_sid = @callSid
-                """, new { callSid, status, at }, transaction);
+            await database.Prepared(connection, transaction,
+                    """
+                    UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @duration,
+                                     phase = 'Finished', updated_at = @at
+                    WHERE call_sid = @callSid
+                    """)
+                .With("@callSid", callSid).With("@status", status).With("@duration", durationSeconds).With("@at", at)
+                .ExecuteNonQueryAsync(cancellationToken);
+            await database.Prepared(connection, transaction,
+                    """
+                    UPDATE queue_entries SET state = 'abandoned', ended_at = @at
+                    WHERE call_sid = @callSid AND state = 'waiting'
+                    """)
+                .With("@callSid", callSid).With("@at", at)
+                .ExecuteNonQueryAsync(cancellationToken);
+            await database.Prepared(connection, transaction,
+                    """
+                    INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
+                    SELECT call_sid, @at, menu, menu, 'status', @status FROM calls WHERE call_sid = @callSid
+                    """)
+                .With("@callSid", callSid).With("@status", status).With("@at", at)
+                .ExecuteNonQueryAsync(cancellationToken);
             return 0;
         }, cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -6,15 +7,19 @@ namespace Ivr.Api.Persistence;
 
 /// <summary>
 /// The one place that knows which database is used: opens connections, creates and upgrades the schema, and
-/// serialises writes (SQLite has a single writer; waiting on a lock here is cheaper and fairer than its busy loop).
+/// funnels writes through one writer (SQLite has a single writer; one queue is cheaper and fairer than its busy loop).
 /// </summary>
-public sealed class Database
+public sealed class Database : IAsyncDisposable
 {
     public const string DefaultFileName = "ivr.db";
 
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private const int MaxBatch = 128;
+
+    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writeLoop;
     private DbConnection? _writer;
+    private readonly Dictionary<string, DbCommand> _prepared = [];
 
     public Database(IConfiguration configuration)
     {
@@ -29,6 +34,7 @@ public sealed class Database
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        _writeLoop = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The database file.</summary>
@@ -42,29 +48,110 @@ public sealed class Database
         return connection;
     }
 
-    /// <summary>Runs <paramref name="work"/> in a write transaction, one writer at a time.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> as one atomic write. Writes are queued to a single writer that commits
+    /// whatever has gathered in one transaction (group commit), each write inside its own savepoint: a write that
+    /// fails is rolled back alone and its caller gets the exception; the others are committed.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
+        T result = default!;
+        var write = new PendingWrite(async (connection, transaction) => result = await work(connection, transaction), cancellationToken);
+        await _writes.Writer.WriteAsync(write, cancellationToken);
+        await write.Done.Task;
+        return result;
+    }
+
+    private sealed class PendingWrite(Func<DbConnection, DbTransaction, Task> run, CancellationToken cancellationToken)
+    {
+        public Func<DbConnection, DbTransaction, Task> Run { get; } = run;
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        var committed = new List<PendingWrite>(MaxBatch);
+        while (await _writes.Reader.WaitToReadAsync())
         {
-            _writer ??= await OpenWriterAsync(cancellationToken);
-            await using var transaction = await _writer.BeginTransactionAsync(cancellationToken);
-            var result = await work(_writer, transaction);
-            await transaction.CommitAsync(cancellationToken);
-            return result;
+            batch.Clear();
+            committed.Clear();
+            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+                batch.Add(write);
+            try
+            {
+                _writer ??= await OpenWriterAsync(CancellationToken.None);
+                await using var transaction = await _writer.BeginTransactionAsync();
+                foreach (var write in batch)
+                {
+                    if (write.CancellationToken.IsCancellationRequested)
+                    {
+                        write.Done.TrySetCanceled(write.CancellationToken);
+                        continue;
+                    }
+                    transaction.Save("write");
+                    try
+                    {
+                        await write.Run(_writer, transaction);
+                        transaction.Release("write");
+                        committed.Add(write);
+                    }
+                    catch (Exception exception)
+                    {
+                        transaction.Rollback("write");
+                        transaction.Release("write");
+                        write.Done.TrySetException(exception);
+                    }
+                }
+                await transaction.CommitAsync();
+                foreach (var write in committed)
+                    write.Done.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
+                // and a writer in an unknown state is replaced rather than reused.
+                foreach (var write in batch)
+                    write.Done.TrySetException(exception);
+                ReplaceWriter();
+            }
         }
-        catch
+    }
+
+    private void ReplaceWriter()
+    {
+        foreach (var command in _prepared.Values)
+            command.Dispose();
+        _prepared.Clear();
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    /// <summary>
+    /// A command for <paramref name="sql"/> on the writer, compiled on first use and reused afterwards: every
+    /// webhook runs the same few statements, and compiling them again each time would be most of their cost.
+    /// Only for use inside <see cref="WriteAsync{T}"/>, which runs one write at a time.
+    /// </summary>
+    public DbCommand Prepared(DbConnection writer, DbTransaction transaction, string sql)
+    {
+        if (!ReferenceEquals(writer, _writer))
+            throw new InvalidOperationException("Prepared statements belong to the writer connection of WriteAsync.");
+        if (!_prepared.TryGetValue(sql, out var command))
         {
-            // A writer in an unknown state is replaced rather than reused.
-            _writer?.Dispose();
-            _writer = null;
-            throw;
+            command = writer.CreateCommand();
+            command.CommandText = sql;
+            _prepared[sql] = command;
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+        command.Transaction = transaction;
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writeLoop;
+        ReplaceWriter();
     }
 
     // The one writing connection, kept open: its settings are made once, and writes skip the pool.
@@ -105,5 +192,22 @@ public sealed class Database
                 "INSERT INTO schema_version (version) VALUES (@version)", new { version }, transaction);
             await transaction.CommitAsync(cancellationToken);
         }
+    }
+}
+
+public static class DbCommandExtensions
+{
+    /// <summary>Sets a named parameter of a reused command, adding it on first use.</summary>
+    public static DbCommand With(this DbCommand command, string name, object? value)
+    {
+        var parameter = command.Parameters.Contains(name) ? command.Parameters[name] : null;
+        if (parameter is null)
+        {
+            parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+        parameter.Value = value ?? DBNull.Value;
+        return command;
     }
 }
