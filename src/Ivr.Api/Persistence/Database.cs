@@ -1,5 +1,6 @@
 using System.Data.Common;
-using System.Threading.Channels;
+using System.Diagnostics;
+using System.Collections.Concurrent;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -15,9 +16,11 @@ public sealed class Database : IAsyncDisposable
 
     private readonly string _connectionString;
     private const int MaxBatch = 128;
+    private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
+    private long _lastLogRestart = Stopwatch.GetTimestamp();
 
-    private readonly Channel<PendingWrite> _writes = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writeLoop;
+    private readonly ConcurrentQueue<PendingWrite> _pending = new();
+    private int _writing;
     private DbConnection? _writer;
     private readonly Dictionary<string, DbCommand> _prepared = [];
 
@@ -34,7 +37,6 @@ public sealed class Database : IAsyncDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
-        _writeLoop = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The database file.</summary>
@@ -49,15 +51,19 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> as one atomic write. Writes are queued to a single writer that commits
-    /// whatever has gathered in one transaction (group commit), each write inside its own savepoint: a write that
-    /// fails is rolled back alone and its caller gets the exception; the others are committed.
+    /// Runs <paramref name="work"/> as one atomic write. One writer at a time commits whatever writes have
+    /// gathered in one transaction (group commit), each inside its own savepoint: a write that fails is rolled back
+    /// alone and its caller gets the exception; the others are committed.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
     {
         T result = default!;
         var write = new PendingWrite(async (connection, transaction) => result = await work(connection, transaction), cancellationToken);
-        await _writes.Writer.WriteAsync(write, cancellationToken);
+        _pending.Enqueue(write);
+        // The first caller to find nobody writing becomes the writer and also commits what others queue meanwhile,
+        // so a lone write runs on its own thread and a busy hotline's writes share commits.
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+            await DrainAsync();
         await write.Done.Task;
         return result;
     }
@@ -69,54 +75,78 @@ public sealed class Database : IAsyncDisposable
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
-    private async Task WriteLoopAsync()
+    private async Task DrainAsync()
     {
         var batch = new List<PendingWrite>(MaxBatch);
-        var committed = new List<PendingWrite>(MaxBatch);
-        while (await _writes.Reader.WaitToReadAsync())
+        while (true)
         {
             batch.Clear();
-            committed.Clear();
-            while (batch.Count < MaxBatch && _writes.Reader.TryRead(out var write))
+            while (batch.Count < MaxBatch && _pending.TryDequeue(out var write))
                 batch.Add(write);
-            try
+            if (batch.Count > 0)
             {
-                _writer ??= await OpenWriterAsync(CancellationToken.None);
-                await using var transaction = await _writer.BeginTransactionAsync();
-                foreach (var write in batch)
-                {
-                    if (write.CancellationToken.IsCancellationRequested)
-                    {
-                        write.Done.TrySetCanceled(write.CancellationToken);
-                        continue;
-                    }
-                    transaction.Save("write");
-                    try
-                    {
-                        await write.Run(_writer, transaction);
-                        transaction.Release("write");
-                        committed.Add(write);
-                    }
-                    catch (Exception exception)
-                    {
-                        transaction.Rollback("write");
-                        transaction.Release("write");
-                        write.Done.TrySetException(exception);
-                    }
-                }
-                await transaction.CommitAsync();
-                foreach (var write in committed)
-                    write.Done.TrySetResult();
+                await CommitAsync(batch);
+                continue;
             }
-            catch (Exception exception)
-            {
-                // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
-                // and a writer in an unknown state is replaced rather than reused.
-                foreach (var write in batch)
-                    write.Done.TrySetException(exception);
-                ReplaceWriter();
-            }
+            // Hand over; a write queued just before the hand-over is picked up by taking the role back.
+            Volatile.Write(ref _writing, 0);
+            if (_pending.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
+                return;
         }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> batch)
+    {
+        var committed = new List<PendingWrite>(batch.Count);
+        try
+        {
+            _writer ??= await OpenWriterAsync(CancellationToken.None);
+            await using var transaction = await _writer.BeginTransactionAsync();
+            foreach (var write in batch)
+            {
+                if (write.CancellationToken.IsCancellationRequested)
+                {
+                    write.Done.TrySetCanceled(write.CancellationToken);
+                    continue;
+                }
+                transaction.Save("write");
+                try
+                {
+                    await write.Run(_writer, transaction);
+                    transaction.Release("write");
+                    committed.Add(write);
+                }
+                catch (Exception exception)
+                {
+                    transaction.Rollback("write");
+                    transaction.Release("write");
+                    write.Done.TrySetException(exception);
+                }
+            }
+            await transaction.CommitAsync();
+            foreach (var write in committed)
+                write.Done.TrySetResult();
+            await RestartLogIfDueAsync(_writer);
+        }
+        catch (Exception exception)
+        {
+            // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
+            // and a writer in an unknown state is replaced rather than reused.
+            foreach (var write in batch)
+                write.Done.TrySetException(exception);
+            ReplaceWriter();
+        }
+    }
+
+    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the
+    // log start over, and a log hundreds of megabytes long slows every page lookup. So every ten seconds, between two
+    // batches, the writer itself finishes the copy (mostly done already) and restarts the log.
+    private async Task RestartLogIfDueAsync(DbConnection writer)
+    {
+        if (Stopwatch.GetElapsedTime(_lastLogRestart) < LogRestartInterval)
+            return;
+        _lastLogRestart = Stopwatch.GetTimestamp();
+        await writer.ExecuteAsync("PRAGMA wal_checkpoint(RESTART)");
     }
 
     private void ReplaceWriter()
@@ -149,8 +179,9 @@ public sealed class Database : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _writes.Writer.TryComplete();
-        await _writeLoop;
+        // Let a writer in progress finish before its connection goes.
+        while (Volatile.Read(ref _writing) == 1)
+            await Task.Delay(10);
         ReplaceWriter();
     }
 
@@ -162,7 +193,7 @@ public sealed class Database : IAsyncDisposable
         // WAL without fsync on every commit: a power cut may lose the last commits, never corrupt the file.
         // Checkpoints (which do fsync) run in the background (WalCheckpointer), not inside a caller's webhook.
         await connection.ExecuteAsync(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;");
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;");
         return connection;
     }
 

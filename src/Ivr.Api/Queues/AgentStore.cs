@@ -1,0 +1,106 @@
+using System.Globalization;
+using System.Text;
+using Dapper;
+using Ivr.Api.Persistence;
+using Ivr.Flows.Model;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>An agent as stored: who they are, from the menu file, and what they are doing now.</summary>
+public sealed class AgentRow
+{
+    public string Id { get; set; } = "";
+    public string Department { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Address { get; set; } = "";
+    public string Status { get; set; } = "";
+    public long? AwayUntil { get; set; }
+    public string? BusyCallSid { get; set; }
+    public long? BusySince { get; set; }
+    public long? FreeAt { get; set; }
+
+    /// <summary>Working now: the department is open, the agent has not said they are away, and no missed call keeps them away.</summary>
+    public bool IsOnDuty(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
+        Status == AgentStatus.Available
+        && (AwayUntil is null || AwayUntil <= now.ToUnixTimeMilliseconds())
+        && department.Hours.IsOpen(now, zone);
+
+    /// <summary>On duty, on no call, and past the wrap-up of the last one.</summary>
+    public bool IsFree(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
+        IsOnDuty(department, zone, now) && BusyCallSid is null && (FreeAt is null || FreeAt <= now.ToUnixTimeMilliseconds());
+}
+
+public static class AgentStatus
+{
+    public const string Available = "available";
+    public const string Away = "away";
+}
+
+/// <summary>Agents of every department: kept in step with the menu file, their presence set through the agent API.</summary>
+public sealed class AgentStore(Database database)
+{
+    private const string SelectAgents = """
+        SELECT id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address, status AS Status,
+               away_until AS AwayUntil, busy_call_sid AS BusyCallSid, busy_since AS BusySince, free_at AS FreeAt
+        FROM agents
+        """;
+
+    /// <summary>"orders.anna": the department and the agent's name without diacritics or spaces.</summary>
+    public static string IdFor(string department, string name)
+    {
+        var plain = new StringBuilder();
+        foreach (var c in name.Replace('ł', 'l').Replace('Ł', 'L').Normalize(NormalizationForm.FormD))
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+                plain.Append(char.ToLowerInvariant(c));
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && plain.Length > 0 && plain[^1] != '-')
+                plain.Append('-');
+        }
+        return $"{department}.{plain.ToString().Trim('-')}";
+    }
+
+    /// <summary>
+    /// Makes the stored agents those of <paramref name="definition"/>: new ones start available, changed numbers are
+    /// taken over, removed ones go unless they are on a call (they go when it ends).
+    /// </summary>
+    public Task SyncAsync(MenuDefinition definition, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var ids = new List<string>();
+            foreach (var department in definition.Departments.Values)
+            {
+                foreach (var agent in department.Agents)
+                {
+                    var id = IdFor(department.Id, agent.Name);
+                    ids.Add(id);
+                    await connection.ExecuteAsync(
+                        """
+                        INSERT INTO agents (id, department, name, kind, address, status)
+                        VALUES (@id, @department, @name, @kind, @address, 'available')
+                        ON CONFLICT (id) DO UPDATE SET name = @name, kind = @kind, address = @address
+                        """,
+                        new { id, department = department.Id, name = agent.Name, kind = agent.Kind.ToString().ToLowerInvariant(), address = agent.Address },
+                        transaction);
+                }
+            }
+            var stored = await connection.QueryAsync<string>("SELECT id FROM agents WHERE busy_call_sid IS NULL", transaction: transaction);
+            foreach (var gone in stored.Except(ids))
+                await connection.ExecuteAsync("DELETE FROM agents WHERE id = @gone", new { gone }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    public async Task<IReadOnlyList<AgentRow>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<AgentRow>($"{SelectAgents} ORDER BY department, name")).ToList();
+    }
+
+    /// <summary>Sets an agent available or away; false when there is no such agent.</summary>
+    public Task<bool> SetStatusAsync(string id, string status, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+            await connection.ExecuteAsync(
+                // Coming back clears a missed-call pause too: the agent says they are there.
+                "UPDATE agents SET status = @status, away_until = NULL WHERE id = @id",
+                new { id, status }, transaction) == 1, cancellationToken);
+}

@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>
+/// Lets a request in only with <c>X-Api-Key</c> equal to <c>Admin:ApiKey</c>. With no key configured nobody gets in:
+/// an API that changes who answers calls is never open by default.
+/// </summary>
+public sealed class ApiKeyFilter(IOptions<AdminOptions> options) : IEndpointFilter
+{
+    public const string HeaderName = "X-Api-Key";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var configured = options.Value.ApiKey;
+        if (string.IsNullOrEmpty(configured))
+            return TypedResults.Problem(
+                title: "The API is closed",
+                detail: "No API key is configured: set Admin:ApiKey (for example the environment variable Admin__ApiKey) and send it as X-Api-Key.",
+                statusCode: StatusCodes.Status403Forbidden);
+
+        var sent = context.HttpContext.Request.Headers[HeaderName].ToString();
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(configured)))
+            return TypedResults.Problem(
+                title: "Missing or wrong API key",
+                detail: $"Send the key configured as Admin:ApiKey in the {HeaderName} header.",
+                statusCode: StatusCodes.Status401Unauthorized);
+
+        return await next(context);
+    }
+}

@@ -1,0 +1,31 @@
+namespace Ivr.Api.Queues;
+
+/// <summary>The <c>Queues</c> configuration section: how agents are handed calls.</summary>
+public sealed class QueueOptions
+{
+    public const string SectionName = "Queues";
+
+    /// <summary>Seconds an agent has after a call before the next one is offered (notes, a breath).</summary>
+    public int WrapUpSeconds { get; set; } = 30;
+
+    /// <summary>Seconds an agent who did not answer an offered call is kept away from new ones.</summary>
+    public int AwayAfterMissedSeconds { get; set; } = 300;
+
+    /// <summary>Seconds a <c>&lt;Dial&gt;</c> to an agent rings before it counts as not answered.</summary>
+    public int RingSeconds { get; set; } = 20;
+
+    /// <summary>The typical handle time used until a department has its own figures.</summary>
+    public int TypicalHandleSeconds { get; set; } = 240;
+
+    /// <summary>The typical patience of a caller in a queue used until a department has its own figures.</summary>
+    public int TypicalPatienceSeconds { get; set; } = 300;
+}
+
+/// <summary>The <c>Admin</c> configuration section.</summary>
+public sealed class AdminOptions
+{
+    public const string SectionName = "Admin";
+
+    /// <summary>The key sent as X-Api-Key to the agent and admin APIs; without one nobody gets in.</summary>
+    public string? ApiKey { get; set; }
+}

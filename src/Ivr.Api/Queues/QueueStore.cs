@@ -1,0 +1,114 @@
+using Dapper;
+using Ivr.Api.Persistence;
+using Ivr.Flows.Model;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>A waiting caller handed to a free agent, not yet connected.</summary>
+public sealed record Offer(long EntryId, string CallSid, string Department, string AgentId, string AgentKind,
+    string AgentAddress, long EnqueuedAt, string Language);
+
+/// <summary>
+/// The departments' queues as the service keeps them: callers in arrival order, offered to free agents one at a
+/// time. Every change is one write transaction, so a caller is never offered to two agents nor an agent given two callers.
+/// </summary>
+public sealed class QueueStore(Database database)
+{
+    private sealed class EntryRow
+    {
+        public long Id { get; set; }
+        public string CallSid { get; set; } = "";
+        public long EnqueuedAt { get; set; }
+        public string Language { get; set; } = "";
+    }
+
+    /// <summary>
+    /// Offers the longest-waiting caller of <paramref name="department"/> to the agent who has been free longest;
+    /// null when nobody waits or nobody is free.
+    /// </summary>
+    public Task<Offer?> TryOfferAsync(Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var entry = await connection.QueryFirstOrDefaultAsync<EntryRow>(
+                """
+                SELECT id AS Id, call_sid AS CallSid, enqueued_at AS EnqueuedAt, language AS Language
+                FROM queue_entries WHERE department = @department AND state = 'waiting'
+                ORDER BY enqueued_at, id LIMIT 1
+                """, new { department = department.Id }, transaction);
+            if (entry is null)
+                return null;
+
+            var candidates = await connection.QueryAsync<AgentRow>(
+                """
+                SELECT id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address,
+                       status AS Status, away_until AS AwayUntil, busy_call_sid AS BusyCallSid,
+                       busy_since AS BusySince, free_at AS FreeAt
+                FROM agents WHERE department = @department AND busy_call_sid IS NULL
+                """, new { department = department.Id }, transaction);
+            var agent = candidates
+                .Where(a => a.IsFree(department, zone, now))
+                .OrderBy(a => a.FreeAt ?? 0)
+                .ThenBy(a => a.Id, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (agent is null)
+                return null;
+
+            var at = now.ToUnixTimeMilliseconds();
+            await connection.ExecuteAsync(
+                "UPDATE agents SET busy_call_sid = @CallSid, busy_since = @at WHERE id = @agent AND busy_call_sid IS NULL",
+                new { entry.CallSid, at, agent = agent.Id }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE queue_entries SET state = 'offered', agent_id = @agent, offered_at = @at WHERE id = @Id AND state = 'waiting'",
+                new { entry.Id, agent = agent.Id, at }, transaction);
+            return new Offer(entry.Id, entry.CallSid, department.Id, agent.Id, agent.Kind, agent.Address, entry.EnqueuedAt, entry.Language);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Puts an offered caller back in line at their old place and frees the agent: the redirect failed, or the agent
+    /// did not answer (then they are kept away for <paramref name="awayFor"/>).
+    /// </summary>
+    public Task ReturnAsync(long entryId, DateTimeOffset now, TimeSpan? awayFor, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var agent = await connection.QuerySingleOrDefaultAsync<string>(
+                "SELECT agent_id FROM queue_entries WHERE id = @entryId", new { entryId }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE queue_entries SET state = 'waiting', agent_id = NULL, offered_at = NULL WHERE id = @entryId AND state = 'offered'",
+                new { entryId }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, away_until = @awayUntil WHERE id = @agent",
+                new { agent, awayUntil = awayFor is { } away ? (now + away).ToUnixTimeMilliseconds() : (long?)null }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>The caller and the agent talked: the call is answered, the agent is free after wrap-up.</summary>
+    public Task CompleteAsync(long entryId, int talkedSeconds, DateTimeOffset now, TimeSpan wrapUp, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var agent = await connection.QuerySingleOrDefaultAsync<string>(
+                "SELECT agent_id FROM queue_entries WHERE id = @entryId", new { entryId }, transaction);
+            await connection.ExecuteAsync(
+                """
+                UPDATE queue_entries SET state = 'answered', ended_at = @at, answered_at = @answeredAt, handle_seconds = @talkedSeconds
+                WHERE id = @entryId AND state = 'offered'
+                """, new { entryId, at, answeredAt = at - talkedSeconds * 1000L, talkedSeconds }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE id = @agent",
+                new { agent, freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>The entry of a call, with its agent, for the connect, whisper and dial-result webhooks.</summary>
+    public async Task<Offer?> FindOfferAsync(long entryId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Offer>(
+            """
+            SELECT e.id AS EntryId, e.call_sid AS CallSid, e.department AS Department, a.id AS AgentId,
+                   a.kind AS AgentKind, a.address AS AgentAddress, e.enqueued_at AS EnqueuedAt, e.language AS Language
+            FROM queue_entries e JOIN agents a ON a.id = e.agent_id
+            WHERE e.id = @entryId
+            """, new { entryId });
+    }
+}

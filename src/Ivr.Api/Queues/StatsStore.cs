@@ -1,0 +1,106 @@
+using Dapper;
+using Ivr.Api.Persistence;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>A department's figures: the live queue, and today's calls since midnight in the hotline's zone.</summary>
+public sealed record DepartmentStats(
+    string Department,
+    int WaitingNow,
+    double LongestWaitSeconds,
+    int AgentsOnDuty,
+    int AgentsBusy,
+    int Offered,
+    int Answered,
+    int Abandoned,
+    double? AverageSpeedOfAnswerSeconds,
+    double? ServiceLevel,
+    double? AverageHandleSeconds,
+    int Announcements,
+    double? AnnouncementMeanErrorSeconds,
+    double? AnsweredWithinPromise);
+
+/// <summary>The queries behind /api/stats.</summary>
+public sealed class StatsStore(Database database)
+{
+    /// <summary>Answered within this many seconds counts towards the service level.</summary>
+    public const int ServiceLevelSeconds = 20;
+
+    private sealed class QueueRow
+    {
+        public string Department { get; set; } = "";
+        public long Offered { get; set; }
+        public long Answered { get; set; }
+        public long Abandoned { get; set; }
+        public long WaitingNow { get; set; }
+        public long? OldestWaiting { get; set; }
+        public double? SpeedOfAnswerMs { get; set; }
+        public long AnsweredInTime { get; set; }
+        public double? HandleSeconds { get; set; }
+    }
+
+    private sealed class AnnouncementRow
+    {
+        public string Department { get; set; } = "";
+        public long Count { get; set; }
+        public double? MeanError { get; set; }
+        public long Scored { get; set; }
+        public long WithinPromise { get; set; }
+    }
+
+    public async Task<IReadOnlyList<DepartmentStats>> ForDayAsync(
+        IEnumerable<string> departments, DateTimeOffset dayStart, DateTimeOffset now,
+        Func<string, (int OnDuty, int Busy)> agents, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var since = dayStart.ToUnixTimeMilliseconds();
+        var queues = (await connection.QueryAsync<QueueRow>(
+            """
+            SELECT department AS Department,
+                   SUM(CASE WHEN enqueued_at >= @since THEN 1 ELSE 0 END) AS Offered,
+                   SUM(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN 1 ELSE 0 END) AS Answered,
+                   SUM(CASE WHEN enqueued_at >= @since AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
+                   SUM(CASE WHEN state IN ('waiting', 'offered') THEN 1 ELSE 0 END) AS WaitingNow,
+                   MIN(CASE WHEN state IN ('waiting', 'offered') THEN enqueued_at END) AS OldestWaiting,
+                   AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN answered_at - enqueued_at END) AS SpeedOfAnswerMs,
+                   SUM(CASE WHEN enqueued_at >= @since AND state = 'answered' AND answered_at - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
+                   AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN handle_seconds END) AS HandleSeconds
+            FROM queue_entries
+            WHERE enqueued_at >= @since OR state IN ('waiting', 'offered')
+            GROUP BY department
+            """, new { since, threshold = ServiceLevelSeconds * 1000L })).ToDictionary(r => r.Department);
+        var announcements = (await connection.QueryAsync<AnnouncementRow>(
+            """
+            SELECT department AS Department, COUNT(*) AS Count,
+                   AVG(estimate_seconds - actual_seconds) AS MeanError,
+                   SUM(CASE WHEN actual_seconds IS NOT NULL AND promise_seconds IS NOT NULL THEN 1 ELSE 0 END) AS Scored,
+                   SUM(CASE WHEN actual_seconds IS NOT NULL AND actual_seconds <= promise_seconds THEN 1 ELSE 0 END) AS WithinPromise
+            FROM announcements WHERE at >= @since
+            GROUP BY department
+            """, new { since })).ToDictionary(r => r.Department);
+
+        var nowMs = now.ToUnixTimeMilliseconds();
+        return departments.Select(department =>
+        {
+            var q = queues.GetValueOrDefault(department) ?? new QueueRow { Department = department };
+            var a = announcements.GetValueOrDefault(department) ?? new AnnouncementRow { Department = department };
+            var (onDuty, busy) = agents(department);
+            var ended = q.Answered + q.Abandoned;
+            return new DepartmentStats(
+                department,
+                WaitingNow: (int)q.WaitingNow,
+                LongestWaitSeconds: q.OldestWaiting is { } oldest ? (nowMs - oldest) / 1000.0 : 0,
+                AgentsOnDuty: onDuty,
+                AgentsBusy: busy,
+                Offered: (int)q.Offered,
+                Answered: (int)q.Answered,
+                Abandoned: (int)q.Abandoned,
+                AverageSpeedOfAnswerSeconds: q.SpeedOfAnswerMs / 1000.0,
+                ServiceLevel: ended > 0 ? (double)q.AnsweredInTime / ended : null,
+                AverageHandleSeconds: q.HandleSeconds,
+                Announcements: (int)a.Count,
+                AnnouncementMeanErrorSeconds: a.MeanError,
+                AnsweredWithinPromise: a.Scored > 0 ? (double)a.WithinPromise / a.Scored : null);
+        }).ToList();
+    }
+}
