@@ -1,5 +1,7 @@
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
+using Ivr.Api.Twilio;
 using Ivr.Api.Voice;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
@@ -19,6 +21,13 @@ public static class Hotline
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<VoiceCalls>();
+        builder.Services.AddSingleton<AgentStore>();
+        builder.Services.AddSingleton<QueueStore>();
+        builder.Services.AddSingleton<QueueCalls>();
+        builder.Services.AddSingleton<StatsStore>();
+        builder.Services.AddSingleton<QueueDistributor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
+        builder.Services.AddTwilioRestClient();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
@@ -60,9 +69,13 @@ public static class Hotline
             return false;
         }
 
+        await app.Services.GetRequiredService<AgentStore>().SyncAsync(catalog.Current);
+
         app.UseForwardedHeaders();
         app.UseVoiceSafetyNet();
         app.MapVoice();
+        app.MapAgents();
+        app.MapStats();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
         return true;
     }

@@ -16,6 +16,10 @@ public static class HotlineOptionsValidation
             .Validate(o => string.IsNullOrEmpty(o.HoldMusicUrl) || IsHttpUrl(o.HoldMusicUrl),
                 "Ivr:HoldMusicUrl must be an absolute http(s) URL of an audio file")
             .ValidateOnStart();
+        services.AddOptions<IvrOptions>()
+            .Validate<Microsoft.Extensions.Options.IOptions<TwilioOptions>>(
+                (ivr, twilio) => twilio.Value.IsLocalMode || !string.IsNullOrEmpty(ivr.PublicBaseUrl),
+                "Ivr:PublicBaseUrl is required with Twilio credentials: Twilio is given absolute URLs of this service (queue redirects), e.g. https://hotline.example.com");
         services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName)
             .Validate(o => string.IsNullOrEmpty(o.AccountSid) || (o.AccountSid.StartsWith("AC") && o.AccountSid.Length == 34),
                 "Twilio:AccountSid must be your account SID: AC followed by 32 characters (Twilio console, Account info)")
@@ -26,6 +30,14 @@ public static class HotlineOptionsValidation
             .Validate(o => IsHttpUrl(o.ApiBaseUrl),
                 "Twilio:ApiBaseUrl must be an absolute http(s) URL (default https://api.twilio.com)")
             .ValidateOnStart();
+        services.AddOptions<Queues.QueueOptions>().BindConfiguration(Queues.QueueOptions.SectionName)
+            .Validate(o => o.WrapUpSeconds is >= 0 and <= 3600, "Queues:WrapUpSeconds must be between 0 and 3600")
+            .Validate(o => o.AwayAfterMissedSeconds is >= 0 and <= 86400, "Queues:AwayAfterMissedSeconds must be between 0 and 86400")
+            .Validate(o => o.RingSeconds is >= 5 and <= 600, "Queues:RingSeconds must be between 5 and 600 (Twilio's limits for <Dial timeout>)")
+            .Validate(o => o.TypicalHandleSeconds is >= 10 and <= 7200, "Queues:TypicalHandleSeconds must be between 10 and 7200")
+            .Validate(o => o.TypicalPatienceSeconds is >= 10 and <= 7200, "Queues:TypicalPatienceSeconds must be between 10 and 7200")
+            .ValidateOnStart();
+        services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName);
         return services;
     }
 

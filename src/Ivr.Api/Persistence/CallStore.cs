@@ -116,6 +116,13 @@ public sealed class CallStore(Database database)
             return result;
         }, cancellationToken);
 
+    /// <summary>The caller's number as Twilio sent it with the first webhook.</summary>
+    public async Task<string?> FindCallerAsync(string callSid, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<string>("SELECT caller FROM calls WHERE call_sid = @callSid", new { callSid });
+    }
+
     /// <summary>Records how a queued caller left the queue (Twilio's QueueResult).</summary>
     public Task RecordQueueResultAsync(string callSid, string queueResult, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
@@ -147,11 +154,16 @@ public sealed class CallStore(Database database)
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@duration", durationSeconds).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
+            // A caller who hangs up in the queue, or while an agent's phone rings, abandoned it; that agent is free again.
             await database.Prepared(connection, transaction,
                     """
                     UPDATE queue_entries SET state = 'abandoned', ended_at = @at
-                    WHERE call_sid = @callSid AND state = 'waiting'
+                    WHERE call_sid = @callSid AND state IN ('waiting', 'offered')
                     """)
+                .With("@callSid", callSid).With("@at", at)
+                .ExecuteNonQueryAsync(cancellationToken);
+            await database.Prepared(connection, transaction,
+                    "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @at WHERE busy_call_sid = @callSid")
                 .With("@callSid", callSid).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
             await database.Prepared(connection, transaction,

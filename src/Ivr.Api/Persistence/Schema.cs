@@ -66,5 +66,38 @@ public static class Schema
             status       TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE agents (
+            id             TEXT PRIMARY KEY,
+            department     TEXT NOT NULL,
+            name           TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            address        TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            away_until     INTEGER,
+            busy_call_sid  TEXT,
+            busy_since     INTEGER,
+            free_at        INTEGER
+        );
+        CREATE INDEX agents_by_department ON agents (department);
+
+        CREATE TABLE announcements (
+            id                INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid          TEXT NOT NULL,
+            department        TEXT NOT NULL,
+            at                INTEGER NOT NULL,
+            position          INTEGER NOT NULL,
+            agents_on_duty    INTEGER NOT NULL,
+            estimate_seconds  REAL,
+            promise_seconds   REAL,
+            actual_seconds    REAL
+        );
+        CREATE INDEX announcements_by_call ON announcements (call_sid);
+
+        ALTER TABLE queue_entries ADD COLUMN agent_id TEXT;
+        ALTER TABLE queue_entries ADD COLUMN offered_at INTEGER;
+        ALTER TABLE queue_entries ADD COLUMN answered_at INTEGER;
+        ALTER TABLE queue_entries ADD COLUMN handle_seconds INTEGER;
+        """,
     ];
 }

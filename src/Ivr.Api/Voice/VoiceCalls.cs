@@ -1,5 +1,6 @@
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
 using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
 using Microsoft.Extensions.Options;
@@ -13,6 +14,7 @@ namespace Ivr.Api.Voice;
 public sealed class VoiceCalls(
     MenuCatalog menus,
     CallStore calls,
+    QueueDistributor distributor,
     TimeProvider time,
     IOptions<IvrOptions> options,
     ILogger<VoiceCalls> logger)
@@ -135,6 +137,8 @@ public sealed class VoiceCalls(
                 var input = previous is null ? new CallInput.Start() : readInput(form, previous);
                 return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, context);
             }, ct);
+            if (result.Instructions.Any(i => i is Instruction.Enqueue))
+                distributor.Wake();
             return Render(request, result, definition!);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)

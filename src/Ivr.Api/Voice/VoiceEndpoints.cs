@@ -1,3 +1,5 @@
+using Ivr.Api.Queues;
+
 namespace Ivr.Api.Voice;
 
 /// <summary>
@@ -27,6 +29,18 @@ public static class VoiceEndpoints
         // Enqueue's action: the caller left the queue (answered, hung up, error).
         voice.MapPost("/queue/{department}/done", (string department, HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
             calls.QueueDoneAsync(department, request, ct));
+
+        // After the REST redirect: dial the agent the caller was offered to.
+        voice.MapPost("/queue/{department}/connect", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.ConnectAsync(department, entry, request, ct));
+
+        // The agent's leg: what they hear before the caller is put through.
+        voice.MapPost("/queue/{department}/whisper", (string department, long entry, QueueCalls queue, CancellationToken ct) =>
+            queue.WhisperAsync(department, entry, ct));
+
+        // Dial's action: the agent answered and the call ended, or the agent did not answer.
+        voice.MapPost("/queue/{department}/dialed", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.DialedAsync(department, entry, request, ct));
 
         // The number's status callback: the call ended.
         voice.MapPost("/status", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>

@@ -25,6 +25,20 @@ public sealed class SystemMessages
     public const string ClosedIndefinitely = "closed_indefinitely";
     /// <summary>Spoken when a callback is booked. Placeholder: {department}.</summary>
     public const string CallbackBooked = "callback_booked";
+    /// <summary>Spoken on joining a queue when an agent is free.</summary>
+    public const string WaitImmediate = "wait_immediate";
+    /// <summary>Spoken on joining a queue when the promise is under a minute.</summary>
+    public const string WaitUnderMinute = "wait_under_minute";
+    /// <summary>The promised wait. Placeholder: {minutes} ("3 minuty", "3 minutes").</summary>
+    public const string WaitMinutes = "wait_minutes";
+    /// <summary>How many callers are ahead. Placeholder: {ahead}.</summary>
+    public const string QueuePosition = "queue_position";
+    /// <summary>Spoken to the caller just before the agent's phone rings.</summary>
+    public const string AgentConnecting = "agent_connecting";
+    /// <summary>Spoken when the offered agent did not answer and the caller goes back to their place.</summary>
+    public const string AgentUnavailable = "agent_unavailable";
+    /// <summary>Whispered to the agent before the caller is connected. Placeholders: {department}, {waited}, {caller}.</summary>
+    public const string AgentWhisper = "agent_whisper";
     /// <summary>Spoken when something failed and the caller is transferred to the fallback number.</summary>
     public const string ErrorTransfer = "error_transfer";
     /// <summary>Spoken when something failed and there is nobody to transfer to.</summary>
@@ -58,6 +72,27 @@ public sealed class SystemMessages
             [CallbackBooked] = Texts(
                 "Dziękujemy. Oddzwonimy na numer, z którego dzwonisz: {department}.",
                 "Thank you. {department} will call you back on the number you are calling from."),
+            [WaitImmediate] = Texts(
+                "Konsultant odbierze za chwilę.",
+                "An agent will be with you right away."),
+            [WaitUnderMinute] = Texts(
+                "Przewidywany czas oczekiwania: mniej niż minuta.",
+                "Your expected wait is less than a minute."),
+            [WaitMinutes] = Texts(
+                "Przewidywany czas oczekiwania: mniej niż {minutes}.",
+                "Your expected wait is less than {minutes}."),
+            [QueuePosition] = Texts(
+                "Liczba osób przed Tobą w kolejce: {ahead}.",
+                "Callers ahead of you: {ahead}."),
+            [AgentConnecting] = Texts(
+                "Łączymy z konsultantem.",
+                "Connecting you to an agent."),
+            [AgentUnavailable] = Texts(
+                "Przepraszamy, konsultant nie może teraz odebrać. Wracasz na swoje miejsce w kolejce.",
+                "Sorry, the agent cannot answer right now. You are back in your place in the queue."),
+            [AgentWhisper] = Texts(
+                "{department}. Klient czekał {waited}. Numer {caller}.",
+                "{department}. The caller waited {waited}. Number {caller}."),
             [ErrorTransfer] = Texts(
                 "Przepraszamy, wystąpił problem techniczny. Łączymy z konsultantem.",
                 "We are sorry, something went wrong. Connecting you to an agent."),

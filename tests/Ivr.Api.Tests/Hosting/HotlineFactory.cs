@@ -1,6 +1,7 @@
 using Ivr.Api.Persistence;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,9 +25,11 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
     public static readonly DateTimeOffset WednesdayMorning = new(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(1));
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null)
+    public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"ivr-test-{Guid.NewGuid():N}.db");
         _settings = new Dictionary<string, string?>
         {
@@ -46,6 +49,8 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        if (_services is not null)
+            builder.ConfigureTestServices(_services);
     }
 
     /// <summary>A connection to the service's database, for assertions on what it stored.</summary>

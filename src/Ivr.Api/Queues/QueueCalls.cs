@@ -1,0 +1,117 @@
+using Ivr.Api.Menus;
+using Ivr.Api.Persistence;
+using Ivr.Api.Voice;
+using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>
+/// The webhooks of a caller being handed to an agent: the TwiML that dials the agent (after the REST redirect),
+/// the whisper the agent hears first, and the dial's result.
+/// </summary>
+public sealed class QueueCalls(
+    QueueStore queues,
+    CallStore calls,
+    MenuCatalog menus,
+    QueueDistributor distributor,
+    VoiceCalls voice,
+    TimeProvider time,
+    IOptions<IvrOptions> ivr,
+    IOptions<QueueOptions> options,
+    ILogger<QueueCalls> logger)
+{
+    public async Task<IResult> ConnectAsync(string department, long entry, HttpRequest request, CancellationToken ct)
+    {
+        var offer = await queues.FindOfferAsync(entry, ct);
+        if (offer is null)
+        {
+            logger.LogWarning("Connect for unknown queue entry {Entry} in {Department}", entry, department);
+            return voice.Apology();
+        }
+        var (definition, language) = await CallerAsync(offer.CallSid, ct);
+        var twiml = new TwimlWriter();
+        twiml.Say(definition.Messages.Get(SystemMessages.AgentConnecting, language), language, definition.VoiceFor(language));
+        var whisper = Url(request, $"/voice/queue/{department}/whisper?entry={entry}");
+        var target = offer.AgentKind switch
+        {
+            "sip" => DialTarget.Sip(offer.AgentAddress),
+            "client" => DialTarget.Client(offer.AgentAddress),
+            _ => DialTarget.Number(offer.AgentAddress),
+        } with { WhisperUrl = whisper };
+        twiml.Dial(new DialOptions
+        {
+            Action = Url(request, $"/voice/queue/{department}/dialed?entry={entry}"),
+            TimeoutSeconds = options.Value.RingSeconds,
+            AnswerOnBridge = true,
+        }, target);
+        return twiml.ToResult();
+    }
+
+    /// <summary>What the agent hears before the caller is put through: department, how long they waited, their number.</summary>
+    public async Task<IResult> WhisperAsync(string department, long entry, CancellationToken ct)
+    {
+        var definition = menus.Current;
+        var language = definition.DefaultLanguage;
+        var offer = await queues.FindOfferAsync(entry, ct);
+        var twiml = new TwimlWriter();
+        if (offer is not null)
+        {
+            var caller = await calls.FindCallerAsync(offer.CallSid, ct);
+            var waitedMinutes = (int)Math.Round((time.GetUtcNow().ToUnixTimeMilliseconds() - offer.EnqueuedAt) / 60000.0);
+            var title = definition.Departments.TryGetValue(department, out var known) ? known.Title.For(language) : department;
+            var waited = waitedMinutes < 1
+                ? (language.StartsWith("pl") ? "mniej niż minutę" : "less than a minute")
+                : SpokenDuration.Minutes(waitedMinutes, language);
+            var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
+                .Replace("{department}", title).Replace("{waited}", waited)
+                .Replace("{caller}", SpokenDigits(caller ?? "?"));
+            twiml.Say(char.ToUpperInvariant(text[0]) + text[1..], language, definition.VoiceFor(language));
+        }
+        return twiml.ToResult();
+    }
+
+    public async Task<IResult> DialedAsync(string department, long entry, HttpRequest request, CancellationToken ct)
+    {
+        var form = await request.ReadFormAsync(ct);
+        var status = form["DialCallStatus"].ToString();
+        var offer = await queues.FindOfferAsync(entry, ct);
+        var now = time.GetUtcNow();
+        if (offer is null)
+            return voice.Apology();
+
+        var (definition, language) = await CallerAsync(offer.CallSid, ct);
+        var twiml = new TwimlWriter();
+        if (status is "completed" or "answered")
+        {
+            var talked = int.TryParse(form["DialCallDuration"], out var seconds) ? seconds : 0;
+            await queues.CompleteAsync(entry, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct);
+            distributor.Wake();
+            twiml.Hangup();
+            return twiml.ToResult();
+        }
+
+        // no-answer, busy, failed, canceled: the caller goes back to their old place; the agent rests a while.
+        logger.LogInformation("Agent {Agent} did not take call {CallSid} ({Status})", offer.AgentId, offer.CallSid, status);
+        await queues.ReturnAsync(entry, now, TimeSpan.FromSeconds(options.Value.AwayAfterMissedSeconds), ct);
+        distributor.Wake();
+        twiml.Say(definition.Messages.Get(SystemMessages.AgentUnavailable, language), language, definition.VoiceFor(language));
+        twiml.Enqueue(department,
+            waitUrl: Url(request, $"/voice/queue/{department}/wait"),
+            action: Url(request, $"/voice/queue/{department}/done"));
+        return twiml.ToResult();
+    }
+
+    private async Task<(MenuDefinition Definition, string Language)> CallerAsync(string callSid, CancellationToken ct)
+    {
+        var state = await calls.FindAsync(callSid, ct);
+        var definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+        return (definition, state?.Language ?? definition.DefaultLanguage);
+    }
+
+    private string Url(HttpRequest request, string pathAndQuery) => PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery);
+
+    // "+48 500 100 200" is read as a number in the millions; digit by digit it is a phone number.
+    private static string SpokenDigits(string number) => string.Join(" ", number.Where(char.IsAsciiDigit));
+}

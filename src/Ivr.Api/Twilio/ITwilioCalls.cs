@@ -1,0 +1,14 @@
+namespace Ivr.Api.Twilio;
+
+/// <summary>
+/// Places and redirects calls: Twilio's REST Calls API, or the local simulator standing in for it. Calls may retry
+/// for seconds, so use it from background work, never while a webhook waits for its TwiML.
+/// </summary>
+public interface ITwilioCalls
+{
+    /// <summary>Places an outbound call; Twilio answers with the new call, usually <c>queued</c>.</summary>
+    Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct);
+
+    /// <summary>Redirects a live call to new TwiML, or ends it.</summary>
+    Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct);
+}

@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Xml.Linq;
+using Dapper;
+using Ivr.Api.Queues;
+using Ivr.Api.Twilio;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ivr.Api.Tests;
+
+/// <summary>Stands in for Twilio's REST API: records the redirects the distributor asks for.</summary>
+public sealed class RecordingTwilioCalls : ITwilioCalls
+{
+    public ConcurrentQueue<(string CallSid, UpdateCallRequest Request)> Updates { get; } = new();
+
+    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("No outbound calls in these tests.");
+
+    public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
+    {
+        Updates.Enqueue((callSid, request));
+        return Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+    }
+
+    public async Task<Uri> RedirectOfAsync(string callSid)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var update = Updates.FirstOrDefault(u => u.CallSid == callSid);
+            if (update.Request is not null)
+                return update.Request.Url!;
+            await Task.Delay(50);
+        }
+        throw new Xunit.Sdk.XunitException($"Call {callSid} was never redirected to an agent.");
+    }
+}
+
+public sealed class QueueDistributionTests : IAsyncLifetime
+{
+    private const string ApiKey = "test-key";
+    private readonly RecordingTwilioCalls _rest = new();
+    private HotlineFactory _factory = null!;
+    private TwilioRequests _twilio = null!;
+    private HttpClient _api = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey },
+            services: s => s.AddSingleton<ITwilioCalls>(_rest));
+        var client = _factory.CreateClient();
+        _twilio = new TwilioRequests(client);
+        _api = client;
+        _api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    /// <summary>A caller who walks into the orders queue: incoming, "1" (order status), "1" (talk to the team).</summary>
+    private async Task<string> QueueCallerAsync(string from = "+48500100200")
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid, from));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        Assert.Equal("orders", twiml.Descendants("Enqueue").Single().Value);
+        return callSid;
+    }
+
+    private static string Local(Uri url) => url.PathAndQuery;
+
+    [Fact]
+    public async Task AWaitingCaller_IsRedirectedToAFreeAgent_WhoHearsAWhisper_AndTheCallIsCounted()
+    {
+        var callSid = await QueueCallerAsync();
+        var redirect = await _rest.RedirectOfAsync(callSid);
+        Assert.StartsWith($"{HotlineFactory.PublicBaseUrl}/voice/queue/orders/connect?entry=", redirect.ToString());
+
+        var connect = await _twilio.TwimlAsync(Local(redirect), TwilioRequests.Gathered(callSid));
+        var dial = connect.Descendants("Dial").Single();
+        var number = dial.Element("Number")!;
+        Assert.Matches(@"^\+4822123450\d$", number.Value.Trim());
+        var whisperUrl = new Uri(number.Attribute("url")!.Value);
+        var whisper = await _twilio.TwimlAsync(Local(whisperUrl), TwilioRequests.Gathered(TwilioRequests.NewCallSid()));
+        Assert.StartsWith("Dział zamówień. Klient czekał mniej niż minutę. Numer 4 8 5 0 0 1 0 0 2 0 0", TwilioRequests.Spoken(whisper).Single());
+
+        var dialed = TwilioRequests.Gathered(callSid);
+        dialed["DialCallStatus"] = "completed";
+        dialed["DialCallDuration"] = "95";
+        var after = await _twilio.TwimlAsync(Local(new Uri(dial.Attribute("action")!.Value)), dialed);
+        Assert.NotNull(after.Root!.Element("Hangup"));
+
+        var stats = await _api.GetFromJsonAsync<JsonElement>("/api/stats");
+        var orders = stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
+        Assert.Equal(1, orders.GetProperty("answered").GetInt32());
+        Assert.Equal(95, orders.GetProperty("averageHandleSeconds").GetDouble());
+        Assert.Equal(0, orders.GetProperty("waitingNow").GetInt32());
+    }
+
+    [Fact]
+    public async Task AnAgentWhoDoesNotAnswer_IsSetAside_AndTheCallerKeepsTheirPlace()
+    {
+        var callSid = await QueueCallerAsync();
+        var first = await _twilio.TwimlAsync(Local(await _rest.RedirectOfAsync(callSid)), TwilioRequests.Gathered(callSid));
+        var dial = first.Descendants("Dial").Single();
+        var firstAgent = dial.Elements().First().Value.Trim();
+
+        var missed = TwilioRequests.Gathered(callSid);
+        missed["DialCallStatus"] = "no-answer";
+        var back = await _twilio.TwimlAsync(Local(new Uri(dial.Attribute("action")!.Value)), missed);
+        Assert.Equal("Przepraszamy, konsultant nie może teraz odebrać. Wracasz na swoje miejsce w kolejce.", TwilioRequests.Spoken(back).Single());
+        Assert.Equal("orders", back.Descendants("Enqueue").Single().Value);
+
+        // Offered again, to someone else: the first agent is away for a while.
+        for (var i = 0; i < 100 && _rest.Updates.Count(u => u.CallSid == callSid) < 2; i++)
+            await Task.Delay(50);
+        var second = _rest.Updates.Where(u => u.CallSid == callSid).ElementAt(1).Request.Url!;
+        var again = await _twilio.TwimlAsync(Local(second), TwilioRequests.Gathered(callSid));
+        Assert.NotEqual(firstAgent, again.Descendants("Dial").Single().Elements().First().Value.Trim());
+
+        var agents = await _api.GetFromJsonAsync<JsonElement>("/api/agents");
+        var missedAgent = agents.EnumerateArray().Single(a => a.GetProperty("address").GetString() == firstAgent);
+        Assert.False(missedAgent.GetProperty("onDuty").GetBoolean());
+    }
+
+    [Fact]
+    public async Task CallersAreOffered_InTheOrderTheyArrived()
+    {
+        foreach (var agent in (await _api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray())
+            await _api.PutAsJsonAsync($"/api/agents/{agent.GetProperty("id").GetString()}/status", new { status = "away" });
+        var callers = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            callers.Add(await QueueCallerAsync());
+            _factory.Clock.Advance(TimeSpan.FromSeconds(5));
+        }
+        Assert.Empty(_rest.Updates);
+
+        using var response = await _api.PutAsJsonAsync("/api/agents/orders.anna/status", new { status = "available" });
+        response.EnsureSuccessStatusCode();
+        Assert.Equal(callers[0], (await FirstUpdateAsync()).CallSid);
+        Assert.Single(_rest.Updates);
+    }
+
+    private async Task<(string CallSid, UpdateCallRequest Request)> FirstUpdateAsync()
+    {
+        for (var i = 0; i < 100 && _rest.Updates.IsEmpty; i++)
+            await Task.Delay(50);
+        return _rest.Updates.First();
+    }
+
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("wrong", HttpStatusCode.Unauthorized)]
+    [InlineData(ApiKey, HttpStatusCode.OK)]
+    public async Task TheAgentApi_WantsTheApiKey(string? key, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/agents");
+        using var client = _factory.CreateClient();
+        if (key is not null)
+            request.Headers.Add(ApiKeyFilter.HeaderName, key);
+        using var response = await client.SendAsync(request);
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AStatusThatIsNotAvailableOrAway_IsRefusedWithAFieldMessage()
+    {
+        using var response = await _api.PutAsJsonAsync("/api/agents/orders.anna/status", new { status = "sleeping" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("available", await response.Content.ReadAsStringAsync());
+        using var unknown = await _api.PutAsJsonAsync("/api/agents/orders.nobody/status", new { status = "away" });
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+}
+
+public sealed class ClosedApiTests
+{
+    [Fact]
+    public async Task WithoutAConfiguredKey_NobodyGetsIn()
+    {
+        await using var factory = new HotlineFactory();
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, "anything");
+        using var response = await client.GetAsync("/api/agents");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("Admin:ApiKey", await response.Content.ReadAsStringAsync());
+    }
+}
