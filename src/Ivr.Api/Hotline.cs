@@ -25,6 +25,8 @@ public static class Hotline
         builder.Services.AddSingleton<QueueStore>();
         builder.Services.AddSingleton<QueueCalls>();
         builder.Services.AddSingleton<StatsStore>();
+        builder.Services.AddSingleton<DepartmentRates>();
+        builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
         builder.Services.AddTwilioRestClient();
@@ -70,6 +72,7 @@ public static class Hotline
         }
 
         await app.Services.GetRequiredService<AgentStore>().SyncAsync(catalog.Current);
+        await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
         app.UseForwardedHeaders();
         app.UseVoiceSafetyNet();

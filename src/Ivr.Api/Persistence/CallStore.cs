@@ -4,6 +4,9 @@ using Ivr.Flows.Engine;
 
 namespace Ivr.Api.Persistence;
 
+/// <summary>A queue entry that ended with the caller hanging up: when it joined and which department.</summary>
+public sealed record AbandonedEntry(string Department, long EnqueuedAt);
+
 /// <summary>Who is calling whom, as Twilio sent it with the call's first webhook.</summary>
 public sealed record CallParties(string? Caller, string? Called);
 
@@ -123,8 +126,8 @@ public sealed class CallStore(Database database)
         return await connection.QuerySingleOrDefaultAsync<string>("SELECT caller FROM calls WHERE call_sid = @callSid", new { callSid });
     }
 
-    /// <summary>Records how a queued caller left the queue (Twilio's QueueResult).</summary>
-    public Task RecordQueueResultAsync(string callSid, string queueResult, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    /// <summary>Records how a queued caller left the queue (Twilio's QueueResult); returns the entry if they hung up.</summary>
+    public Task<IReadOnlyList<AbandonedEntry>> RecordQueueResultAsync(string callSid, string queueResult, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var state = queueResult switch
@@ -134,18 +137,30 @@ public sealed class CallStore(Database database)
                 "redirected" or "leave" => "left",
                 _ => "failed",
             };
-            return await connection.ExecuteAsync(
+            var ended = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting')");
+            await connection.ExecuteAsync(
                 """
                 UPDATE queue_entries SET state = @state, ended_at = @at
                 WHERE call_sid = @callSid AND state = 'waiting'
                 """, new { callSid, state, at = now.ToUnixTimeMilliseconds() }, transaction);
+            return state == "abandoned" ? ended : (IReadOnlyList<AbandonedEntry>)[];
         }, cancellationToken);
 
-    /// <summary>Records the end of a call (Twilio's status callback); a caller still waiting in a queue abandoned it.</summary>
-    public Task RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    private static async Task<IReadOnlyList<AbandonedEntry>> WaitingEntriesAsync(
+        DbConnection connection, DbTransaction transaction, string callSid, string states) =>
+        (await connection.QueryAsync<AbandonedEntry>(
+            $"SELECT department AS Department, enqueued_at AS EnqueuedAt FROM queue_entries WHERE call_sid = @callSid AND state IN {states}",
+            new { callSid }, transaction)).ToList();
+
+    /// <summary>
+    /// Records the end of a call (Twilio's status callback); a caller still waiting in a queue abandoned it, and is
+    /// returned so that the department's patience can be learned.
+    /// </summary>
+    public Task<IReadOnlyList<AbandonedEntry>> RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
+            var abandoned = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting', 'offered')");
             await database.Prepared(connection, transaction,
                     """
                     UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @duration,
@@ -173,7 +188,7 @@ public sealed class CallStore(Database database)
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
-            return 0;
+            return abandoned;
         }, cancellationToken);
 
     // Callers can send anything (5,000 digits, a long transcription); the log keeps enough to read.

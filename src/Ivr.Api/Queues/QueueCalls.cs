@@ -16,6 +16,7 @@ public sealed class QueueCalls(
     CallStore calls,
     MenuCatalog menus,
     QueueDistributor distributor,
+    DepartmentRates rates,
     VoiceCalls voice,
     TimeProvider time,
     IOptions<IvrOptions> ivr,
@@ -87,6 +88,8 @@ public sealed class QueueCalls(
         {
             var talked = int.TryParse(form["DialCallDuration"], out var seconds) ? seconds : 0;
             await queues.CompleteAsync(entry, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct);
+            var answeredAt = now.ToUnixTimeMilliseconds() - talked * 1000L;
+            rates.Served(department, (answeredAt - offer.EnqueuedAt) / 1000.0, talked, now);
             distributor.Wake();
             twiml.Hangup();
             return twiml.ToResult();

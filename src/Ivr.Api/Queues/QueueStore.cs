@@ -93,6 +93,14 @@ public sealed class QueueStore(Database database)
                 UPDATE queue_entries SET state = 'answered', ended_at = @at, answered_at = @answeredAt, handle_seconds = @talkedSeconds
                 WHERE id = @entryId AND state = 'offered'
                 """, new { entryId, at, answeredAt = at - talkedSeconds * 1000L, talkedSeconds }, transaction);
+            // Each announcement made to this caller is scored against the wait that followed it.
+            await connection.ExecuteAsync(
+                """
+                UPDATE announcements SET actual_seconds = (@answeredAt - at) / 1000.0
+                WHERE call_sid = (SELECT call_sid FROM queue_entries WHERE id = @entryId)
+                  AND department = (SELECT department FROM queue_entries WHERE id = @entryId)
+                  AND actual_seconds IS NULL
+                """, new { entryId, answeredAt = at - talkedSeconds * 1000L }, transaction);
             await connection.ExecuteAsync(
                 "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE id = @agent",
                 new { agent, freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);

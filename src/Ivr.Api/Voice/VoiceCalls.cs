@@ -15,10 +15,15 @@ public sealed class VoiceCalls(
     MenuCatalog menus,
     CallStore calls,
     QueueDistributor distributor,
+    WaitAnnouncer announcer,
+    DepartmentRates rates,
     TimeProvider time,
     IOptions<IvrOptions> options,
     ILogger<VoiceCalls> logger)
 {
+    /// <summary>Seconds of music or quiet between two hold announcements.</summary>
+    public const int HoldRoundSeconds = 45;
+
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (_, _) => new CallInput.Start(), ct);
 
@@ -49,15 +54,27 @@ public sealed class VoiceCalls(
             language = state?.Language ?? definition.DefaultLanguage;
 
             var twiml = new TwimlWriter();
-            var title = definition.Departments.TryGetValue(department, out var known)
-                ? known.Title.For(language)
-                : department;
-            twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title),
-                language, definition.VoiceFor(language));
+            var voice = definition.VoiceFor(language);
+            // Twilio asks for the hold TwiML as soon as the caller joins (they have just heard the forecast), then
+            // again each time it has played: from then on every round says the remaining wait from their new place.
+            var secondsInQueue = int.TryParse(form["QueueTime"], out var queueTime) ? queueTime : 0;
+            var announcement = secondsInQueue >= HoldRoundSeconds / 2 && definition.Departments.TryGetValue(department, out var known)
+                ? await announcer.AnnounceAsync(callSid, known, definition.Hotline.TimeZone, time.GetUtcNow(), ct)
+                : null;
+            if (announcement is not null)
+            {
+                foreach (var sentence in WaitAnnouncer.Sentences(announcement, definition, language))
+                    twiml.Say(sentence, language, voice);
+            }
+            else
+            {
+                var title = definition.Departments.TryGetValue(department, out var named) ? named.Title.For(language) : department;
+                twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title), language, voice);
+            }
             if (options.Value.HoldMusicUrl is { Length: > 0 } music)
                 twiml.Play(music);
             else
-                twiml.Pause(30);
+                twiml.Pause(HoldRoundSeconds);
             return twiml.ToResult();
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -80,7 +97,9 @@ public sealed class VoiceCalls(
             var form = await request.ReadFormAsync(ct);
             callSid = form["CallSid"].ToString();
             var result = form["QueueResult"].ToString();
-            await calls.RecordQueueResultAsync(callSid, result, time.GetUtcNow(), ct);
+            var now = time.GetUtcNow();
+            foreach (var abandoned in await calls.RecordQueueResultAsync(callSid, result, now, ct))
+                rates.Abandoned(abandoned.Department, (now.ToUnixTimeMilliseconds() - abandoned.EnqueuedAt) / 1000.0, now);
             var state = await calls.FindAsync(callSid, ct);
             definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
             language = state?.Language;
@@ -107,7 +126,12 @@ public sealed class VoiceCalls(
         var status = form["CallStatus"].ToString();
         int? duration = int.TryParse(form["CallDuration"], out var seconds) ? seconds : null;
         if (callSid.Length > 0 && status is "completed" or "busy" or "failed" or "no-answer" or "canceled")
-            await calls.RecordEndAsync(callSid, status, duration, time.GetUtcNow(), ct);
+        {
+            var now = time.GetUtcNow();
+            foreach (var abandoned in await calls.RecordEndAsync(callSid, status, duration, now, ct))
+                rates.Abandoned(abandoned.Department, (now.ToUnixTimeMilliseconds() - abandoned.EnqueuedAt) / 1000.0, now);
+            distributor.Wake();
+        }
         return new TwimlWriter().ToResult();
     }
 
@@ -137,9 +161,14 @@ public sealed class VoiceCalls(
                 var input = previous is null ? new CallInput.Start() : readInput(form, previous);
                 return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, context);
             }, ct);
-            if (result.Instructions.Any(i => i is Instruction.Enqueue))
+            WaitAnnouncement? announcement = null;
+            if (result.Instructions.OfType<Instruction.Enqueue>().FirstOrDefault() is { } enqueue)
+            {
                 distributor.Wake();
-            return Render(request, result, definition!);
+                announcement = await announcer.AnnounceAsync(callSid, definition!.Departments[enqueue.Department],
+                    definition.Hotline.TimeZone, now, ct);
+            }
+            return Render(request, result, definition!, announcement);
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -149,7 +178,7 @@ public sealed class VoiceCalls(
         }
     }
 
-    private TwimlResult Render(HttpRequest request, StepResult result, MenuDefinition definition)
+    private TwimlResult Render(HttpRequest request, StepResult result, MenuDefinition definition, WaitAnnouncement? announcement)
     {
         var twiml = new TwimlWriter();
         foreach (var instruction in result.Instructions)
@@ -181,6 +210,10 @@ public sealed class VoiceCalls(
                     twiml.Redirect(action);
                     break;
                 case Instruction.Enqueue enqueue:
+                    // Before joining: how long, honestly (the caller may still decide to call later).
+                    if (announcement is not null)
+                        foreach (var sentence in WaitAnnouncer.Sentences(announcement, definition, enqueue.Language))
+                            twiml.Say(sentence, enqueue.Language, definition.VoiceFor(enqueue.Language));
                     twiml.Enqueue(
                         enqueue.Department,
                         waitUrl: ActionUrl(request, $"/voice/queue/{enqueue.Department}/wait"),

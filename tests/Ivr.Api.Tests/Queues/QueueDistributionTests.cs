@@ -97,6 +97,8 @@ public sealed class QueueDistributionTests : IAsyncLifetime
         Assert.Equal(1, orders.GetProperty("answered").GetInt32());
         Assert.Equal(95, orders.GetProperty("averageHandleSeconds").GetDouble());
         Assert.Equal(0, orders.GetProperty("waitingNow").GetInt32());
+        Assert.Equal(1, orders.GetProperty("announcements").GetInt32());
+        Assert.Equal(1.0, orders.GetProperty("answeredWithinPromise").GetDouble());
     }
 
     [Fact]
@@ -142,6 +144,54 @@ public sealed class QueueDistributionTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         Assert.Equal(callers[0], (await FirstUpdateAsync()).CallSid);
         Assert.Single(_rest.Updates);
+    }
+
+    [Fact]
+    public async Task WithAFreeAgent_TheCallerIsToldTheyAreConnectedRightAway()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+
+        var sayBeforeEnqueue = twiml.Root!.Element("Enqueue")!.ElementsBeforeSelf("Say").Last().Value;
+        Assert.Equal("Konsultant odbierze za chwilę.", sayBeforeEnqueue);
+    }
+
+    [Fact]
+    public async Task WhenAllAgentsAreBusy_TheCallerHearsAPromiseInMinutes_AndTheirPlace_AndItIsStored()
+    {
+        // One agent on duty: the first caller takes them, the next ones wait.
+        foreach (var agent in (await _api.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray())
+            if (agent.GetProperty("id").GetString() != "orders.anna")
+                await _api.PutAsJsonAsync($"/api/agents/{agent.GetProperty("id").GetString()}/status", new { status = "away" });
+        var first = await QueueCallerAsync();
+        await _rest.RedirectOfAsync(first);
+        await QueueCallerAsync();
+
+        var callSid = TwilioRequests.NewCallSid();
+        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        var said = TwilioRequests.Spoken(twiml);
+
+        // One agent, 240 s typical handle time, two callers to go before this one: the 90% quantile is about 16 minutes.
+        Assert.Contains(said, s => System.Text.RegularExpressions.Regex.IsMatch(s, @"^Przewidywany czas oczekiwania: mniej niż \d+ minut\.$"));
+        Assert.Contains("Liczba osób przed Tobą w kolejce: 1.", said);
+        using var db = _factory.OpenDatabase();
+        var stored = db.QuerySingle<(long Position, long OnDuty, double Estimate, double Promise)>(
+            "SELECT position, agents_on_duty, estimate_seconds, promise_seconds FROM announcements WHERE call_sid = @callSid", new { callSid });
+        Assert.Equal((2L, 1L), (stored.Position, stored.OnDuty));
+        Assert.True(stored.Promise > stored.Estimate && stored.Estimate > 240, $"estimate {stored.Estimate}, promise {stored.Promise}");
+
+        // A minute later the hold music stops for an update from the caller's place; right after joining it does not.
+        var hold = TwilioRequests.Gathered(callSid);
+        hold["QueueTime"] = "0";
+        Assert.DoesNotContain(TwilioRequests.Spoken(await _twilio.TwimlAsync("/voice/queue/orders/wait", hold)), s => s.StartsWith("Przewidywany"));
+        hold["QueueTime"] = "60";
+        var update = TwilioRequests.Spoken(await _twilio.TwimlAsync("/voice/queue/orders/wait", hold));
+        Assert.StartsWith("Przewidywany czas oczekiwania: mniej niż", update[0]);
+        Assert.Equal(2L, db.ExecuteScalar<long>("SELECT COUNT(*) FROM announcements WHERE call_sid = @callSid", new { callSid }));
     }
 
     private async Task<(string CallSid, UpdateCallRequest Request)> FirstUpdateAsync()

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Ivr.Api.Persistence;
+using Ivr.Flows.Waiting;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>
+/// Each department's handle time and patience, learned online from its own calls (a <see cref="RateLearner"/>
+/// per department, starting from the configured typical values). Rebuilt from the stored queue entries at start.
+/// </summary>
+public sealed class DepartmentRates(Database database, IOptions<QueueOptions> options)
+{
+    private readonly ConcurrentDictionary<string, RateLearner> _learners = new();
+
+    private sealed class EndedEntry
+    {
+        public string Department { get; set; } = "";
+        public string State { get; set; } = "";
+        public long EnqueuedAt { get; set; }
+        public long? AnsweredAt { get; set; }
+        public long EndedAt { get; set; }
+        public long? HandleSeconds { get; set; }
+    }
+
+    public ServiceRates For(string department) => Learner(department).Current;
+
+    /// <summary>A caller waited <paramref name="waitedSeconds"/> and was served for <paramref name="handleSeconds"/>.</summary>
+    public void Served(string department, double waitedSeconds, double handleSeconds, DateTimeOffset at) =>
+        _learners.AddOrUpdate(department,
+            _ => Cold().WithWait(waitedSeconds, false, at).WithService(handleSeconds, at),
+            (_, learner) => learner.WithWait(waitedSeconds, false, at).WithService(handleSeconds, at));
+
+    /// <summary>A caller hung up after waiting <paramref name="waitedSeconds"/>.</summary>
+    public void Abandoned(string department, double waitedSeconds, DateTimeOffset at) =>
+        _learners.AddOrUpdate(department,
+            _ => Cold().WithWait(waitedSeconds, true, at),
+            (_, learner) => learner.WithWait(waitedSeconds, true, at));
+
+    /// <summary>Replays the last two days of ended queue entries, oldest first (older ones have faded anyway).</summary>
+    public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var entries = await connection.QueryAsync<EndedEntry>(
+            """
+            SELECT department AS Department, state AS State, enqueued_at AS EnqueuedAt, answered_at AS AnsweredAt,
+                   ended_at AS EndedAt, handle_seconds AS HandleSeconds
+            FROM queue_entries
+            WHERE state IN ('answered', 'abandoned') AND ended_at >= @since
+            ORDER BY ended_at
+            """, new { since = (now - TimeSpan.FromDays(2)).ToUnixTimeMilliseconds() });
+        foreach (var entry in entries)
+        {
+            var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
+            if (entry.State == "answered" && entry.AnsweredAt is { } answered)
+                Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.HandleSeconds ?? 0, at);
+            else if (entry.State == "abandoned")
+                Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
+        }
+    }
+
+    private RateLearner Learner(string department) => _learners.GetOrAdd(department, _ => Cold());
+
+    private RateLearner Cold() =>
+        RateLearner.Cold(options.Value.TypicalHandleSeconds, options.Value.TypicalPatienceSeconds);
+}

@@ -1,0 +1,79 @@
+using Dapper;
+using Ivr.Api.Persistence;
+using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
+using Ivr.Flows.Waiting;
+
+namespace Ivr.Api.Queues;
+
+/// <summary>What a caller is told about their wait: the forecast from their place in line, and the words for it.</summary>
+public sealed record WaitAnnouncement(int CallersAhead, int AgentsOnDuty, WaitForecast? Forecast);
+
+/// <summary>
+/// Forecasts a queued caller's wait from their current position, the agents on duty and the department's learned
+/// rates, and stores every announcement so that the service can report how good its promises are.
+/// </summary>
+public sealed class WaitAnnouncer(Database database, AgentStore agents, DepartmentRates rates)
+{
+    /// <summary>The announcement for <paramref name="callSid"/> now, stored; null when the call is not waiting.</summary>
+    public async Task<WaitAnnouncement?> AnnounceAsync(
+        string callSid, Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        long? waitingAhead;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            // Callers still waiting who arrived before this one: its place in line (null: not waiting).
+            waitingAhead = await connection.QuerySingleOrDefaultAsync<long?>(
+                """
+                SELECT (SELECT COUNT(*) FROM queue_entries o
+                        WHERE o.department = e.department AND o.state = 'waiting'
+                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id)))
+                FROM queue_entries e WHERE e.call_sid = @callSid AND e.department = @department AND e.state = 'waiting'
+                """, new { callSid, department = department.Id });
+        }
+        if (waitingAhead is not { } aheadCount)
+            return null;
+
+        var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
+        var onDuty = staff.Count(a => a.IsOnDuty(department, zone, now));
+        var free = staff.Count(a => a.IsFree(department, zone, now));
+        var ahead = (int)aheadCount;
+        var forecast = WaitEstimator.Forecast(new QueueSnapshot(ahead, onDuty, Math.Min(free, onDuty)), rates.For(department.Id));
+
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            """
+            INSERT INTO announcements (call_sid, department, at, position, agents_on_duty, estimate_seconds, promise_seconds)
+            VALUES (@callSid, @department, @at, @position, @onDuty, @estimate, @promise)
+            """,
+            new
+            {
+                callSid, department = department.Id, at = now.ToUnixTimeMilliseconds(), position = ahead + 1, onDuty,
+                estimate = forecast?.MeanSeconds, promise = forecast?.PromiseSeconds,
+            }, transaction), cancellationToken);
+        return new WaitAnnouncement(ahead, onDuty, forecast);
+    }
+
+    /// <summary>
+    /// The sentences of an announcement: "right away", "less than a minute" or "less than X minutes" (the 90% promise
+    /// in whole minutes), then how many callers are ahead. Nothing about time when nobody is on duty to promise it.
+    /// </summary>
+    public static IEnumerable<string> Sentences(WaitAnnouncement announcement, MenuDefinition definition, string language)
+    {
+        var messages = definition.Messages;
+        if (announcement.Forecast is { } forecast)
+        {
+            if (forecast.Immediate)
+            {
+                yield return messages.Get(SystemMessages.WaitImmediate, language);
+                yield break;
+            }
+            yield return forecast.PromiseMinutes <= 1
+                ? messages.Get(SystemMessages.WaitUnderMinute, language)
+                : messages.Get(SystemMessages.WaitMinutes, language)
+                    .Replace("{minutes}", SpokenDuration.Minutes(forecast.PromiseMinutes, language));
+        }
+        if (announcement.CallersAhead > 0)
+            yield return messages.Get(SystemMessages.QueuePosition, language)
+                .Replace("{ahead}", announcement.CallersAhead.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
