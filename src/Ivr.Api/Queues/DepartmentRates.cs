@@ -38,6 +38,13 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
             _ => Cold().WithWait(waitedSeconds, true, at),
             (_, learner) => learner.WithWait(waitedSeconds, true, at));
 
+    /// <summary>Callers who hung up while waiting, each at <paramref name="now"/>.</summary>
+    public void Abandoned(IEnumerable<AbandonedEntry> entries, DateTimeOffset now)
+    {
+        foreach (var entry in entries)
+            Abandoned(entry.Department, (now.ToUnixTimeMilliseconds() - entry.EnqueuedAt) / 1000.0, now);
+    }
+
     /// <summary>Replays the last two days of ended queue entries, oldest first (older ones have faded anyway).</summary>
     public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -43,15 +43,13 @@ public sealed class VoiceCalls(
     public async Task<IResult> HoldAsync(string department, HttpRequest request, CancellationToken ct)
     {
         var callSid = "";
-        MenuDefinition? definition = null;
-        var language = (string?)null;
         try
         {
             var form = await request.ReadFormAsync(ct);
             callSid = form["CallSid"].ToString();
             var state = await calls.FindAsync(callSid, ct);
-            definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
-            language = state?.Language ?? definition.DefaultLanguage;
+            var definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+            var language = state?.Language ?? definition.DefaultLanguage;
 
             var twiml = new TwimlWriter();
             var voice = definition.VoiceFor(language);
@@ -61,12 +59,10 @@ public sealed class VoiceCalls(
             var announcement = secondsInQueue >= HoldRoundSeconds / 2 && definition.Departments.TryGetValue(department, out var known)
                 ? await announcer.AnnounceAsync(callSid, known, definition.Hotline.TimeZone, time.GetUtcNow(), ct)
                 : null;
-            if (announcement is not null)
-            {
-                foreach (var sentence in WaitAnnouncer.Sentences(announcement, definition, language))
-                    twiml.Say(sentence, language, voice);
-            }
-            else
+            var sentences = announcement is null ? [] : WaitAnnouncer.Sentences(announcement, definition, language).ToList();
+            foreach (var sentence in sentences)
+                twiml.Say(sentence, language, voice);
+            if (sentences.Count == 0)
             {
                 var title = definition.Departments.TryGetValue(department, out var named) ? named.Title.For(language) : department;
                 twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title), language, voice);
@@ -98,8 +94,7 @@ public sealed class VoiceCalls(
             callSid = form["CallSid"].ToString();
             var result = form["QueueResult"].ToString();
             var now = time.GetUtcNow();
-            foreach (var abandoned in await calls.RecordQueueResultAsync(callSid, result, now, ct))
-                rates.Abandoned(abandoned.Department, (now.ToUnixTimeMilliseconds() - abandoned.EnqueuedAt) / 1000.0, now);
+            rates.Abandoned(await calls.RecordQueueResultAsync(callSid, result, now, ct), now);
             var state = await calls.FindAsync(callSid, ct);
             definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
             language = state?.Language;
@@ -128,8 +123,7 @@ public sealed class VoiceCalls(
         if (callSid.Length > 0 && status is "completed" or "busy" or "failed" or "no-answer" or "canceled")
         {
             var now = time.GetUtcNow();
-            foreach (var abandoned in await calls.RecordEndAsync(callSid, status, duration, now, ct))
-                rates.Abandoned(abandoned.Department, (now.ToUnixTimeMilliseconds() - abandoned.EnqueuedAt) / 1000.0, now);
+            rates.Abandoned(await calls.RecordEndAsync(callSid, status, duration, now, ct), now);
             distributor.Wake();
         }
         return new TwimlWriter().ToResult();
@@ -164,9 +158,10 @@ public sealed class VoiceCalls(
             WaitAnnouncement? announcement = null;
             if (result.Instructions.OfType<Instruction.Enqueue>().FirstOrDefault() is { } enqueue)
             {
-                distributor.Wake();
+                // The forecast is made as the caller joins, before the distributor may hand them to an agent.
                 announcement = await announcer.AnnounceAsync(callSid, definition!.Departments[enqueue.Department],
                     definition.Hotline.TimeZone, now, ct);
+                distributor.Wake();
             }
             return Render(request, result, definition!, announcement);
         }
