@@ -19,26 +19,32 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
     public async Task<WaitAnnouncement?> AnnounceAsync(
         string callSid, Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        long? waitingAhead;
+        (long Ahead, string State)? entry;
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
-            // Callers still waiting who arrived before this one: its place in line (null: not waiting).
-            waitingAhead = await connection.QuerySingleOrDefaultAsync<long?>(
+            // Callers still waiting who arrived before this one: its place in line (no row: not in the queue).
+            entry = await connection.QuerySingleOrDefaultAsync<(long, string)?>(
                 """
                 SELECT (SELECT COUNT(*) FROM queue_entries o
                         WHERE o.department = e.department AND o.state = 'waiting'
-                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id)))
-                FROM queue_entries e WHERE e.call_sid = @callSid AND e.department = @department AND e.state = 'waiting'
+                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id))),
+                       e.state
+                FROM queue_entries e
+                WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
                 """, new { callSid, department = department.Id });
         }
-        if (waitingAhead is not { } aheadCount)
+        if (entry is not { } found)
             return null;
+        var aheadCount = found.State == "offered" ? 0 : found.Ahead;
 
         var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
         var onDuty = staff.Count(a => a.IsOnDuty(department, zone, now));
         var free = staff.Count(a => a.IsFree(department, zone, now));
         var ahead = (int)aheadCount;
-        var forecast = WaitEstimator.Forecast(new QueueSnapshot(ahead, onDuty, Math.Min(free, onDuty)), rates.For(department.Id));
+        // Already handed to an agent (the distributor was quicker than this announcement): connected right away.
+        var forecast = found.State == "offered"
+            ? WaitForecast.Now
+            : WaitEstimator.Forecast(new QueueSnapshot(ahead, onDuty, Math.Min(free, onDuty)), rates.For(department.Id));
 
         await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
