@@ -239,3 +239,46 @@ public sealed class ClosedApiTests
         Assert.Contains("Admin:ApiKey", await response.Content.ReadAsStringAsync());
     }
 }
+
+public sealed class QueueRestartTests
+{
+    [Fact]
+    public async Task AfterARestart_CallersStillWaitingAreConnectedInTheirOrder()
+    {
+        const string key = "restart-key";
+        var database = Path.Combine(Path.GetTempPath(), $"ivr-queue-restart-{Guid.NewGuid():N}.db");
+        var settings = new Dictionary<string, string?> { ["Admin:ApiKey"] = key };
+        var callers = new List<string>();
+        var before = new RecordingTwilioCalls();
+        await using (var first = new HotlineFactory(database, settings, s => s.AddSingleton<ITwilioCalls>(before)))
+        {
+            var client = first.CreateClient();
+            client.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, key);
+            foreach (var agent in (await client.GetFromJsonAsync<JsonElement>("/api/agents")).EnumerateArray())
+                await client.PutAsJsonAsync($"/api/agents/{agent.GetProperty("id").GetString()}/status", new { status = "away" });
+            var twilio = new TwilioRequests(client);
+            for (var i = 0; i < 3; i++)
+            {
+                var callSid = TwilioRequests.NewCallSid();
+                var twiml = await twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+                twiml = await twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+                await twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+                callers.Add(callSid);
+                first.Clock.Advance(TimeSpan.FromSeconds(3));
+            }
+        }
+        Assert.Empty(before.Updates);
+
+        var after = new RecordingTwilioCalls();
+        await using var second = new HotlineFactory(database, settings, s => s.AddSingleton<ITwilioCalls>(after));
+        var api = second.CreateClient();
+        api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, key);
+        await api.PutAsJsonAsync("/api/agents/orders.anna/status", new { status = "available" });
+        await api.PutAsJsonAsync("/api/agents/orders.piotr/status", new { status = "available" });
+
+        await after.RedirectOfAsync(callers[0]);
+        await after.RedirectOfAsync(callers[1]);
+        Assert.Equal(callers.Take(2), after.Updates.Select(u => u.CallSid).Take(2));
+        Assert.Equal(2, after.Updates.Count);
+    }
+}
