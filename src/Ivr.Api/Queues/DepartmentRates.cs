@@ -45,7 +45,7 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
             Abandoned(entry.Department, (now.ToUnixTimeMilliseconds() - entry.EnqueuedAt) / 1000.0, now);
     }
 
-    /// <summary>Replays the last two days of ended queue entries, oldest first (older ones have faded anyway).</summary>
+    /// <summary>Replays the last week of ended queue entries, oldest first (older ones have faded anyway).</summary>
     public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -56,7 +56,7 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
             FROM queue_entries
             WHERE state IN ('answered', 'abandoned') AND ended_at >= @since
             ORDER BY ended_at
-            """, new { since = (now - TimeSpan.FromDays(2)).ToUnixTimeMilliseconds() });
+            """, new { since = (now - TimeSpan.FromDays(7)).ToUnixTimeMilliseconds() });
         foreach (var entry in entries)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
