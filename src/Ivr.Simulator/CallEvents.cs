@@ -83,3 +83,27 @@ public sealed record ApplicationError(string Reason) : CallEvent
 {
     public override string Describe() => $"application error: {Reason}";
 }
+
+/// <summary>The call left the queue: Result is Twilio's QueueResult (hangup, leave, redirected).</summary>
+public sealed record LeftQueue(string Queue, string Result, TimeSpan Waited) : CallEvent
+{
+    public override string Describe() => FormattableString.Invariant($"left queue '{Queue}' ({Result}) after {Waited.TotalSeconds:0} s");
+}
+
+/// <summary>A dialed agent picked up; DialCallSid is the agent's leg.</summary>
+public sealed record AgentAnswered(string Address, string DialCallSid) : CallEvent
+{
+    public override string Describe() => $"agent {Address} answered ({DialCallSid})";
+}
+
+/// <summary>What the agent heard before being bridged (the Number's url TwiML).</summary>
+public sealed record Whispered(string Address, string Text) : CallEvent
+{
+    public override string Describe() => $"agent {Address} heard \"{Text}\"";
+}
+
+/// <summary>A &lt;Dial&gt; ended with Twilio's DialCallStatus; Talked is the time bridged.</summary>
+public sealed record DialEnded(string Status, TimeSpan Talked) : CallEvent
+{
+    public override string Describe() => FormattableString.Invariant($"dial ended: {Status}, talked {Talked.TotalSeconds:0} s");
+}

@@ -6,56 +6,167 @@ using System.Xml.Linq;
 namespace Ivr.Simulator;
 
 /// <summary>One call in progress: its events, virtual clock and request count.</summary>
-internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICaller caller, CallSetup setup, CancellationToken ct)
+/// <remarks>Alone (<paramref name="live"/> null) time is a counter that jumps, a queue holds the caller for one round
+/// of wait music and a dial completes at once. On a <see cref="Switchboard"/> time passes on its
+/// <see cref="VirtualClock"/>, queues hold callers until the REST API redirects them or their patience runs out,
+/// and dials ring simulated agents; the REST API interrupts whatever runs through <see cref="LiveCall.Interrupted"/>.</remarks>
+internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICaller caller, CallSetup setup, CancellationToken ct, LiveCall? live = null)
 {
     private const double CharactersSpokenPerSecond = 15;
 
     private abstract record Outcome;
     private sealed record FellThrough : Outcome;
-    private sealed record LeftQueue : Outcome;
+    private sealed record LeftByLeave : Outcome;
     private sealed record Ended(string Reason) : Outcome;
     private sealed record Fetch(string Url, string Method, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool IsRedirect = false) : Outcome;
+    private sealed record InlineTwiml(string Body) : Outcome;
+
+    /// <summary>The call leg a webhook is about: the call itself, or the agent leg of a dial.</summary>
+    private sealed record Leg(string CallSid, string From, string To, string Direction, string? ParentCallSid);
 
     private static readonly FellThrough Next = new();
 
     private readonly List<CallEvent> events = [];
     private readonly DateTimeOffset startedAt = options.Clock.GetUtcNow();
     private TimeSpan clock;
+    private TimeSpan answeredAt;
     private int requests;
+    private TimeSpan lastProgress;
+    private int dials;
+    private int sequenceNumber;
     private string finalStatus = "completed";
+    private string documentUrl = "";
+    private CancellationToken interrupt = live?.Interrupted ?? CancellationToken.None;
 
     public async Task<CallRecord> RunAsync(string voiceUrl)
     {
-        var outcome = await FollowAsync(new Fetch(voiceUrl, "POST", []), inQueue: false);
+        var outcome = await FollowInterruptibleAsync(new Fetch(voiceUrl, "POST", []));
+        return await FinishAsync(outcome);
+    }
+
+    /// <summary>An outbound call placed through the REST API: it rings the customer first, and runs its TwiML only
+    /// if answered within <paramref name="timeout"/>.</summary>
+    public async Task<CallRecord> RunOutboundAsync(string? url, string method, string? twiml, SimulatedCustomer customer, TimeSpan timeout)
+    {
+        await PostProgressAsync("initiated", "initiated");
+        live!.Status = "ringing";
+        await PostProgressAsync("ringing", "ringing");
+        Outcome outcome;
+        try
+        {
+            if (customer.Busy)
+                return await FinishAsync(NotAnswered("busy"));
+            if (customer.AnswersAfter is not { } after || after > timeout)
+            {
+                await PassAsync(timeout);
+                return await FinishAsync(NotAnswered("no-answer"));
+            }
+            await PassAsync(after);
+        }
+        catch (OperationCanceledException) when (live.Pending is Interruption.HangUp hangUp)
+        {
+            live.Take();
+            return await FinishAsync(NotAnswered(hangUp.Status));
+        }
+
+        answeredAt = clock;
+        live.Answered = options.Clock.GetUtcNow();
+        live.Status = "in-progress";
+        await PostProgressAsync("answered", "in-progress");
+        // Url wins over Twiml, as on Twilio.
+        outcome = await FollowInterruptibleAsync(url is null ? new InlineTwiml(twiml!) : new Fetch(url, method, []));
+        return await FinishAsync(outcome);
+    }
+
+    private Ended NotAnswered(string status)
+    {
+        finalStatus = status;
+        return new Ended($"not answered ({status})");
+    }
+
+    private async Task<CallRecord> FinishAsync(Outcome outcome)
+    {
         var endReason = outcome is Ended ended ? ended.Reason : "completed";
-        if (options.StatusCallbackUrl is { } statusCallback)
+        live?.End(finalStatus);
+        var statusCallback = live is null ? options.StatusCallbackUrl : live.StatusCallback;
+        if (statusCallback is not null && (live is null || live.StatusEvents.Contains("completed")))
             await PostStatusCallbackAsync(statusCallback);
-        return new CallRecord(setup.CallSid, events, endReason, finalStatus, clock);
+        return new CallRecord(setup.CallSid, events, endReason, finalStatus, clock)
+        {
+            StartedAt = startedAt,
+            Direction = live?.Direction ?? "inbound",
+        };
+    }
+
+    /// <summary>Follows the TwiML; when the REST API interrupts it, drops everything (queue, dial, gather) and
+    /// goes where it says, as Twilio does.</summary>
+    private async Task<Outcome> FollowInterruptibleAsync(Outcome outcome)
+    {
+        while (true)
+        {
+            try
+            {
+                return await FollowAsync(outcome, inQueue: false);
+            }
+            catch (OperationCanceledException) when (live?.Take() is { } interruption)
+            {
+                interrupt = live.Interrupted;
+                switch (interruption)
+                {
+                    case Interruption.Redirect redirect:
+                        Add(new Redirected(redirect.Url));
+                        outcome = new Fetch(redirect.Url, redirect.Method, []);
+                        break;
+                    case Interruption.Inline inline:
+                        outcome = new InlineTwiml(inline.Twiml);
+                        break;
+                    case Interruption.HangUp hangUp:
+                        Add(new HungUp(hangUp.By));
+                        finalStatus = hangUp.Status;
+                        return new Ended(hangUp.By == "api" ? "hung up through the REST API" : "caller hung up");
+                }
+            }
+        }
     }
 
     /// <summary>Requests a document, runs it, and keeps going while the TwiML sends the call to another URL.</summary>
-    private async Task<Outcome> FollowAsync(Fetch first, bool inQueue)
+    private async Task<Outcome> FollowAsync(Outcome first, bool inQueue)
     {
         var redirectsInQueue = new HashSet<string>();
-        Outcome outcome = first;
-        while (outcome is Fetch fetch)
+        var outcome = first;
+        while (outcome is Fetch or InlineTwiml)
         {
-            // Hold music usually loops back to itself; the simulated caller hangs up when it comes around.
-            if (inQueue && fetch.IsRedirect && !redirectsInQueue.Add(fetch.Url))
-                return Next;
-            if (++requests > options.MaxRequestsPerCall)
-                return Fail($"more than {options.MaxRequestsPerCall} requests in one call: the TwiML loops");
+            string body;
+            if (outcome is Fetch fetch)
+            {
+                // Hold music usually loops back to itself; alone, the simulated caller hangs up when it comes around.
+                if (live is null && inQueue && fetch.IsRedirect && !redirectsInQueue.Add(fetch.Url))
+                    return Next;
+                // On a switchboard calls last long; only requests with no time passing in between reveal a loop.
+                if (live is not null && clock > lastProgress)
+                    (requests, lastProgress) = (0, clock);
+                if (++requests > options.MaxRequestsPerCall)
+                    return Fail(live is null
+                        ? $"more than {options.MaxRequestsPerCall} requests in one call: the TwiML loops"
+                        : $"more than {options.MaxRequestsPerCall} requests at one moment of the call: the TwiML loops");
 
-            var (status, body) = await SendAsync(fetch.Url, fetch.Method, fetch.Parameters);
-            if (status is < 200 or > 299)
-                return Fail($"{fetch.Method} {fetch.Url} answered HTTP {status}");
+                var (status, responseBody) = await SendAsync(fetch.Url, fetch.Method, fetch.Parameters);
+                // The REST API redirected the call while this document was on its way: Twilio drops it.
+                interrupt.ThrowIfCancellationRequested();
+                if (status is < 200 or > 299)
+                    return Fail($"{fetch.Method} {fetch.Url} answered HTTP {status}");
+                (body, documentUrl) = (responseBody, fetch.Url);
+            }
+            else
+                body = ((InlineTwiml)outcome).Body;
+
             try
             {
-                outcome = await RunAsync(Twiml.Parse(body), fetch.Url, inQueue);
+                outcome = await RunAsync(Twiml.Parse(body), documentUrl, inQueue);
             }
             catch (InvalidTwimlException e)
             {
-                return Fail($"{e.Message} (from {fetch.Url})");
+                return Fail($"{e.Message} (from {(outcome is InlineTwiml ? "the Twiml parameter" : documentUrl)})");
             }
         }
         return outcome;
@@ -74,18 +185,22 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
 
     private async Task<Outcome> ExecuteAsync(XElement verb, string documentUrl, bool inQueue)
     {
+        interrupt.ThrowIfCancellationRequested();
         switch (verb.Name.LocalName)
         {
             case "Say":
-                Say(verb);
+                await SayAsync(verb);
                 return Next;
             case "Play":
-                Add(new Played(Twiml.OwnText(verb), Twiml.Integer(verb, "loop", 0) ?? 1));
+                var loop = Twiml.Integer(verb, "loop", 0) ?? 1;
+                Add(new Played(Twiml.OwnText(verb), loop));
+                if (live is not null)
+                    await PassAsync(live.Board.Options.PlayLength * Math.Max(1, loop));
                 return Next;
             case "Pause":
                 var seconds = Twiml.Integer(verb, "length", 0) ?? 1;
                 Add(new Paused(seconds));
-                clock += TimeSpan.FromSeconds(seconds);
+                await PassAsync(TimeSpan.FromSeconds(seconds));
                 return Next;
             case "Gather":
                 return await GatherAsync(verb, documentUrl, inQueue);
@@ -105,19 +220,19 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 finalStatus = reason == "busy" ? "busy" : "no-answer";
                 return new Ended($"rejected ({reason})");
             case "Leave":
-                return inQueue ? new LeftQueue() : Next;
+                return inQueue ? new LeftByLeave() : Next;
             case "Enqueue" when inQueue:
                 throw new InvalidTwimlException("<Enqueue> is not allowed in a waitUrl document");
             case "Enqueue":
                 return await EnqueueAsync(verb, documentUrl);
             case "Dial":
-                return Dial(verb, documentUrl);
+                return await DialAsync(verb, documentUrl);
             default:
                 throw new InvalidTwimlException($"unknown verb <{verb.Name}>");
         }
     }
 
-    private void Say(XElement verb)
+    private async Task SayAsync(XElement verb)
     {
         var text = string.Join(' ', verb.Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
         var language = Twiml.Text(verb, "language") ?? "en-US";
@@ -127,7 +242,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         for (var i = 0; i < loop; i++)
         {
             Add(new Said(text, language, voice));
-            clock += SpeakingTime(text);
+            await PassAsync(SpeakingTime(text));
         }
     }
 
@@ -150,7 +265,9 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
 
         var language = Twiml.Text(verb, "language") ?? "en-US";
         var listeningFrom = clock;
-        var answer = await caller.ListenAsync(new GatherPrompt(input, timeout, numDigits, finishOnKey, hints, language), ct);
+        CallerInput answer;
+        using (var listening = CancellationTokenSource.CreateLinkedTokenSource(ct, interrupt))
+            answer = await caller.ListenAsync(new GatherPrompt(input, timeout, numDigits, finishOnKey, hints, language), listening.Token);
         if (answer is CallerInput.HangUp)
             return HangUpByCaller("caller hung up");
 
@@ -160,7 +277,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         {
             case CallerInput.Keys keys when modes.Contains("dtmf"):
                 var (digits, finishedOnKey, timedOut) = CollectKeys(keys.Digits, numDigits, finishOnKey);
-                clock += TimeSpan.FromSeconds(keys.Digits.Length + (timedOut ? timeout : 0));
+                await PassAsync(TimeSpan.FromSeconds(keys.Digits.Length + (timedOut ? timeout : 0)));
                 if (digits.Length > 0)
                 {
                     heard = new CallerInput.Keys(digits);
@@ -168,13 +285,13 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 }
                 break;
             case CallerInput.Speech speech when modes.Contains("speech"):
-                clock += SpeakingTime(speech.Text);
+                await PassAsync(SpeakingTime(speech.Text));
                 heard = speech;
                 parameters = [new("SpeechResult", speech.Text), new("Confidence", "0.9")];
                 break;
             default:
                 // Silence, or input of a kind this Gather does not listen for: Twilio waits out the timeout.
-                clock += TimeSpan.FromSeconds(timeout);
+                await PassAsync(TimeSpan.FromSeconds(timeout));
                 break;
         }
 
@@ -210,32 +327,85 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         var method = Twiml.Method(verb);
         Add(new Enqueued(queue, waitUrl, action));
 
-        var queueSid = "QU" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(queue)))[..32];
+        var queueSid = QueueSid(queue);
         var enqueuedAt = clock;
+        var (waited, result) = live is null
+            ? await WaitOnceAsync(waitUrl, waitMethod, queueSid)
+            : await WaitInQueueAsync(queue, waitUrl, waitMethod);
+        if (result is null)
+            return waited; // the wait TwiML ended the call itself
+        var queueTime = clock - enqueuedAt;
+        Add(new LeftQueue(queue, result, queueTime));
+        List<KeyValuePair<string, string>> parameters =
+            [new("QueueResult", result), new("QueueSid", queueSid), new("QueueTime", WholeSeconds(queueTime))];
+        if (result == "leave")
+            return action is null ? Next : new Fetch(action, method, parameters);
+
+        if (action is not null && ++requests <= options.MaxRequestsPerCall)
+            await SendAsync(action, method, parameters); // the call is gone, so the document is ignored
+        return waited;
+    }
+
+    internal static string QueueSid(string queue) =>
+        "QU" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(queue)))[..32];
+
+    /// <summary>Alone, no agents exist: unless the wait TwiML says &lt;Leave&gt;, the caller hangs up after one round.</summary>
+    private async Task<(Outcome, string? Result)> WaitOnceAsync(string? waitUrl, string waitMethod, string queueSid)
+    {
         var waited = waitUrl is null ? Next : await FollowAsync(new Fetch(waitUrl, waitMethod,
         [
             new("QueuePosition", "1"), new("QueueSid", queueSid), new("QueueTime", "0"), new("AvgQueueTime", "0"),
             new("CurrentQueueSize", "1"), new("MaxQueueSize", "1000"),
         ]), inQueue: true);
-        if (waited is Ended)
-            return waited;
-
-        // No agents are simulated yet: unless the wait TwiML says <Leave>, the caller gives up and hangs up.
-        var left = waited is LeftQueue;
-        List<KeyValuePair<string, string>> result =
-        [
-            new("QueueResult", left ? "leave" : "hangup"), new("QueueSid", queueSid), new("QueueTime", WholeSeconds(clock - enqueuedAt)),
-        ];
-        if (left)
-            return action is null ? Next : new Fetch(action, method, result);
-
-        HangUpByCaller("caller hung up in queue");
-        if (action is not null && ++requests <= options.MaxRequestsPerCall)
-            await SendAsync(action, method, result); // the call is gone, so the document is ignored
-        return new Ended("caller hung up in queue");
+        return waited switch
+        {
+            LeftByLeave => (waited, "leave"),
+            Ended => (waited, null),
+            _ => (HangUpByCaller("caller hung up in queue"), "hangup"),
+        };
     }
 
-    private Outcome Dial(XElement verb, string documentUrl)
+    /// <summary>Loops on the wait URL until &lt;Leave&gt;, the end of the caller's patience, or an interruption by
+    /// the REST API (which leaves the queue without requesting the Enqueue action).</summary>
+    private async Task<(Outcome, string? Result)> WaitInQueueAsync(string queue, string? waitUrl, string waitMethod)
+    {
+        var board = live!.Board;
+        var member = board.Join(queue, setup.CallSid);
+        var outer = interrupt;
+        using var patience = new CancellationTokenSource(live.Patience, options.Clock);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(outer, patience.Token);
+        interrupt = waiting.Token;
+        try
+        {
+            while (true)
+            {
+                if (waitUrl is null)
+                    await PassAsync(Timeout.InfiniteTimeSpan); // silence until something happens
+                var waited = await FollowAsync(new Fetch(waitUrl!, waitMethod, board.QueueParameters(member)), inQueue: true);
+                if (waited is LeftByLeave)
+                    return (waited, "leave");
+                if (waited is Ended)
+                    return (waited, null);
+                // The wait TwiML ran out: Twilio requests it again.
+            }
+        }
+        catch (OperationCanceledException) when (patience.IsCancellationRequested && !outer.IsCancellationRequested)
+        {
+            return (HangUpByCaller("caller hung up in queue"), "hangup");
+        }
+        catch (OperationCanceledException) when (outer.IsCancellationRequested)
+        {
+            Add(new LeftQueue(queue, live.Pending is Interruption.HangUp ? "hangup" : "redirected", board.Leave(member)));
+            throw;
+        }
+        finally
+        {
+            interrupt = outer;
+            board.Leave(member);
+        }
+    }
+
+    private async Task<Outcome> DialAsync(XElement verb, string documentUrl)
     {
         IReadOnlyList<DialTarget> targets = verb.HasElements
             ? verb.Elements().Select(e => new DialTarget(e.Name.LocalName, e.Value.Trim())).ToList()
@@ -246,9 +416,97 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         var method = Twiml.Method(verb);
         Add(new Dialed(targets, action, verb.Attributes().ToDictionary(x => x.Name.LocalName, x => x.Value)));
 
-        // Nobody is simulated on the other end: the dialed leg "completes" at once.
+        // Alone, nobody is simulated on the other end: the dialed leg "completes" at once.
+        if (live is null)
+            return action is null ? Next : new Fetch(action, method,
+                [new("DialCallStatus", "completed"), new("DialCallSid", Sids.New("CA")), new("DialCallDuration", "0")]);
+
+        var dialCallSid = Sids.Derived(setup.CallSid, ++dials);
+        var (status, talked) = await RingAgentsAsync(verb, documentUrl, dialCallSid);
+        Add(new DialEnded(status, talked));
         return action is null ? Next : new Fetch(action, method,
-            [new("DialCallStatus", "completed"), new("DialCallSid", Sids.New("CA")), new("DialCallDuration", "0")]);
+        [
+            new("DialCallStatus", status), new("DialCallSid", dialCallSid), new("DialCallDuration", WholeSeconds(talked)),
+            new("DialBridged", status == "completed" ? "true" : "false"),
+        ]);
+    }
+
+    /// <summary>Every address rings at once; the first agent to answer within the timeout wins.</summary>
+    private async Task<(string Status, TimeSpan Talked)> RingAgentsAsync(XElement verb, string documentUrl, string dialCallSid)
+    {
+        var board = live!.Board;
+        var timeout = TimeSpan.FromSeconds(Twiml.Integer(verb, "timeout", 1) ?? 30);
+        var nouns = verb.HasElements ? verb.Elements().ToList() : [verb];
+        var rung = nouns.Select(noun =>
+        {
+            var address = noun == verb ? Twiml.OwnText(verb) : noun.Value.Trim();
+            var agent = board.FindAgent(address);
+            var status = agent switch
+            {
+                null => "failed",
+                { Busy: true } => "busy",
+                _ when board.IsTalking(address) => "busy",
+                { AnswersAfter: { } after } when after <= timeout => "answers",
+                _ => "no-answer",
+            };
+            return (noun, address, agent, status);
+        }).ToList();
+
+        var answering = rung.Where(r => r.status == "answers").OrderBy(r => r.agent!.AnswersAfter).FirstOrDefault();
+        if (answering.agent is null || !board.TryStartTalking(answering.address))
+        {
+            if (rung.Any(r => r.status is "no-answer" or "answers"))
+            {
+                await PassAsync(timeout);
+                return ("no-answer", TimeSpan.Zero);
+            }
+            return (rung.Any(r => r.status == "busy") ? "busy" : "failed", TimeSpan.Zero);
+        }
+
+        try
+        {
+            await PassAsync(answering.agent.AnswersAfter!.Value);
+            Add(new AgentAnswered(answering.address, dialCallSid));
+            var leg = new Leg(dialCallSid, Twiml.Text(verb, "callerId") ?? setup.From, answering.address, "outbound-dial", setup.CallSid);
+            if (answering.noun != verb && Twiml.Text(answering.noun, "url") is { Length: > 0 } whisperUrl
+                && !await WhisperAsync(Twiml.Resolve(documentUrl, whisperUrl), Twiml.Method(answering.noun), answering.address, leg))
+                return ("failed", TimeSpan.Zero);
+            var bridgedAt = clock;
+            await PassAsync(answering.agent.TalkTime(live.Random));
+            return ("completed", clock - bridgedAt);
+        }
+        finally
+        {
+            board.StopTalking(answering.address);
+        }
+    }
+
+    /// <summary>The agent leg runs the Number's url TwiML before the bridge; false if it fails, as the agent then hangs up.</summary>
+    private async Task<bool> WhisperAsync(string url, string method, string address, Leg leg)
+    {
+        var (status, body) = await SendAsync(url, method, [], "in-progress", leg);
+        try
+        {
+            if (status is < 200 or > 299)
+                throw new InvalidTwimlException($"{method} {url} answered HTTP {status}");
+            foreach (var verb in Twiml.Parse(body).Elements())
+            {
+                if (verb.Name.LocalName == "Say")
+                {
+                    var text = string.Join(' ', verb.Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+                    Add(new Whispered(address, text));
+                    await PassAsync(SpeakingTime(text));
+                }
+                else if (verb.Name.LocalName == "Pause")
+                    await PassAsync(TimeSpan.FromSeconds(Twiml.Integer(verb, "length", 0) ?? 1));
+            }
+            return true;
+        }
+        catch (InvalidTwimlException e)
+        {
+            Add(new ApplicationError($"whisper for {address}: {e.Message}"));
+            return false;
+        }
     }
 
     private Ended HangUpByCaller(string reason)
@@ -263,29 +521,69 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         return new Ended($"application error: {reason}");
     }
 
+    /// <summary>Alone the clock jumps; on a switchboard the call waits on the virtual clock, and the REST API or the
+    /// caller's patience may cut the wait short.</summary>
+    private async ValueTask PassAsync(TimeSpan span)
+    {
+        if (live is null)
+        {
+            clock += span;
+            return;
+        }
+        await live.Board.WaitAsync(span, interrupt);
+        Sync();
+    }
+
+    private void Sync()
+    {
+        if (live is not null)
+            clock = options.Clock.GetUtcNow() - startedAt;
+    }
+
     private async Task PostStatusCallbackAsync(Uri url)
     {
-        var minutes = (int)Math.Ceiling(clock.TotalMinutes);
-        var timestamp = (startedAt + clock).ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+        var talked = finalStatus == "completed" ? clock - answeredAt : TimeSpan.Zero;
+        var minutes = (int)Math.Ceiling(talked.TotalMinutes);
         await SendAsync(url.OriginalString, "POST",
         [
-            new("CallDuration", WholeSeconds(clock)), new("Duration", minutes.ToString(CultureInfo.InvariantCulture)),
-            new("Timestamp", timestamp), new("CallbackSource", "call-progress-events"), new("SequenceNumber", "0"),
+            new("CallDuration", WholeSeconds(talked)), new("Duration", minutes.ToString(CultureInfo.InvariantCulture)),
+            .. ProgressParameters(),
         ], callStatus: finalStatus);
     }
 
-    private async Task<(int Status, string Body)> SendAsync(string url, string method, IReadOnlyList<KeyValuePair<string, string>> specific, string? callStatus = null)
+    /// <summary>The initiated, ringing and answered callbacks of an outbound call, when asked for with StatusCallbackEvent.</summary>
+    private async Task PostProgressAsync(string statusEvent, string callStatus)
+    {
+        if (live!.StatusCallback is { } url && live.StatusEvents.Contains(statusEvent))
+            await SendAsync(url.OriginalString, "POST", ProgressParameters(), callStatus);
+    }
+
+    private List<KeyValuePair<string, string>> ProgressParameters()
+    {
+        Sync();
+        var timestamp = (startedAt + clock).ToUniversalTime().ToString("ddd, dd MMM yyyy HH:mm:ss '+0000'", CultureInfo.InvariantCulture);
+        return
+        [
+            new("Timestamp", timestamp), new("CallbackSource", "call-progress-events"),
+            new("SequenceNumber", (sequenceNumber++).ToString(CultureInfo.InvariantCulture)),
+        ];
+    }
+
+    private async Task<(int Status, string Body)> SendAsync(string url, string method, IReadOnlyList<KeyValuePair<string, string>> specific,
+        string? callStatus = null, Leg? leg = null)
     {
         // The first webhook of an inbound call arrives while it rings; later ones while it is in progress.
-        callStatus ??= events.OfType<Requested>().Any() ? "in-progress" : "ringing";
+        callStatus ??= events.OfType<Requested>().Any() || live?.Direction == "outbound-api" ? "in-progress" : "ringing";
+        leg ??= new Leg(setup.CallSid, setup.From, setup.To, live?.Direction ?? "inbound", null);
         List<KeyValuePair<string, string>> form =
         [
-            new("CallSid", setup.CallSid), new("AccountSid", options.AccountSid), new("From", setup.From), new("To", setup.To),
-            new("Caller", setup.From), new("Called", setup.To), new("CallStatus", callStatus), new("ApiVersion", "2010-04-01"),
-            new("Direction", "inbound"),
+            new("CallSid", leg.CallSid), new("AccountSid", options.AccountSid), new("From", leg.From), new("To", leg.To),
+            new("Caller", leg.From), new("Called", leg.To), new("CallStatus", callStatus), new("ApiVersion", "2010-04-01"),
+            new("Direction", leg.Direction),
         ];
+        if (leg.ParentCallSid is { } parent)
+            form.Add(new("ParentCallSid", parent));
         form.AddRange(specific);
-
         HttpRequestMessage request;
         if (method == "GET")
         {
@@ -314,6 +612,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
 
     private void Add(CallEvent e, TimeSpan? at = null)
     {
+        Sync();
         var stamped = e with { At = at ?? clock };
         events.Add(stamped);
         options.OnEvent?.Invoke(stamped);

@@ -36,4 +36,16 @@ public sealed record CallSetup
 internal static class Sids
 {
     public static string New(string prefix) => prefix + Guid.NewGuid().ToString("N");
+
+    public static string New(string prefix, Random random)
+    {
+        var bytes = new byte[16];
+        random.NextBytes(bytes);
+        return prefix + Convert.ToHexStringLower(bytes);
+    }
+
+    /// <summary>The same SID for the same call and count, whatever order concurrent calls run in.</summary>
+    public static string Derived(string callSid, int count) =>
+        "CA" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes($"{callSid}/{count}")))[..32];
 }

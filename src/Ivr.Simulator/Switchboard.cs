@@ -1,0 +1,319 @@
+using System.Globalization;
+
+namespace Ivr.Simulator;
+
+/// <summary>An in-process Twilio on a <see cref="VirtualClock"/>: many concurrent calls following the service's TwiML,
+/// queues that hold callers until the REST API redirects them or their patience runs out, simulated agents behind
+/// &lt;Dial&gt;, simulated customers behind outbound calls, and the REST Calls API (<see cref="CreateRestHandler"/>).</summary>
+/// <remarks>
+/// Deterministic for a seed: call SIDs, patience and talk times (each call draws from its own generator, seeded in
+/// arrival order), dial SIDs, queue positions for callers who arrive at different moments, and the firing order of
+/// timers. Not deterministic: the order of calls and the service's background work within one virtual moment, since
+/// they run on real threads (two callers joining a queue at the same instant, two REST creates at once), and anything
+/// the service does that takes longer than <see cref="SwitchboardOptions.SettlePeriod"/> of real time.
+/// </remarks>
+public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, SwitchboardOptions options)
+{
+    private readonly Lock gate = new();
+    private readonly Random seeds = new(options.Seed);
+    private readonly List<LiveCall> calls = [];
+    private readonly Dictionary<string, LiveCall> callsBySid = [];
+    private readonly Dictionary<string, QueueState> queues = [];
+    private readonly HashSet<string> talking = [];
+    private int busy;
+    private long activity;
+
+    public VirtualClock Clock => clock;
+    public SwitchboardOptions Options => options;
+
+    /// <summary>Twilio's REST Calls API, for the service's HttpClient (e.g. ConfigurePrimaryHttpMessageHandler).
+    /// A new handler each time, since HttpClientFactory disposes the ones it retires.</summary>
+    public HttpMessageHandler CreateRestHandler() => new SwitchboardRestApi(this);
+
+    /// <summary>Every call so far, incoming and outbound, in the order they started.</summary>
+    public IReadOnlyList<Task<CallRecord>> Calls
+    {
+        get
+        {
+            lock (gate)
+                return calls.Select(c => c.Record).ToList();
+        }
+    }
+
+    /// <summary>The calls waiting in a queue, first in line first.</summary>
+    public IReadOnlyList<string> Waiting(string queue)
+    {
+        lock (gate)
+            return queues.TryGetValue(queue, out var state) ? state.Members.Select(m => m.CallSid).ToList() : [];
+    }
+
+    /// <summary>Starts an incoming call now (its <see cref="IncomingCall.At"/> is ignored).</summary>
+    public Task<CallRecord> StartCall(IncomingCall incoming)
+    {
+        Random random;
+        string callSid;
+        lock (gate)
+        {
+            random = new Random(seeds.Next());
+            callSid = Sids.New("CA", random);
+        }
+        return StartCall(incoming, callSid, random);
+    }
+
+    private Task<CallRecord> StartCall(IncomingCall incoming, string callSid, Random random)
+    {
+        var setup = new CallSetup { From = incoming.From, To = incoming.To, CallSid = callSid };
+        var patience = incoming.Patience ?? options.Patience(random);
+        var call = new LiveCall(this, setup, "inbound", patience, random, options.StatusCallbackUrl, CompletedOnly) { Status = "in-progress" };
+        return Start(call, session => session.RunAsync(options.VoiceUrl.OriginalString), incoming.Caller);
+    }
+
+    internal LiveCall CreateOutboundCall(string to, string from, string? url, string method, string? twiml,
+        Uri? statusCallback, IReadOnlySet<string> statusEvents, TimeSpan timeout)
+    {
+        Random random;
+        string callSid;
+        lock (gate)
+        {
+            random = new Random(seeds.Next());
+            callSid = Sids.New("CA", random);
+        }
+        var setup = new CallSetup { From = from, To = to, CallSid = callSid };
+        var customer = options.Customers(to);
+        var call = new LiveCall(this, setup, "outbound-api", Timeout.InfiniteTimeSpan, random, statusCallback, statusEvents);
+        Start(call, session => session.RunOutboundAsync(url, method, twiml, customer, timeout), customer.Caller);
+        return call;
+    }
+
+    private static readonly IReadOnlySet<string> CompletedOnly = new HashSet<string> { "completed" };
+
+    private Task<CallRecord> Start(LiveCall call, Func<CallSession, Task<CallRecord>> run, ICaller caller)
+    {
+        var simulator = new SimulatorOptions
+        {
+            AuthToken = options.AuthToken,
+            AccountSid = options.AccountSid,
+            MaxRequestsPerCall = options.MaxRequestsWithoutProgress,
+            Clock = clock,
+            OnEvent = options.OnEvent is { } onEvent ? e => onEvent(call.Setup.CallSid, e) : null,
+        };
+        var session = new CallSession(webhooks, simulator, caller, call.Setup, CancellationToken.None, call);
+        // Busy from now, not from when the thread pool gets to it, so that the world never looks idle in between.
+        Enter();
+        call.Record = Task.Run(async () =>
+        {
+            try
+            {
+                return await run(session);
+            }
+            finally
+            {
+                Leave();
+            }
+        });
+        lock (gate)
+        {
+            calls.Add(call);
+            callsBySid[call.Setup.CallSid] = call;
+        }
+        return call.Record;
+    }
+
+    internal LiveCall? FindCall(string callSid)
+    {
+        lock (gate)
+            return callsBySid.GetValueOrDefault(callSid);
+    }
+
+    /// <summary>Runs the world: starts <paramref name="arrivals"/> at their times, and over and over lets all work
+    /// settle, then moves the clock to the next due timer, until every call has ended or <paramref name="until"/>
+    /// (virtual, from now; default a day) has passed, when the callers still on the line hang up.</summary>
+    public async Task<IReadOnlyList<CallRecord>> RunAsync(IEnumerable<IncomingCall> arrivals, TimeSpan? until = null, CancellationToken ct = default)
+    {
+        var deadline = clock.GetUtcNow() + (until ?? TimeSpan.FromDays(1));
+        var scheduled = arrivals.OrderBy(a => a.At).ToList();
+        var notStarted = scheduled.Count;
+        List<ITimer> timers = [];
+        foreach (var arrival in scheduled)
+        {
+            // Draw in arrival order, so that each caller's patience and SID do not depend on thread timing.
+            var random = new Random(seeds.Next());
+            var callSid = Sids.New("CA", random);
+            timers.Add(clock.CreateTimer(_ =>
+            {
+                StartCall(arrival, callSid, random);
+                Interlocked.Decrement(ref notStarted);
+            }, null, arrival.At, Timeout.InfiniteTimeSpan));
+        }
+
+        try
+        {
+            while (true)
+            {
+                await SettleAsync(ct);
+                if (Volatile.Read(ref notStarted) == 0 && Calls.All(c => c.IsCompleted))
+                    break;
+                var next = clock.NextDue;
+                if (next is null || next > deadline)
+                {
+                    clock.AdvanceTo(deadline > clock.GetUtcNow() ? deadline : clock.GetUtcNow());
+                    await SettleAsync(ct);
+                    HangUpAll();
+                    await SettleAsync(ct);
+                    break;
+                }
+                clock.AdvanceTo(next.Value);
+            }
+            return await Task.WhenAll(Calls);
+        }
+        finally
+        {
+            foreach (var timer in timers)
+                timer.Dispose();
+        }
+    }
+
+    private void HangUpAll()
+    {
+        List<LiveCall> live;
+        lock (gate)
+            live = calls.Where(c => !c.IsEnded).ToList();
+        foreach (var call in live)
+            call.TryInterrupt(new Interruption.HangUp("completed", "caller"));
+    }
+
+    /// <summary>Returns once no call is working and no request is in flight, and that has lasted a settle period
+    /// (real time), since the service may still be about to call the REST API from background work.</summary>
+    public async Task SettleAsync(CancellationToken ct = default)
+    {
+        while (true)
+        {
+            var seen = Interlocked.Read(ref activity);
+            if (Volatile.Read(ref busy) == 0)
+            {
+                await Task.Delay(options.SettlePeriod, ct);
+                if (Volatile.Read(ref busy) == 0 && Interlocked.Read(ref activity) == seen)
+                    return;
+            }
+            else
+                await Task.Delay(1, ct);
+        }
+    }
+
+    internal void Enter()
+    {
+        Interlocked.Increment(ref busy);
+        Interlocked.Increment(ref activity);
+    }
+
+    internal void Leave()
+    {
+        Interlocked.Decrement(ref busy);
+        Interlocked.Increment(ref activity);
+    }
+
+    /// <summary>Waits on the virtual clock. The call counts as idle meanwhile, and busy again from the moment the
+    /// timer fires or the wait is interrupted, before its continuation is even scheduled.</summary>
+    internal async Task WaitAsync(TimeSpan span, CancellationToken interrupt)
+    {
+        interrupt.ThrowIfCancellationRequested();
+        if (span != Timeout.InfiniteTimeSpan && span <= TimeSpan.Zero)
+            return;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var timer = clock.CreateTimer(_ =>
+        {
+            if (done.TrySetResult())
+                Enter();
+        }, null, span, Timeout.InfiniteTimeSpan);
+        await using var registration = interrupt.Register(() =>
+        {
+            if (done.TrySetCanceled(interrupt))
+                Enter();
+        });
+        Leave();
+        await done.Task;
+    }
+
+    internal SimulatedAgent? FindAgent(string address) =>
+        options.Agents.GetValueOrDefault(address) ??
+        (address.StartsWith("client:", StringComparison.Ordinal) ? options.Agents.GetValueOrDefault(address["client:".Length..]) : null);
+
+    internal bool IsTalking(string address)
+    {
+        lock (gate)
+            return talking.Contains(address);
+    }
+
+    internal bool TryStartTalking(string address)
+    {
+        lock (gate)
+            return talking.Add(address);
+    }
+
+    internal void StopTalking(string address)
+    {
+        lock (gate)
+            talking.Remove(address);
+    }
+
+    internal QueueMember Join(string queue, string callSid)
+    {
+        lock (gate)
+        {
+            if (!queues.TryGetValue(queue, out var state))
+                queues[queue] = state = new QueueState(queue);
+            var member = new QueueMember(state, callSid, clock.GetUtcNow());
+            state.Members.Add(member);
+            return member;
+        }
+    }
+
+    /// <summary>Leaves the queue (once; later calls change nothing) and returns the time spent in it.</summary>
+    internal TimeSpan Leave(QueueMember member)
+    {
+        lock (gate)
+        {
+            var waited = clock.GetUtcNow() - member.Since;
+            if (member.Queue.Members.Remove(member))
+            {
+                member.Queue.Left++;
+                member.Queue.TotalWaited += waited;
+            }
+            return waited;
+        }
+    }
+
+    internal IReadOnlyList<KeyValuePair<string, string>> QueueParameters(QueueMember member)
+    {
+        lock (gate)
+        {
+            var state = member.Queue;
+            var average = state.Left == 0 ? TimeSpan.Zero : state.TotalWaited / state.Left;
+            return
+            [
+                new("QueuePosition", Number(state.Members.IndexOf(member) + 1)), new("QueueSid", CallSession.QueueSid(state.Name)),
+                new("QueueTime", Number((long)(clock.GetUtcNow() - member.Since).TotalSeconds)),
+                new("AvgQueueTime", Number((long)average.TotalSeconds)), new("CurrentQueueSize", Number(state.Members.Count)),
+                new("MaxQueueSize", "1000"),
+            ];
+        }
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal sealed class QueueState(string name)
+    {
+        public string Name => name;
+        public List<QueueMember> Members { get; } = [];
+        public int Left { get; set; }
+        public TimeSpan TotalWaited { get; set; }
+    }
+
+    /// <summary>A class, not a record: one stay in a queue is only ever equal to itself.</summary>
+    internal sealed class QueueMember(QueueState queue, string callSid, DateTimeOffset since)
+    {
+        public QueueState Queue => queue;
+        public string CallSid => callSid;
+        public DateTimeOffset Since => since;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+
+namespace Ivr.Simulator;
+
+/// <summary>The switchboard's REST API on a real loopback port, for a service running as its own process
+/// (Twilio:ApiBaseUrl = <see cref="BaseUrl"/>).</summary>
+public sealed class SwitchboardListener : IAsyncDisposable
+{
+    private readonly HttpListener listener = new();
+    private readonly HttpMessageInvoker api;
+    private readonly Task serving;
+
+    /// <param name="port">A free port on 127.0.0.1.</param>
+    public SwitchboardListener(Switchboard board, int port)
+    {
+        BaseUrl = new Uri($"http://127.0.0.1:{port}/");
+        api = new HttpMessageInvoker(board.CreateRestHandler());
+        listener.Prefixes.Add(BaseUrl.OriginalString);
+        listener.Start();
+        serving = ServeAsync();
+    }
+
+    public Uri BaseUrl { get; }
+
+    private async Task ServeAsync()
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+            {
+                return; // stopped
+            }
+            _ = AnswerAsync(context);
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext context)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(context.Request.HttpMethod), new Uri(BaseUrl, context.Request.RawUrl));
+        using var body = new MemoryStream();
+        await context.Request.InputStream.CopyToAsync(body);
+        request.Content = new ByteArrayContent(body.ToArray());
+        if (context.Request.Headers["Authorization"] is { } authorization)
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+
+        using var response = await api.SendAsync(request, CancellationToken.None);
+        context.Response.StatusCode = (int)response.StatusCode;
+        context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        listener.Stop();
+        await serving;
+        listener.Close();
+        api.Dispose();
+    }
+}
