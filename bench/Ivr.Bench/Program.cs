@@ -9,7 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 // against a baseline endpoint in the same process that only reads the form and returns constant TwiML.
 var options = BenchOptions.Parse(args);
 var workDirectory = Directory.CreateTempSubdirectory("ivr-bench-");
-if (Environment.GetEnvironmentVariable("IVR_BENCH_DIR") is { Length: > 0 } benchDir) workDirectory = Directory.CreateDirectory(Path.Combine(benchDir, Guid.NewGuid().ToString("N")));
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
 builder.WebHost.UseUrls("http://127.0.0.1:0");
 builder.Logging.ClearProviders();

@@ -54,7 +54,10 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
             new
             {
                 callSid, department = department.Id, at = now.ToUnixTimeMilliseconds(), position = ahead + 1, onDuty,
-                estimate = forecast?.MeanSeconds, promise = forecast?.PromiseSeconds,
+                estimate = forecast?.MeanSeconds,
+                // "Right away" is held to the service-level target (answered within 20 s), not to zero seconds:
+                // the agent's phone rings for a few seconds however free they are.
+                promise = forecast is { Immediate: true } ? StatsStore.ServiceLevelSeconds : forecast?.PromiseSeconds,
             }, transaction), cancellationToken);
         return new WaitAnnouncement(ahead, onDuty, forecast);
     }
