@@ -119,6 +119,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             if (BuildOption(option) is { } built)
                 options.Add(built);
         }
+        WarnAboutSharedKeywords(raw);
         return new Menu(
             raw.Id,
             Text(raw.Say),
@@ -128,6 +129,27 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             raw.Attempts ?? hotline?.Attempts ?? 3,
             raw.TimeoutSeconds ?? hotline?.TimeoutSeconds ?? 5,
             raw.OnFail?.Value ?? hotline?.OnFail?.Value);
+    }
+
+    // Speech is matched option by option, so a keyword two options share always chooses the first of them.
+    private void WarnAboutSharedKeywords(RawMenu raw)
+    {
+        var firstOption = new Dictionary<(string Language, string Keyword), string>();
+        foreach (var option in raw.Options)
+        {
+            foreach (var (language, words) in option.Speech)
+            {
+                foreach (var word in words)
+                {
+                    var keyword = string.Join(' ', Engine.SpeechMatcher.Words(word));
+                    if (keyword.Length == 0)
+                        continue;
+                    if (!firstOption.TryAdd((language.Value, keyword), option.Key) && firstOption[(language.Value, keyword)] != option.Key)
+                        problems.Warning(language.Node, language.Path,
+                            $"keyword '{word}' also chooses option \"{firstOption[(language.Value, keyword)]}\"; a caller who says it always gets that option");
+                }
+            }
+        }
     }
 
     private MenuOption? BuildOption(RawOption raw)

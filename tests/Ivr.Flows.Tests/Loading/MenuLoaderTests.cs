@@ -131,6 +131,19 @@ public class MenuLoaderTests
     }
 
     [Fact]
+    public void AKeywordTwoOptionsShare_IsAWarning_NamingTheOptionThatWins()
+    {
+        var result = MenuYaml.Load(MenuYaml.Replace(
+            "\"2\": { next: bye }", "\"2\": { next: bye, speech: { pl-PL: [Zamowienie] } }"));
+
+        Assert.NotNull(result.Definition);
+        var warning = Assert.Single(result.Problems);
+        Assert.Equal(ProblemSeverity.Warning, warning.Severity);
+        MenuYaml.AssertProblem(warning, "25:35", "menus.main.options.\"2\".speech.pl-PL",
+            "keyword 'Zamowienie' also chooses option \"1\"");
+    }
+
+    [Fact]
     public void MenusReachedOnlyThroughOnFail_AreNotWarnedAbout()
     {
         // main is now reached only as the hotline's on_fail, and extra only as main's.
