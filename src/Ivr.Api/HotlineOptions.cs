@@ -44,7 +44,15 @@ public sealed class TwilioOptions
     /// <summary>The shop's Twilio number, the caller id of callbacks.</summary>
     public string? PhoneNumber { get; set; }
 
-    public string ApiBaseUrl { get; set; } = "https://api.twilio.com";
+    public const string TwilioApiBaseUrl = "https://api.twilio.com";
+
+    /// <summary>The simulator's REST API, served by the <c>phone</c> command while a call is on.</summary>
+    public const string LocalApiBaseUrl = "http://127.0.0.1:5099";
+
+    public string ApiBaseUrl { get; set; } = TwilioApiBaseUrl;
+
+    /// <summary>Where REST calls go: the configured base URL; in local mode, unless configured, the simulator's.</summary>
+    public string EffectiveApiBaseUrl => IsLocalMode && ApiBaseUrl == TwilioApiBaseUrl ? LocalApiBaseUrl : ApiBaseUrl;
 
     /// <summary>True when no Twilio credentials are set: the local simulator stands in for Twilio.</summary>
     public bool IsLocalMode => string.IsNullOrWhiteSpace(AccountSid) || string.IsNullOrWhiteSpace(AuthToken);

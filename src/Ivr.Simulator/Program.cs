@@ -3,6 +3,9 @@ using Ivr.Simulator;
 
 Console.OutputEncoding = Encoding.UTF8;
 
+// The account a service in local mode uses (Ivr.Api's TwilioRestClient.LocalAccountSid).
+const string LocalAccountSid = "AC00000000000000000000000000000000";
+
 switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio__AuthToken")))
 {
     case PhoneCommandLine.Help:
@@ -16,17 +19,25 @@ switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio_
         // Twilio gives a webhook 15 seconds to answer.
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) })
         {
-            var simulator = new VoiceSimulator(http, new SimulatorOptions
+            // The call runs on a switchboard in real time, with Twilio's REST API on a local port, so that a service in
+            // local mode can put the caller through to a (simulated) agent: whoever is dialed answers after 3 s and talks
+            // for 20 s.
+            var board = new Switchboard(http, new VirtualClock(DateTimeOffset.UtcNow), new SwitchboardOptions
             {
+                AccountSid = LocalAccountSid,
                 AuthToken = call.AuthToken,
+                VoiceUrl = call.VoiceUrl,
                 StatusCallbackUrl = call.StatusCallbackUrl,
-                OnEvent = e => Console.WriteLine(PhonePrinter.Format(e)),
+                AnyOtherAgent = SimulatedAgent.Answering(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)),
+                Patience = _ => TimeSpan.FromHours(1),
+                OnEvent = (_, e) => Console.WriteLine(PhonePrinter.Format(e)),
             });
             ICaller caller = call.Script is null ? new ConsoleCaller(Console.In, Console.Out) : new ScriptedCaller(call.Script);
             Console.WriteLine($"✆  calling {call.VoiceUrl} from {call.From}");
             try
             {
-                var record = await simulator.CallAsync(call.VoiceUrl, caller, new CallSetup { From = call.From, To = call.To });
+                await using var rest = new SwitchboardListener(board, SwitchboardListener.LocalPort);
+                var record = await board.RunLiveAsync(new IncomingCall(TimeSpan.Zero, caller) { From = call.From, To = call.To });
                 Console.WriteLine($"✆  call ended: {record.EndReason} after {record.VirtualDuration.TotalSeconds:0} s");
                 return record.HadApplicationError ? 1 : 0;
             }

@@ -173,6 +173,25 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         }
     }
 
+    /// <summary>
+    /// Runs one call in real time, for a person on the line: the clock follows the wall clock (so hold music,
+    /// agents' rings and talk take as long as they say) until the call ends.
+    /// </summary>
+    public async Task<CallRecord> RunLiveAsync(IncomingCall call, CancellationToken ct = default)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var origin = clock.GetUtcNow();
+        var record = StartCall(call);
+        while (!record.IsCompleted)
+        {
+            await Task.WhenAny(record, Task.Delay(20, ct));
+            var now = origin + started.Elapsed;
+            if (now > clock.GetUtcNow())
+                clock.AdvanceTo(now);
+        }
+        return await record;
+    }
+
     private void HangUpAll()
     {
         List<LiveCall> live;
@@ -236,7 +255,8 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
 
     internal SimulatedAgent? FindAgent(string address) =>
         options.Agents.GetValueOrDefault(address) ??
-        (address.StartsWith("client:", StringComparison.Ordinal) ? options.Agents.GetValueOrDefault(address["client:".Length..]) : null);
+        (address.StartsWith("client:", StringComparison.Ordinal) ? options.Agents.GetValueOrDefault(address["client:".Length..]) : null) ??
+        options.AnyOtherAgent;
 
     internal bool IsTalking(string address)
     {

@@ -6,6 +6,9 @@ namespace Ivr.Simulator;
 /// (Twilio:ApiBaseUrl = <see cref="BaseUrl"/>).</summary>
 public sealed class SwitchboardListener : IAsyncDisposable
 {
+    /// <summary>The port the `phone` command serves the REST API on, where a service in local mode looks for it.</summary>
+    public const int LocalPort = 5099;
+
     private readonly HttpListener listener = new();
     private readonly HttpMessageInvoker api;
     private readonly Task serving;

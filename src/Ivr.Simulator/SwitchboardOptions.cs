@@ -16,6 +16,9 @@ public sealed class SwitchboardOptions
     /// An address not in the table fails (DialCallStatus=failed).</summary>
     public IReadOnlyDictionary<string, SimulatedAgent> Agents { get; init; } = new Dictionary<string, SimulatedAgent>();
 
+    /// <summary>Who picks up at an address that is not in <see cref="Agents"/>; null: nobody (failed).</summary>
+    public SimulatedAgent? AnyOtherAgent { get; init; }
+
     /// <summary>Who answers an outbound call created through the REST API, by its To number.</summary>
     public Func<string, SimulatedCustomer> Customers { get; init; } = _ => SimulatedCustomer.NeverAnswers;
 

@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Ivr.Api.Menus;
 using Ivr.Api.Twilio;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Queues;
@@ -15,10 +17,13 @@ public sealed class QueueDistributor(
     MenuCatalog menus,
     ITwilioCalls twilio,
     IOptions<IvrOptions> ivr,
+    IOptions<TwilioOptions> twilioOptions,
+    IServer server,
     TimeProvider time,
     ILogger<QueueDistributor> logger) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private bool _warned;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -27,12 +32,6 @@ public sealed class QueueDistributor(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (string.IsNullOrEmpty(ivr.Value.PublicBaseUrl))
-        {
-            logger.LogWarning("Ivr:PublicBaseUrl is not set: callers wait in queues but cannot be redirected to agents, " +
-                              "because Twilio needs an absolute URL of this service for that");
-            return;
-        }
 
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -59,15 +58,35 @@ public sealed class QueueDistributor(
         }
     }
 
+    // Ivr:PublicBaseUrl; in local mode, where the simulator calls on this machine, the server's own address will do.
+    private string? PublicBase()
+    {
+        if (!string.IsNullOrEmpty(ivr.Value.PublicBaseUrl))
+            return ivr.Value.PublicBaseUrl.TrimEnd('/');
+        if (!twilioOptions.Value.IsLocalMode)
+            return null;
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost").Replace("://*", "://localhost");
+    }
+
     /// <summary>One round over every department until nobody waits or nobody is free.</summary>
     public async Task DistributeAsync(CancellationToken cancellationToken)
     {
+        if (PublicBase() is not { } publicBase)
+        {
+            // (In local mode the address is missing only until the server has started.)
+            if (!_warned && !twilioOptions.Value.IsLocalMode)
+                logger.LogWarning("Ivr:PublicBaseUrl is not set: callers wait in queues but cannot be redirected to " +
+                                  "agents, because Twilio needs an absolute URL of this service for that");
+            _warned = !twilioOptions.Value.IsLocalMode;
+            return;
+        }
         var definition = menus.Current;
         foreach (var department in definition.Departments.Values)
         {
             while (await queues.TryOfferAsync(department, definition.Hotline.TimeZone, time.GetUtcNow(), cancellationToken) is { } offer)
             {
-                var url = $"{ivr.Value.PublicBaseUrl!.TrimEnd('/')}/voice/queue/{department.Id}/connect?entry={offer.EntryId}";
+                var url = $"{publicBase}/voice/queue/{department.Id}/connect?entry={offer.EntryId}";
                 try
                 {
                     await twilio.UpdateCallAsync(offer.CallSid, UpdateCallRequest.Redirect(new Uri(url)), cancellationToken);

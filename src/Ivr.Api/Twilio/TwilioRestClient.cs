@@ -32,7 +32,7 @@ public sealed partial class TwilioRestClient(
 
     private readonly string accountSid = string.IsNullOrWhiteSpace(options.Value.AccountSid) ? LocalAccountSid : options.Value.AccountSid;
     private readonly string authToken = options.Value.SigningToken;
-    private readonly Uri apiBase = new(options.Value.ApiBaseUrl.TrimEnd('/') + "/");
+    private readonly Uri apiBase = new(options.Value.EffectiveApiBaseUrl.TrimEnd('/') + "/");
 
     public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
     {

@@ -163,3 +163,19 @@ public sealed class QueueEndToEndTests
         Assert.Equal(0L, db.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_entries WHERE agent_id = 'orders.piotr'"));
     }
 }
+
+public sealed class LocalModeTests
+{
+    [Fact]
+    public void TheServiceInLocalMode_LooksForTheRestApiWhereThePhoneCommandServesIt()
+    {
+        var local = new TwilioOptions();
+        Assert.True(local.IsLocalMode);
+        Assert.Equal(SwitchboardListener.LocalPort, new Uri(local.EffectiveApiBaseUrl).Port);
+
+        var configured = new TwilioOptions { ApiBaseUrl = "http://127.0.0.1:6001" };
+        Assert.Equal("http://127.0.0.1:6001", configured.EffectiveApiBaseUrl);
+        var twilio = new TwilioOptions { AccountSid = "AC" + new string('1', 32), AuthToken = "token" };
+        Assert.Equal(TwilioOptions.TwilioApiBaseUrl, twilio.EffectiveApiBaseUrl);
+    }
+}
