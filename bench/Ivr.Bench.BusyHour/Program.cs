@@ -39,7 +39,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
 builder.AddHotline();
 builder.Services.AddSingleton<TimeProvider>(clock);
 builder.Services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
-    .ConfigurePrimaryHttpMessageHandler(() => new LateHandler(() => board));
+    .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
 var app = builder.Build();
 if (!await app.PrepareHotlineAsync())
     return 1;
@@ -125,13 +125,4 @@ static int FreePort()
     using var listener = new TcpListener(IPAddress.Loopback, 0);
     listener.Start();
     return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-// The service takes its REST client before the switchboard (which needs the service's URL) exists.
-internal sealed class LateHandler(Func<Switchboard> board) : HttpMessageHandler
-{
-    private HttpMessageInvoker? _inner;
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        (_inner ??= new HttpMessageInvoker(board().CreateRestHandler())).SendAsync(request, cancellationToken);
 }

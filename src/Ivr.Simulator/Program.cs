@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Ivr.Simulator;
 
@@ -44,6 +45,11 @@ switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio_
             catch (HttpRequestException e)
             {
                 Console.Error.WriteLine($"cannot reach {call.BaseUrl}: is the service running? Start it with `dotnet run --project src/Ivr.Api` ({e.Message})");
+                return 1;
+            }
+            catch (HttpListenerException e)
+            {
+                Console.Error.WriteLine($"cannot serve Twilio's REST API on 127.0.0.1:{SwitchboardListener.LocalPort}: is another phone call running? ({e.Message})");
                 return 1;
             }
             catch (TaskCanceledException)

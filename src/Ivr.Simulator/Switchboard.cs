@@ -30,6 +30,20 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
     /// A new handler each time, since HttpClientFactory disposes the ones it retires.</summary>
     public HttpMessageHandler CreateRestHandler() => new SwitchboardRestApi(this);
 
+    /// <summary>
+    /// The REST handler of a switchboard that does not exist yet: a service starts (and takes its REST client)
+    /// before the switchboard, which needs the service's client, can be made. The board is looked up on first use.
+    /// </summary>
+    public static HttpMessageHandler RestHandlerOf(Func<Switchboard> board) => new LateRestHandler(board);
+
+    private sealed class LateRestHandler(Func<Switchboard> board) : HttpMessageHandler
+    {
+        private HttpMessageInvoker? _inner;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            (_inner ??= new HttpMessageInvoker(board().CreateRestHandler())).SendAsync(request, cancellationToken);
+    }
+
     /// <summary>Every call so far, incoming and outbound, in the order they started.</summary>
     public IReadOnlyList<Task<CallRecord>> Calls
     {

@@ -1,7 +1,6 @@
-using System.Globalization;
-using System.Text;
 using Dapper;
 using Ivr.Api.Persistence;
+using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
 
 namespace Ivr.Api.Queues;
@@ -46,19 +45,9 @@ public sealed class AgentStore(Database database)
         FROM agents
         """;
 
-    /// <summary>"orders.anna": the department and the agent's name without diacritics or spaces.</summary>
-    public static string IdFor(string department, string name)
-    {
-        var plain = new StringBuilder();
-        foreach (var c in name.Replace('ł', 'l').Replace('Ł', 'L').Normalize(NormalizationForm.FormD))
-        {
-            if (char.IsAsciiLetterOrDigit(c))
-                plain.Append(char.ToLowerInvariant(c));
-            else if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark && plain.Length > 0 && plain[^1] != '-')
-                plain.Append('-');
-        }
-        return $"{department}.{plain.ToString().Trim('-')}";
-    }
+    /// <summary>"orders.anna": the department and the agent's name in plain lowercase words joined by dashes.</summary>
+    public static string IdFor(string department, string name) =>
+        $"{department}.{string.Join('-', SpeechMatcher.Words(name))}";
 
     /// <summary>
     /// Makes the stored agents those of <paramref name="definition"/>: new ones start available, changed numbers are

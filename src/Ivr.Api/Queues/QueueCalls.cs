@@ -8,8 +8,8 @@ using Microsoft.Extensions.Options;
 namespace Ivr.Api.Queues;
 
 /// <summary>
-/// The webhooks of a caller being handed to an agent: the TwiML that dials the agent (after the REST redirect),
-/// the whisper the agent hears first, and the dial's result.
+/// The webhooks of a caller in a department's queue: what they hear while holding, how they left it, the TwiML that
+/// dials the agent (after the REST redirect), the whisper the agent hears first, and the dial's result.
 /// </summary>
 public sealed class QueueCalls(
     QueueStore queues,
@@ -17,12 +17,90 @@ public sealed class QueueCalls(
     MenuCatalog menus,
     QueueDistributor distributor,
     DepartmentRates rates,
+    WaitAnnouncer announcer,
     VoiceCalls voice,
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<QueueOptions> options,
     ILogger<QueueCalls> logger)
 {
+    /// <summary>Seconds of music or quiet between two hold announcements.</summary>
+    public const int HoldRoundSeconds = 45;
+
+    public async Task<IResult> HoldAsync(string department, HttpRequest request, CancellationToken ct)
+    {
+        var callSid = "";
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            callSid = form["CallSid"].ToString();
+            var state = await calls.FindAsync(callSid, ct);
+            var definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+            var language = state?.Language ?? definition.DefaultLanguage;
+
+            var twiml = new TwimlWriter();
+            var voice = definition.VoiceFor(language);
+            // Twilio asks for the hold TwiML as soon as the caller joins (they have just heard the forecast), then
+            // again each time it has played: from then on every round says the remaining wait from their new place.
+            var secondsInQueue = int.TryParse(form["QueueTime"], out var queueTime) ? queueTime : 0;
+            var announcement = secondsInQueue >= HoldRoundSeconds / 2 && definition.Departments.TryGetValue(department, out var known)
+                ? await announcer.AnnounceAsync(callSid, known, definition.Hotline.TimeZone, time.GetUtcNow(), ct)
+                : null;
+            var sentences = announcement is null ? [] : WaitAnnouncer.Sentences(announcement, definition, language).ToList();
+            foreach (var sentence in sentences)
+                twiml.Say(sentence, language, voice);
+            if (sentences.Count == 0)
+            {
+                var title = definition.Departments.TryGetValue(department, out var named) ? named.Title.For(language) : department;
+                twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title), language, voice);
+            }
+            if (ivr.Value.HoldMusicUrl is { Length: > 0 } music)
+                twiml.Play(music);
+            else
+                twiml.Pause(HoldRoundSeconds);
+            return twiml.ToResult();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Hold message for call {CallSid} in queue {Department} failed", callSid, department);
+            // In the queue a pause is better than an apology: the caller keeps their place.
+            var twiml = new TwimlWriter();
+            twiml.Pause(20);
+            return twiml.ToResult();
+        }
+    }
+
+    public async Task<IResult> QueueDoneAsync(string department, HttpRequest request, CancellationToken ct)
+    {
+        var callSid = "";
+        MenuDefinition? definition = null;
+        string? language = null;
+        try
+        {
+            var form = await request.ReadFormAsync(ct);
+            callSid = form["CallSid"].ToString();
+            var result = form["QueueResult"].ToString();
+            var now = time.GetUtcNow();
+            rates.Abandoned(await calls.RecordQueueResultAsync(callSid, result, now, ct), now);
+            var state = await calls.FindAsync(callSid, ct);
+            definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
+            language = state?.Language;
+            if (result is "error" or "system-error" or "queue-full")
+            {
+                logger.LogWarning("Call {CallSid} left queue {Department} with {QueueResult}", callSid, department, result);
+                return voice.Apology(definition, language);
+            }
+            var twiml = new TwimlWriter();
+            twiml.Hangup();
+            return twiml.ToResult();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(exception, "Queue result for call {CallSid} in {Department} failed", callSid, department);
+            return voice.Apology(definition, language);
+        }
+    }
+
     public async Task<IResult> ConnectAsync(string department, long entry, HttpRequest request, CancellationToken ct)
     {
         var offer = await queues.FindOfferAsync(entry, ct);
@@ -62,9 +140,7 @@ public sealed class QueueCalls(
             var caller = await calls.FindCallerAsync(offer.CallSid, ct);
             var waitedMinutes = (int)Math.Round((time.GetUtcNow().ToUnixTimeMilliseconds() - offer.EnqueuedAt) / 60000.0);
             var title = definition.Departments.TryGetValue(department, out var known) ? known.Title.For(language) : department;
-            var waited = waitedMinutes < 1
-                ? (language.StartsWith("pl") ? "mniej niż minutę" : "less than a minute")
-                : SpokenDuration.Minutes(waitedMinutes, language);
+            var waited = SpokenDuration.Waited(waitedMinutes, language);
             var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
                 .Replace("{department}", title).Replace("{waited}", waited)
                 .Replace("{caller}", SpokenDigits(caller ?? "?"));

@@ -21,9 +21,6 @@ public sealed class VoiceCalls(
     IOptions<IvrOptions> options,
     ILogger<VoiceCalls> logger)
 {
-    /// <summary>Seconds of music or quiet between two hold announcements.</summary>
-    public const int HoldRoundSeconds = 45;
-
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (_, _) => new CallInput.Start(), ct);
 
@@ -39,80 +36,6 @@ public sealed class VoiceCalls(
             var speech = form["SpeechResult"].ToString();
             return speech.Length > 0 ? new CallInput.Speech(speech) : new CallInput.NoInput();
         }, ct);
-
-    public async Task<IResult> HoldAsync(string department, HttpRequest request, CancellationToken ct)
-    {
-        var callSid = "";
-        try
-        {
-            var form = await request.ReadFormAsync(ct);
-            callSid = form["CallSid"].ToString();
-            var state = await calls.FindAsync(callSid, ct);
-            var definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
-            var language = state?.Language ?? definition.DefaultLanguage;
-
-            var twiml = new TwimlWriter();
-            var voice = definition.VoiceFor(language);
-            // Twilio asks for the hold TwiML as soon as the caller joins (they have just heard the forecast), then
-            // again each time it has played: from then on every round says the remaining wait from their new place.
-            var secondsInQueue = int.TryParse(form["QueueTime"], out var queueTime) ? queueTime : 0;
-            var announcement = secondsInQueue >= HoldRoundSeconds / 2 && definition.Departments.TryGetValue(department, out var known)
-                ? await announcer.AnnounceAsync(callSid, known, definition.Hotline.TimeZone, time.GetUtcNow(), ct)
-                : null;
-            var sentences = announcement is null ? [] : WaitAnnouncer.Sentences(announcement, definition, language).ToList();
-            foreach (var sentence in sentences)
-                twiml.Say(sentence, language, voice);
-            if (sentences.Count == 0)
-            {
-                var title = definition.Departments.TryGetValue(department, out var named) ? named.Title.For(language) : department;
-                twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title), language, voice);
-            }
-            if (options.Value.HoldMusicUrl is { Length: > 0 } music)
-                twiml.Play(music);
-            else
-                twiml.Pause(HoldRoundSeconds);
-            return twiml.ToResult();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            logger.LogError(exception, "Hold message for call {CallSid} in queue {Department} failed", callSid, department);
-            // In the queue a pause is better than an apology: the caller keeps their place.
-            var twiml = new TwimlWriter();
-            twiml.Pause(20);
-            return twiml.ToResult();
-        }
-    }
-
-    public async Task<IResult> QueueDoneAsync(string department, HttpRequest request, CancellationToken ct)
-    {
-        var callSid = "";
-        MenuDefinition? definition = null;
-        string? language = null;
-        try
-        {
-            var form = await request.ReadFormAsync(ct);
-            callSid = form["CallSid"].ToString();
-            var result = form["QueueResult"].ToString();
-            var now = time.GetUtcNow();
-            rates.Abandoned(await calls.RecordQueueResultAsync(callSid, result, now, ct), now);
-            var state = await calls.FindAsync(callSid, ct);
-            definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
-            language = state?.Language;
-            if (result is "error" or "system-error" or "queue-full")
-            {
-                logger.LogWarning("Call {CallSid} left queue {Department} with {QueueResult}", callSid, department, result);
-                return Apology(definition, language);
-            }
-            var twiml = new TwimlWriter();
-            twiml.Hangup();
-            return twiml.ToResult();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            logger.LogError(exception, "Queue result for call {CallSid} in {Department} failed", callSid, department);
-            return Apology(definition, language);
-        }
-    }
 
     public async Task<IResult> StatusAsync(HttpRequest request, CancellationToken ct)
     {
@@ -230,7 +153,7 @@ public sealed class VoiceCalls(
     public TwimlResult Apology() => Apology(TryCurrent(), null);
 
     /// <summary>The caller hears an apology and is transferred to the fallback number, or told to call again.</summary>
-    private TwimlResult Apology(MenuDefinition? definition, string? language)
+    public TwimlResult Apology(MenuDefinition? definition, string? language)
     {
         language ??= definition?.DefaultLanguage ?? "pl-PL";
         var messages = definition?.Messages ?? SystemMessages.Build([language], new Dictionary<string, IReadOnlyDictionary<string, string>>());

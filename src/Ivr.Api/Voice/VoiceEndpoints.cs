@@ -23,12 +23,12 @@ public static class VoiceEndpoints
             calls.GatherAsync(request, ct));
 
         // Enqueue's waitUrl: what a caller hears while holding.
-        voice.MapPost("/queue/{department}/wait", (string department, HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
-            calls.HoldAsync(department, request, ct));
+        voice.MapPost("/queue/{department}/wait", (string department, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.HoldAsync(department, request, ct));
 
         // Enqueue's action: the caller left the queue (answered, hung up, error).
-        voice.MapPost("/queue/{department}/done", (string department, HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
-            calls.QueueDoneAsync(department, request, ct));
+        voice.MapPost("/queue/{department}/done", (string department, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.QueueDoneAsync(department, request, ct));
 
         // After the REST redirect: dial the agent the caller was offered to.
         voice.MapPost("/queue/{department}/connect", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>

@@ -15,4 +15,9 @@ public static class SpokenDuration
         var lastTwo = minutes % 100;
         return lastDigit is >= 2 and <= 4 && lastTwo is < 12 or > 14 ? $"{minutes} minuty" : $"{minutes} minut";
     }
+
+    /// <summary>How long someone waited: "mniej niż minutę" / "less than a minute" under a minute, else <see cref="Minutes"/>.</summary>
+    public static string Waited(int minutes, string language) =>
+        minutes >= 1 ? Minutes(minutes, language)
+        : language.StartsWith("pl", StringComparison.OrdinalIgnoreCase) ? "mniej niż minutę" : "less than a minute";
 }

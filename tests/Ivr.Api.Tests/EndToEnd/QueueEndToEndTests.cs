@@ -24,16 +24,6 @@ public sealed class QueueEndToEndTests
     // Wednesday 2026-11-25, 10:00 in Warsaw: the orders team is open.
     private static readonly DateTimeOffset Opening = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
 
-    // The service starts (and its distributor takes a REST client) before the switchboard, which needs the
-    // service's client, exists: the REST handler is looked up on first use.
-    private sealed class LateHandler(Func<Switchboard> board) : HttpMessageHandler
-    {
-        private HttpMessageInvoker? _inner;
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            (_inner ??= new HttpMessageInvoker(board().CreateRestHandler())).SendAsync(request, cancellationToken);
-    }
-
     private sealed class World : IAsyncDisposable
     {
         public required HotlineFactory Factory { get; init; }
@@ -57,7 +47,7 @@ public sealed class QueueEndToEndTests
             {
                 services.AddSingleton<TimeProvider>(clock);
                 services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
-                    .ConfigurePrimaryHttpMessageHandler(() => new LateHandler(() => board));
+                    .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
             });
         board = new Switchboard(factory.CreateClient(), clock, new SwitchboardOptions
         {
