@@ -1,3 +1,4 @@
+using Ivr.Api.Callbacks;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -29,6 +30,10 @@ public static class Hotline
         builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
+        builder.Services.AddSingleton<CallbackStore>();
+        builder.Services.AddSingleton<CallbackBookings>();
+        builder.Services.AddSingleton<CallbackDispatcher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {

@@ -57,6 +57,12 @@ public sealed class TwilioOptions
     /// <summary>True when no Twilio credentials are set: the local simulator stands in for Twilio.</summary>
     public bool IsLocalMode => string.IsNullOrWhiteSpace(AccountSid) || string.IsNullOrWhiteSpace(AuthToken);
 
+    /// <summary>The caller id callbacks are placed from in local mode when no number is configured.</summary>
+    public const string LocalPhoneNumber = "+48221234500";
+
+    /// <summary>The number callbacks come from: the configured one; in local mode a stand-in.</summary>
+    public string? CallerId => !string.IsNullOrWhiteSpace(PhoneNumber) ? PhoneNumber : IsLocalMode ? LocalPhoneNumber : null;
+
     /// <summary>The token webhook signatures are checked with.</summary>
     public string SigningToken => string.IsNullOrWhiteSpace(AuthToken) ? LocalAuthToken : AuthToken;
 }

@@ -37,6 +37,16 @@ public static class HotlineOptionsValidation
             .Validate(o => o.TypicalHandleSeconds is >= 10 and <= 7200, "Queues:TypicalHandleSeconds must be between 10 and 7200")
             .Validate(o => o.TypicalPatienceSeconds is >= 10 and <= 7200, "Queues:TypicalPatienceSeconds must be between 10 and 7200")
             .ValidateOnStart();
+        services.AddOptions<Callbacks.CallbackOptions>().BindConfiguration(Callbacks.CallbackOptions.SectionName)
+            .Validate(o => o.RetryDelaySeconds is >= 10 and <= 86400, "Callbacks:RetryDelaySeconds must be between 10 and 86400")
+            .Validate(o => o.MaxAttempts is >= 1 and <= 10, "Callbacks:MaxAttempts must be between 1 and 10")
+            .Validate(o => o.CallsPerSecond is > 0 and <= 100, "Callbacks:CallsPerSecond must be more than 0 and at most 100")
+            .Validate(o => o.RingSeconds is >= 5 and <= 600, "Callbacks:RingSeconds must be between 5 and 600 (Twilio's limits for Timeout)")
+            .Validate(o => o.UnconfirmedAttemptSeconds >= o.RingSeconds + 60,
+                "Callbacks:UnconfirmedAttemptSeconds must be at least Callbacks:RingSeconds + 60, so that a ringing call is never dialed again")
+            .Validate(o => o.CountryCodes.Count > 0 && o.CountryCodes.All(c => c.Length is >= 1 and <= 3 && c.All(char.IsAsciiDigit) && c[0] != '0'),
+                "Callbacks:AllowedCountryCodes must list country calling codes, digits only, e.g. \"48\" or \"48,49\"")
+            .ValidateOnStart();
         services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName);
         return services;
     }

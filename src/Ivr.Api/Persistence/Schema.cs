@@ -99,5 +99,38 @@ public static class Schema
         ALTER TABLE queue_entries ADD COLUMN answered_at INTEGER;
         ALTER TABLE queue_entries ADD COLUMN handle_seconds INTEGER;
         """,
+        """
+        ALTER TABLE callbacks ADD COLUMN reference TEXT;
+        ALTER TABLE callbacks ADD COLUMN language TEXT NOT NULL DEFAULT 'pl-PL';
+        ALTER TABLE callbacks ADD COLUMN source TEXT NOT NULL DEFAULT 'menu';
+        ALTER TABLE callbacks ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE callbacks ADD COLUMN expected_at INTEGER;
+        ALTER TABLE callbacks ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE callbacks ADD COLUMN agent_id TEXT;
+        ALTER TABLE callbacks ADD COLUMN claimed_at INTEGER;
+        ALTER TABLE callbacks ADD COLUMN attempt_call_sid TEXT;
+        ALTER TABLE callbacks ADD COLUMN last_result TEXT;
+        ALTER TABLE callbacks ADD COLUMN answered_at INTEGER;
+        ALTER TABLE callbacks ADD COLUMN connected_at INTEGER;
+        ALTER TABLE callbacks ADD COLUMN ended_at INTEGER;
+        ALTER TABLE callbacks ADD COLUMN updated_at INTEGER;
+        UPDATE callbacks SET reference = 'C' || id, due_at = requested_at, updated_at = requested_at;
+        CREATE UNIQUE INDEX callbacks_by_reference ON callbacks (reference);
+        CREATE INDEX callbacks_due ON callbacks (department, status, due_at);
+        CREATE INDEX callbacks_by_number ON callbacks (number, status);
+
+        CREATE TABLE callback_attempts (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            callback_id  INTEGER NOT NULL REFERENCES callbacks (id),
+            attempt      INTEGER NOT NULL,
+            agent_id     TEXT,
+            claimed_at   INTEGER NOT NULL,
+            call_sid     TEXT,
+            placed_at    INTEGER,
+            result       TEXT,
+            ended_at     INTEGER
+        );
+        CREATE INDEX callback_attempts_by_callback ON callback_attempts (callback_id, attempt);
+        """,
     ];
 }

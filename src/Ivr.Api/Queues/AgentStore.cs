@@ -39,11 +39,13 @@ public static class AgentStatus
 /// <summary>Agents of every department: kept in step with the menu file, their presence set through the agent API.</summary>
 public sealed class AgentStore(Database database)
 {
-    private const string SelectAgents = """
-        SELECT id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address, status AS Status,
-               away_until AS AwayUntil, busy_call_sid AS BusyCallSid, busy_since AS BusySince, free_at AS FreeAt
-        FROM agents
+    /// <summary>The columns of <see cref="AgentRow"/>, for queries elsewhere.</summary>
+    public const string Columns = """
+        id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address, status AS Status,
+        away_until AS AwayUntil, busy_call_sid AS BusyCallSid, busy_since AS BusySince, free_at AS FreeAt
         """;
+
+    private const string SelectAgents = $"SELECT {Columns} FROM agents";
 
     /// <summary>"orders.anna": the department and the agent's name in plain lowercase words joined by dashes.</summary>
     public static string IdFor(string department, string name) =>

@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Ivr.Api.Menus;
 using Ivr.Api.Twilio;
+using Ivr.Api.Voice;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Queues;
@@ -58,16 +58,7 @@ public sealed class QueueDistributor(
         }
     }
 
-    // Ivr:PublicBaseUrl; in local mode, where the simulator calls on this machine, the server's own address will do.
-    private string? PublicBase()
-    {
-        if (!string.IsNullOrEmpty(ivr.Value.PublicBaseUrl))
-            return ivr.Value.PublicBaseUrl.TrimEnd('/');
-        if (!twilioOptions.Value.IsLocalMode)
-            return null;
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost").Replace("://*", "://localhost");
-    }
+    private string? PublicBase() => PublicUrl.OfService(ivr.Value, twilioOptions.Value, server);
 
     /// <summary>One round over every department until nobody waits or nobody is free.</summary>
     public async Task DistributeAsync(CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Model;
@@ -38,18 +39,16 @@ public sealed class QueueStore(Database database)
             if (entry is null)
                 return null;
 
-            var candidates = await connection.QueryAsync<AgentRow>(
+            // A callback booked earlier keeps its place: the callback dispatcher takes the agent for it first.
+            var callbackFirst = await connection.ExecuteScalarAsync<long>(
                 """
-                SELECT id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address,
-                       status AS Status, away_until AS AwayUntil, busy_call_sid AS BusyCallSid,
-                       busy_since AS BusySince, free_at AS FreeAt
-                FROM agents WHERE department = @department AND busy_call_sid IS NULL
-                """, new { department = department.Id }, transaction);
-            var agent = candidates
-                .Where(a => a.IsFree(department, zone, now))
-                .OrderBy(a => a.FreeAt ?? 0)
-                .ThenBy(a => a.Id, StringComparer.Ordinal)
-                .FirstOrDefault();
+                SELECT COUNT(*) FROM callbacks
+                WHERE department = @department AND status = 'pending' AND due_at <= @at AND requested_at <= @EnqueuedAt
+                """, new { department = department.Id, at = now.ToUnixTimeMilliseconds(), entry.EnqueuedAt }, transaction);
+            if (callbackFirst > 0)
+                return null;
+
+            var agent = await LongestFreeAgentAsync(connection, transaction, department, zone, now);
             if (agent is null)
                 return null;
 
@@ -62,6 +61,20 @@ public sealed class QueueStore(Database database)
                 new { entry.Id, agent = agent.Id, at }, transaction);
             return new Offer(entry.Id, entry.CallSid, department.Id, agent.Id, agent.Kind, agent.Address, entry.EnqueuedAt, entry.Language);
         }, cancellationToken);
+
+    /// <summary>The department's agent who is free and has been free longest; null when nobody is.</summary>
+    public static async Task<AgentRow?> LongestFreeAgentAsync(
+        DbConnection connection, DbTransaction transaction, Department department, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var candidates = await connection.QueryAsync<AgentRow>(
+            $"SELECT {AgentStore.Columns} FROM agents WHERE department = @department AND busy_call_sid IS NULL",
+            new { department = department.Id }, transaction);
+        return candidates
+            .Where(a => a.IsFree(department, zone, now))
+            .OrderBy(a => a.FreeAt ?? 0)
+            .ThenBy(a => a.Id, StringComparer.Ordinal)
+            .FirstOrDefault();
+    }
 
     /// <summary>
     /// Puts an offered caller back in line at their old place and frees the agent: the redirect failed, or the agent
@@ -104,6 +117,13 @@ public sealed class QueueStore(Database database)
             await connection.ExecuteAsync(
                 "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE id = @agent",
                 new { agent, freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
+            // A customer called back who waited here (their agent had missed the call) has now been connected.
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'connected', connected_at = @answeredAt, ended_at = @at, last_result = 'connected',
+                                     updated_at = @at
+                WHERE status = 'answered' AND attempt_call_sid = (SELECT call_sid FROM queue_entries WHERE id = @entryId)
+                """, new { entryId, at, answeredAt = at - talkedSeconds * 1000L }, transaction);
             return 0;
         }, cancellationToken);
 

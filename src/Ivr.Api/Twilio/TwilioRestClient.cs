@@ -37,7 +37,7 @@ public sealed partial class TwilioRestClient(
     public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return SendAsync("Calls.json", request.ToForm(), ct);
+        return SendAsync("Calls.json", request.ToForm(), retryIfUnsure: false, ct);
     }
 
     public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct)
@@ -45,10 +45,16 @@ public sealed partial class TwilioRestClient(
         ArgumentNullException.ThrowIfNull(request);
         if (callSid is null || !CallSidPattern().IsMatch(callSid))
             throw new ArgumentException($"'{callSid}' is not a call SID (CA followed by 32 hex digits).", nameof(callSid));
-        return SendAsync($"Calls/{callSid}.json", request.ToForm(), ct);
+        return SendAsync($"Calls/{callSid}.json", request.ToForm(), retryIfUnsure: true, ct);
     }
 
-    private async Task<CallResource> SendAsync(string resource, List<KeyValuePair<string, string>> form, CancellationToken ct)
+    /// <param name="retryIfUnsure">
+    /// Whether a request Twilio may have carried out (a 5xx, a timeout, a connection lost after sending) may be sent
+    /// again. True for updates, which land the call on the same TwiML twice at worst; false for creates, where a second
+    /// request can ring the customer twice: only refusals (429) and connections never made are retried, and the
+    /// caller learns that the outcome is unknown from the exception.
+    /// </param>
+    private async Task<CallResource> SendAsync(string resource, List<KeyValuePair<string, string>> form, bool retryIfUnsure, CancellationToken ct)
     {
         var uri = new Uri(apiBase, $"2010-04-01/Accounts/{Uri.EscapeDataString(accountSid)}/{resource}");
         for (var attempt = 0; ; attempt++)
@@ -66,16 +72,17 @@ public sealed partial class TwilioRestClient(
                            ?? throw new JsonException($"Twilio answered POST {uri.AbsolutePath} with an empty body.");
 
                 var error = await ReadErrorAsync(response, timeout.Token);
-                if (!IsTransient(response.StatusCode) || attempt == MaxRetries)
+                var refused = response.StatusCode == HttpStatusCode.TooManyRequests;
+                if (!IsTransient(response.StatusCode) || attempt == MaxRetries || (!refused && !retryIfUnsure))
                     throw error;
                 retryAfter = RetryAfter(response.Headers.RetryAfter);
                 failure = $"HTTP {error.HttpStatus} {error.Message}";
             }
-            catch (HttpRequestException network) when (attempt < MaxRetries)
+            catch (HttpRequestException network) when (attempt < MaxRetries && (retryIfUnsure || NeverSent(network)))
             {
                 failure = network.Message;
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested && attempt < MaxRetries)
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && attempt < MaxRetries && retryIfUnsure)
             {
                 failure = $"no answer within {RequestTimeout.TotalSeconds:0} s";
             }
@@ -85,8 +92,6 @@ public sealed partial class TwilioRestClient(
                     $"Twilio did not answer POST {uri.AbsolutePath} within {RequestTimeout.TotalSeconds:0} s, {MaxRetries + 1} times.", unanswered);
             }
 
-            // Retrying a create after a 5xx or a timeout can place the call twice if Twilio did take it; a duplicate
-            // callback is better than a lost one.
             var delay = retryAfter ?? Backoff(attempt);
             logger.LogWarning("Twilio POST {Path} failed ({Failure}); retry {Retry} of {MaxRetries} in {Delay} ms",
                 uri.AbsolutePath, failure, attempt + 1, MaxRetries, (int)delay.TotalMilliseconds);
@@ -124,6 +129,11 @@ public sealed partial class TwilioRestClient(
         return new TwilioApiException(status, null,
             $"Twilio answered HTTP {status} {response.ReasonPhrase} without a Twilio error body: {(excerpt.Length > 0 ? excerpt : "(empty)")}", null);
     }
+
+    // No connection, no name, no TLS: the request never reached Twilio, so sending it again cannot place a call twice.
+    private static bool NeverSent(HttpRequestException exception) =>
+        exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
+            or HttpRequestError.SecureConnectionError;
 
     private static bool IsTransient(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests || (int)status >= 500;
 

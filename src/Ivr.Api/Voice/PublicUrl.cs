@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
 namespace Ivr.Api.Voice;
 
 /// <summary>
@@ -16,6 +19,22 @@ public static class PublicUrl
     /// <summary>An absolute URL for <paramref name="pathAndQuery"/> (e.g. <c>/voice/gather?menu=main</c>).</summary>
     public static string Action(string? publicBaseUrl, HttpRequest request, string pathAndQuery) =>
         Base(publicBaseUrl, request) + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery);
+
+    /// <summary>
+    /// The service's public base for URLs given to Twilio outside a request (redirects, outbound calls):
+    /// Ivr:PublicBaseUrl; in local mode, where the simulator calls on this machine, the server's own address will do
+    /// (missing only until the server has started). Null when there is none.
+    /// </summary>
+    public static string? OfService(IvrOptions ivr, TwilioOptions twilio, IServer server)
+    {
+        if (!string.IsNullOrEmpty(ivr.PublicBaseUrl))
+            return ivr.PublicBaseUrl.TrimEnd('/');
+        if (!twilio.IsLocalMode)
+            return null;
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost")
+            .Replace("://+", "://localhost").Replace("://*", "://localhost");
+    }
 
     // Path segments are re-escaped (ToUriComponent) because PathString holds them decoded; the query is kept as
     // received, since decoding or re-encoding it breaks the signature.

@@ -232,12 +232,12 @@ public class TwilioRestClientTests
     }
 
     [Fact]
-    public async Task ServerErrors_AreRetriedThreeTimesWithGrowingBackoff_ThenThrown()
+    public async Task ServerErrors_OnAnUpdate_AreRetriedThreeTimesWithGrowingBackoff_ThenThrown()
     {
         var handler = new RecordingHandler(Json(HttpStatusCode.ServiceUnavailable, Unavailable));
 
         var error = await Assert.ThrowsAsync<TwilioApiException>(
-            () => Client(handler).CreateCallAsync(Callback, CancellationToken.None));
+            () => Client(handler).UpdateCallAsync(CallSid, UpdateCallRequest.Hangup(), CancellationToken.None));
 
         Assert.Equal(503, error.HttpStatus);
         Assert.Equal(4, handler.Requests.Count);
@@ -245,6 +245,30 @@ public class TwilioRestClientTests
             d => Assert.InRange(d.TotalSeconds, 0.4, 0.6),
             d => Assert.InRange(d.TotalSeconds, 0.8, 1.2),
             d => Assert.InRange(d.TotalSeconds, 1.6, 2.4));
+    }
+
+    [Fact]
+    public async Task ServerError_OnACreate_IsNotRetried_SinceTwilioMayHavePlacedTheCall()
+    {
+        var handler = new RecordingHandler(Json(HttpStatusCode.ServiceUnavailable, Unavailable), Json(HttpStatusCode.Created, CreatedCall));
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(
+            () => Client(handler).CreateCallAsync(Callback, CancellationToken.None));
+
+        Assert.Equal(503, error.HttpStatus);
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
+    public async Task ConnectionLostAfterSending_OnACreate_IsNotRetried()
+    {
+        var handler = new RecordingHandler(
+            Throws(new HttpRequestException(HttpRequestError.ResponseEnded, "The response ended prematurely.")),
+            Json(HttpStatusCode.Created, CreatedCall));
+
+        await Assert.ThrowsAsync<HttpRequestException>(() => Client(handler).CreateCallAsync(Callback, CancellationToken.None));
+
+        Assert.Single(handler.Requests);
     }
 
     [Theory]
@@ -268,9 +292,9 @@ public class TwilioRestClientTests
         var retryAt = time.GetUtcNow().AddSeconds(5);
         var handler = new RecordingHandler(
             _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Headers = { RetryAfter = new(retryAt) } },
-            Json(HttpStatusCode.Created, CreatedCall));
+            Json(HttpStatusCode.OK, CreatedCall));
 
-        await Client(handler).CreateCallAsync(Callback, CancellationToken.None);
+        await Client(handler).UpdateCallAsync(CallSid, UpdateCallRequest.Hangup(), CancellationToken.None);
 
         Assert.Equal(TimeSpan.FromSeconds(5), Assert.Single(time.Delays));
     }
@@ -279,7 +303,7 @@ public class TwilioRestClientTests
     public async Task NetworkFailure_IsRetried()
     {
         var handler = new RecordingHandler(
-            Throws(new HttpRequestException("Connection refused (api.example.test:443)")),
+            Throws(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (api.example.test:443)")),
             Json(HttpStatusCode.Created, CreatedCall));
 
         var call = await Client(handler).CreateCallAsync(Callback, CancellationToken.None);
@@ -291,7 +315,7 @@ public class TwilioRestClientTests
     [Fact]
     public async Task NetworkFailure_AfterTheLastRetry_IsThrown()
     {
-        var handler = new RecordingHandler(Throws(new HttpRequestException("Connection refused (api.example.test:443)")));
+        var handler = new RecordingHandler(Throws(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (api.example.test:443)")));
 
         await Assert.ThrowsAsync<HttpRequestException>(() => Client(handler).CreateCallAsync(Callback, CancellationToken.None));
 

@@ -1,0 +1,105 @@
+using Dapper;
+using Ivr.Api.Menus;
+using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
+using Ivr.Flows.Model;
+using Ivr.Flows.Waiting;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Callbacks;
+
+/// <summary>A booking as the customer sees it: the reference, where it stands, and when to expect the call.</summary>
+public sealed record CallbackBooking(
+    string Reference, string Department, string Number, string Language, string Status,
+    DateTimeOffset RequestedAt, DateTimeOffset DueAt, DateTimeOffset? ExpectedAt, int Attempts, string? LastResult,
+    DateTimeOffset? ConnectedAt, bool AlreadyBooked)
+{
+    public static CallbackBooking From(Callback callback, bool alreadyBooked = false) => new(
+        callback.Reference, callback.Department, callback.Number, callback.Language, callback.Status,
+        DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), DateTimeOffset.FromUnixTimeMilliseconds(callback.DueAt),
+        callback.ExpectedAt is { } expected ? DateTimeOffset.FromUnixTimeMilliseconds(expected) : null,
+        callback.Attempts, callback.LastResult,
+        callback.ConnectedAt is { } connected ? DateTimeOffset.FromUnixTimeMilliseconds(connected) : null,
+        alreadyBooked);
+}
+
+/// <summary>
+/// Books callbacks for callers on the line and for the web form: the place in line (the call's arrival, or now),
+/// the earliest moment to call (now, or the department's next opening), and the expected time of the call from
+/// the same forecast callers hear. Wakes the dispatcher.
+/// </summary>
+public sealed class CallbackBookings(
+    CallbackStore store,
+    MenuCatalog menus,
+    Database database,
+    AgentStore agents,
+    DepartmentRates rates,
+    CallbackDispatcher dispatcher,
+    TimeProvider time)
+{
+    /// <summary>
+    /// Books a callback to <paramref name="number"/> (E.164, already checked) for <paramref name="department"/>;
+    /// an open booking for the same number and department is returned instead of a second one.
+    /// </summary>
+    public async Task<CallbackBooking> BookAsync(
+        string number, Department department, string language, string source, string? callSid, DateTimeOffset? since,
+        CancellationToken cancellationToken = default)
+    {
+        var definition = menus.Current;
+        var zone = definition.Hotline.TimeZone;
+        var now = time.GetUtcNow();
+        var place = since ?? now;
+        var due = department.Hours.IsOpen(now, zone) ? now : NextOpening(department, zone, now) ?? now;
+        var expected = await ExpectedAtAsync(department, zone, place, due, now, cancellationToken);
+
+        var (callback, existing) = await store.BookAsync(
+            new NewCallback(number, department.Id, language, source, callSid, place, due, expected), now, cancellationToken);
+        dispatcher.Wake();
+        return CallbackBooking.From(callback, existing);
+    }
+
+    /// <summary>The callback with this reference, or null.</summary>
+    public async Task<CallbackBooking?> FindAsync(string reference, CancellationToken cancellationToken = default) =>
+        await store.FindAsync(reference, cancellationToken) is { } callback ? CallbackBooking.From(callback) : null;
+
+    /// <summary>Cancels a pending callback; returns it as it stands now (null: unknown reference).</summary>
+    public async Task<CallbackBooking?> CancelAsync(string reference, string why, CancellationToken cancellationToken = default) =>
+        await store.CancelAsync(reference, why, time.GetUtcNow(), cancellationToken) is { } callback ? CallbackBooking.From(callback) : null;
+
+    /// <summary>The department a booking without one goes to: the first in the menu file.</summary>
+    public Department DefaultDepartment => menus.Current.Departments.Values.First();
+
+    private static DateTimeOffset? NextOpening(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
+        department.Hours.NextOpening(now, zone) is { } local
+            ? new DateTimeOffset(local, zone.GetUtcOffset(local))
+            : null;
+
+    // The forecast for the booking's place in line: callers and callbacks ahead of it, the agents on duty (or, for
+    // a callback at the next opening, the department's agents), the department's learned rates.
+    private async Task<DateTimeOffset> ExpectedAtAsync(
+        Department department, TimeZoneInfo zone, DateTimeOffset place, DateTimeOffset due, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        long ahead;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+        {
+            var since = place.ToUnixTimeMilliseconds();
+            var callers = await connection.ExecuteScalarAsync<long>(
+                """
+                SELECT COUNT(*) FROM queue_entries
+                WHERE department = @department AND state IN ('waiting', 'offered') AND enqueued_at < @since
+                """, new { department = department.Id, since });
+            var callbacks = await CallbackStore.DueAheadAsync(connection, department.Id, since, due.ToUnixTimeMilliseconds());
+            ahead = callers + callbacks;
+        }
+        var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
+        var later = due > now;
+        var onDuty = later ? staff.Count : staff.Count(a => a.IsOnDuty(department, zone, now));
+        var free = later ? onDuty : Math.Min(staff.Count(a => a.IsFree(department, zone, now)), onDuty);
+        var forecast = WaitEstimator.Forecast(new QueueSnapshot((int)Math.Min(ahead, int.MaxValue), Math.Max(onDuty, 1), free),
+            rates.For(department.Id));
+        var wait = forecast is null ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(Math.Max(forecast.PromiseSeconds, 0));
+        // A callback is a phone call away even when an agent is free now: a minute to ring and answer.
+        return due + wait + TimeSpan.FromMinutes(1);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Threading.Channels;
+using Ivr.Api.Menus;
+using Ivr.Api.Queues;
+using Ivr.Api.Twilio;
+using Ivr.Api.Voice;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Callbacks;
+
+/// <summary>
+/// Places callbacks: whenever a department's first in line is a due callback and an agent is free, it claims the
+/// booking with that agent (one transaction, so no two instances dial the same booking) and asks Twilio to call
+/// the customer, at most <see cref="CallbackOptions.CallsPerSecond"/> calls a second. Tries that Twilio never
+/// confirmed are given up only after <see cref="CallbackOptions.UnconfirmedAttemptSeconds"/>, longer than any ring,
+/// so that a restart in the middle of a try never rings the customer a second time while the first call may be live.
+/// </summary>
+public sealed class CallbackDispatcher(
+    CallbackStore store,
+    MenuCatalog menus,
+    ITwilioCalls twilio,
+    IOptions<CallbackOptions> options,
+    IOptions<IvrOptions> ivr,
+    IOptions<TwilioOptions> twilioOptions,
+    IServer server,
+    TimeProvider time,
+    ILogger<CallbackDispatcher> logger) : BackgroundService
+{
+    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
+        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private DateTimeOffset _nextCallAllowed = DateTimeOffset.MinValue;
+    private bool _warned;
+
+    /// <summary>Asks for a round now (a booking was made, an agent became free).</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DispatchAsync(stoppingToken);
+            }
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(exception, "Callback round failed; the next one retries");
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            using var tick = new CancellationTokenSource(Tick, time);
+            using var _ = tick.Token.Register(wait.Cancel);
+            try
+            {
+                await _wake.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A quiet second: a retry may have come due, or a department opened.
+            }
+        }
+    }
+
+    /// <summary>One round: settle tries Twilio never confirmed, then place what is due, within the rate limit.</summary>
+    public async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        await SettleUnconfirmedAsync(settings, cancellationToken);
+
+        if (PublicUrl.OfService(ivr.Value, twilioOptions.Value, server) is not { } publicBase || twilioOptions.Value.CallerId is not { } from)
+        {
+            if (!_warned)
+                logger.LogWarning("Callbacks cannot be placed: set Ivr:PublicBaseUrl and Twilio:PhoneNumber (the number callbacks come from)");
+            _warned = true;
+            return;
+        }
+
+        var definition = menus.Current;
+        foreach (var department in definition.Departments.Values)
+        {
+            while (time.GetUtcNow() >= _nextCallAllowed
+                   && await store.ClaimAsync(department, definition.Hotline.TimeZone, time.GetUtcNow(), cancellationToken) is { } claim)
+            {
+                _nextCallAllowed = time.GetUtcNow() + TimeSpan.FromSeconds(1 / settings.CallsPerSecond);
+                await PlaceAsync(claim, publicBase, from, settings, cancellationToken);
+            }
+        }
+    }
+
+    private async Task PlaceAsync(CallbackClaim claim, string publicBase, string from, CallbackOptions settings, CancellationToken cancellationToken)
+    {
+        var path = $"{publicBase}/voice/callbacks/{claim.CallbackId}";
+        var request = new CreateCallRequest
+        {
+            To = claim.Number,
+            From = from,
+            Url = new Uri($"{path}/answer?attempt={claim.Attempt}"),
+            StatusCallback = new Uri($"{path}/status?attempt={claim.Attempt}"),
+            TimeoutSeconds = settings.RingSeconds,
+        };
+        try
+        {
+            var call = await twilio.CreateCallAsync(request, cancellationToken);
+            await store.PlacedAsync(claim.CallbackId, claim.Attempt, call.Sid, time.GetUtcNow(), CancellationToken.None);
+            logger.LogInformation("Callback {Reference} try {Attempt}: calling the customer as {CallSid} for {Agent}",
+                claim.Reference, claim.Attempt, call.Sid, claim.AgentId);
+        }
+        catch (TwilioApiException refused) when (refused.HttpStatus is >= 400 and < 500)
+        {
+            // Twilio refused the request (a number it will not call, a permission): certainly not placed.
+            logger.LogWarning("Callback {Reference} try {Attempt} was refused by Twilio: {Message}", claim.Reference, claim.Attempt, refused.Message);
+            await store.TryEndedAsync(claim.CallbackId, claim.Attempt, $"refused: {refused.Message}", time.GetUtcNow(),
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, CancellationToken.None);
+        }
+        catch (Exception unsure) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A 5xx, a timeout, a lost connection: Twilio may have placed the call. The agent goes back to the queue
+            // now; the try stays open until Twilio's webhooks tell, or until it is safe to assume nothing rang.
+            logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
+                                      "waiting for its webhooks before trying again", claim.Reference, claim.Attempt);
+            await store.ReleaseAgentAsync(claim.CallbackId, time.GetUtcNow(), awayFor: null, CancellationToken.None);
+        }
+    }
+
+    private async Task SettleUnconfirmedAsync(CallbackOptions settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var stale in await store.UnconfirmedAsync(now - TimeSpan.FromSeconds(settings.UnconfirmedAttemptSeconds), cancellationToken))
+        {
+            // No answer webhook and no status callback for longer than any ring: nothing is ringing any more.
+            var result = stale.AttemptCallSid is null ? "unconfirmed" : "no-status";
+            var status = await store.TryEndedAsync(stale.Id, stale.Attempts, result, now,
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken);
+            logger.LogWarning("Callback {Reference} try {Attempt} was never confirmed by Twilio; now {Status}",
+                stale.Reference, stale.Attempts, status);
+        }
+    }
+}

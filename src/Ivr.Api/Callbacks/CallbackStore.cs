@@ -1,0 +1,369 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
+using Ivr.Flows.Model;
+
+namespace Ivr.Api.Callbacks;
+
+/// <summary>Where a callback stands.</summary>
+public static class CallbackStatus
+{
+    /// <summary>Waiting for its place in line (or for its retry, or for the department to open).</summary>
+    public const string Pending = "pending";
+    /// <summary>An agent is reserved and the customer's phone is being called.</summary>
+    public const string Dialing = "dialing";
+    /// <summary>The customer answered and is being put through.</summary>
+    public const string Answered = "answered";
+    /// <summary>The customer talked to an agent.</summary>
+    public const string Connected = "connected";
+    /// <summary>Every try went unanswered.</summary>
+    public const string Failed = "failed";
+    /// <summary>Cancelled by the customer or an admin.</summary>
+    public const string Canceled = "canceled";
+
+    public static readonly IReadOnlyList<string> All = [Pending, Dialing, Answered, Connected, Failed, Canceled];
+
+    /// <summary>Still to happen: a new request for the same number and department returns this booking.</summary>
+    public static bool IsOpen(string status) => status is Pending or Dialing or Answered;
+}
+
+/// <summary>A booked callback as stored. Times are Unix milliseconds.</summary>
+public sealed class Callback
+{
+    public long Id { get; set; }
+    public string Reference { get; set; } = "";
+    public string Department { get; set; } = "";
+    public string Number { get; set; } = "";
+    public string Language { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string Status { get; set; } = "";
+    public string? CallSid { get; set; }
+    public long RequestedAt { get; set; }
+    public long DueAt { get; set; }
+    public long? ExpectedAt { get; set; }
+    public int Attempts { get; set; }
+    public string? AgentId { get; set; }
+    public long? ClaimedAt { get; set; }
+    public string? AttemptCallSid { get; set; }
+    public string? LastResult { get; set; }
+    public long? AnsweredAt { get; set; }
+    public long? ConnectedAt { get; set; }
+    public long? EndedAt { get; set; }
+    public long? UpdatedAt { get; set; }
+}
+
+/// <summary>What a caller or the form asks for; <see cref="Since"/> is their place in line.</summary>
+public sealed record NewCallback(
+    string Number, string Department, string Language, string Source, string? CallSid,
+    DateTimeOffset Since, DateTimeOffset DueAt, DateTimeOffset ExpectedAt);
+
+/// <summary>A callback claimed for one try: the agent reserved for it and the number to call.</summary>
+public sealed record CallbackClaim(
+    long CallbackId, int Attempt, string Reference, string Department, string Number, string Language,
+    string AgentId, string AgentKind, string AgentAddress, long RequestedAt);
+
+/// <summary>
+/// The callbacks: booked, then each try claimed (an agent reserved, the booking marked dialing) in one write
+/// transaction whose conditions make a second claim of the same booking impossible, on SQLite or PostgreSQL.
+/// A callback waits in its department's line by the time it was requested, among the callers on the line.
+/// </summary>
+public sealed class CallbackStore(Database database)
+{
+    private const string Columns =
+        """
+        id AS Id, reference AS Reference, department AS Department, number AS Number, language AS Language,
+        source AS Source, status AS Status, call_sid AS CallSid, requested_at AS RequestedAt, due_at AS DueAt,
+        expected_at AS ExpectedAt, attempts AS Attempts, agent_id AS AgentId, claimed_at AS ClaimedAt,
+        attempt_call_sid AS AttemptCallSid, last_result AS LastResult, answered_at AS AnsweredAt,
+        connected_at AS ConnectedAt, ended_at AS EndedAt, updated_at AS UpdatedAt
+        """;
+
+    /// <summary>The agent column value of an agent reserved for a callback.</summary>
+    public static string Reservation(long callbackId) => $"callback:{callbackId}";
+
+    /// <summary>
+    /// Books a callback, or returns the open one for the same number and department (then <c>Existing</c> is true).
+    /// </summary>
+    public Task<(Callback Callback, bool Existing)> BookAsync(NewCallback request, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var open = await connection.QueryFirstOrDefaultAsync<Callback>(
+                $"""
+                SELECT {Columns} FROM callbacks
+                WHERE number = @Number AND department = @Department AND status IN ('pending', 'dialing', 'answered')
+                ORDER BY id LIMIT 1
+                """, new { request.Number, request.Department }, transaction);
+            if (open is not null)
+                return (open, true);
+
+            var reference = await NewReferenceAsync(connection, transaction);
+            var at = now.ToUnixTimeMilliseconds();
+            var id = await connection.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO callbacks (call_sid, department, number, requested_at, status, reference, language, source,
+                                       due_at, expected_at, attempts, updated_at)
+                VALUES (@CallSid, @Department, @Number, @since, 'pending', @reference, @Language, @Source,
+                        @due, @expected, 0, @at)
+                RETURNING id
+                """,
+                new
+                {
+                    request.CallSid, request.Department, request.Number, request.Language, request.Source, reference, at,
+                    since = request.Since.ToUnixTimeMilliseconds(), due = request.DueAt.ToUnixTimeMilliseconds(),
+                    expected = request.ExpectedAt.ToUnixTimeMilliseconds(),
+                }, transaction);
+            var created = await connection.QuerySingleAsync<Callback>(
+                $"SELECT {Columns} FROM callbacks WHERE id = @id", new { id }, transaction);
+            return (created, false);
+        }, cancellationToken);
+
+    // Six digits: short enough to say and type, and looked up only with the rate limits of the status page.
+    private static async Task<string> NewReferenceAsync(DbConnection connection, DbTransaction transaction)
+    {
+        while (true)
+        {
+            var reference = RandomNumberGenerator.GetInt32(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var taken = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM callbacks WHERE reference = @reference", new { reference }, transaction);
+            if (taken == 0)
+                return reference;
+        }
+    }
+
+    public async Task<Callback?> FindAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Callback>(
+            $"SELECT {Columns} FROM callbacks WHERE reference = @reference", new { reference });
+    }
+
+    public async Task<Callback?> FindByIdAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<Callback>($"SELECT {Columns} FROM callbacks WHERE id = @id", new { id });
+    }
+
+    /// <summary>The open callbacks for a number (a caller who calls again while one is booked).</summary>
+    public async Task<IReadOnlyList<Callback>> FindOpenForNumberAsync(string number, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<Callback>(
+            $"SELECT {Columns} FROM callbacks WHERE number = @number AND status = 'pending' ORDER BY requested_at", new { number })).ToList();
+    }
+
+    /// <summary>Callbacks by status and department (either may be null: all), newest first.</summary>
+    public async Task<IReadOnlyList<Callback>> ListAsync(string? status, string? department, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<Callback>(
+            $"""
+            SELECT {Columns} FROM callbacks
+            WHERE (@status IS NULL OR status = @status) AND (@department IS NULL OR department = @department)
+            ORDER BY requested_at DESC, id DESC LIMIT @limit
+            """, new { status, department, limit })).ToList();
+    }
+
+    /// <summary>Cancels a callback that is still pending; null when there is no such callback.</summary>
+    public Task<Callback?> CancelAsync(string reference, string why, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'canceled', last_result = @why, ended_at = @at, updated_at = @at
+                WHERE reference = @reference AND status = 'pending'
+                """, new { reference, why, at = now.ToUnixTimeMilliseconds() }, transaction);
+            return await connection.QuerySingleOrDefaultAsync<Callback>(
+                $"SELECT {Columns} FROM callbacks WHERE reference = @reference", new { reference }, transaction);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Claims the department's first due callback for a try, if it is first in line (no caller on the line arrived
+    /// earlier) and an agent is free: the agent is reserved and the booking marked dialing, or nothing changes.
+    /// </summary>
+    public Task<CallbackClaim?> ClaimAsync(Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var callback = await connection.QueryFirstOrDefaultAsync<Callback>(
+                $"""
+                SELECT {Columns} FROM callbacks
+                WHERE department = @department AND status = 'pending' AND due_at <= @at
+                ORDER BY requested_at, id LIMIT 1
+                """, new { department = department.Id, at }, transaction);
+            if (callback is null)
+                return null;
+            var callerFirst = await connection.ExecuteScalarAsync<long>(
+                """
+                SELECT COUNT(*) FROM queue_entries
+                WHERE department = @department AND state = 'waiting' AND enqueued_at < @RequestedAt
+                """, new { department = department.Id, callback.RequestedAt }, transaction);
+            if (callerFirst > 0)
+                return null;
+            var agent = await QueueStore.LongestFreeAgentAsync(connection, transaction, department, zone, now);
+            if (agent is null)
+                return null;
+
+            var attempt = callback.Attempts + 1;
+            var claimed = await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'dialing', attempts = @attempt, agent_id = @agent, claimed_at = @at,
+                                     attempt_call_sid = NULL, updated_at = @at
+                WHERE id = @Id AND status = 'pending' AND attempts = @Attempts
+                """, new { callback.Id, callback.Attempts, attempt, agent = agent.Id, at }, transaction);
+            if (claimed == 0)
+                return null;
+            var reserved = await connection.ExecuteAsync(
+                "UPDATE agents SET busy_call_sid = @reservation, busy_since = @at WHERE id = @agent AND busy_call_sid IS NULL",
+                new { reservation = Reservation(callback.Id), at, agent = agent.Id }, transaction);
+            if (reserved == 0)
+                throw new InvalidOperationException($"Agent {agent.Id} was taken during the claim of callback {callback.Id}.");
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO callback_attempts (callback_id, attempt, agent_id, claimed_at)
+                VALUES (@Id, @attempt, @agent, @at)
+                """, new { callback.Id, attempt, agent = agent.Id, at }, transaction);
+            return new CallbackClaim(callback.Id, attempt, callback.Reference, callback.Department, callback.Number,
+                callback.Language, agent.Id, agent.Kind, agent.Address, callback.RequestedAt);
+        }, cancellationToken);
+
+    /// <summary>Twilio took the call of a try: its SID, so that its webhooks and a restart can find it.</summary>
+    public Task PlacedAsync(long callbackId, int attempt, string callSid, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET attempt_call_sid = @callSid, updated_at = @at
+                WHERE id = @callbackId AND attempts = @attempt AND attempt_call_sid IS NULL
+                """, new { callbackId, attempt, callSid, at }, transaction);
+            await connection.ExecuteAsync(
+                """
+                UPDATE callback_attempts SET call_sid = @callSid, placed_at = @at
+                WHERE callback_id = @callbackId AND attempt = @attempt
+                """, new { callbackId, attempt, callSid, at }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>
+    /// The customer answered a try: the booking is answered, with the agent still reserved for it (or null when the
+    /// reservation was given up in the meantime). Null when the try is not the current one.
+    /// </summary>
+    public Task<(Callback Callback, AgentRow? Agent)?> AnsweredAsync(long callbackId, int attempt, string callSid, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync<(Callback, AgentRow?)?>(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var changed = await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'answered', answered_at = @at, attempt_call_sid = @callSid, updated_at = @at
+                WHERE id = @callbackId AND attempts = @attempt AND status = 'dialing'
+                """, new { callbackId, attempt, callSid, at }, transaction);
+            await connection.ExecuteAsync(
+                """
+                UPDATE callback_attempts SET call_sid = @callSid, placed_at = COALESCE(placed_at, @at), result = 'answered'
+                WHERE callback_id = @callbackId AND attempt = @attempt
+                """, new { callbackId, attempt, callSid, at }, transaction);
+            if (changed == 0)
+                return null;
+            var callback = await connection.QuerySingleAsync<Callback>(
+                $"SELECT {Columns} FROM callbacks WHERE id = @callbackId", new { callbackId }, transaction);
+            var agent = await connection.QuerySingleOrDefaultAsync<AgentRow>(
+                $"SELECT {AgentStore.Columns} FROM agents WHERE id = @AgentId AND busy_call_sid = @reservation",
+                new { callback.AgentId, reservation = Reservation(callbackId) }, transaction);
+            return (callback, agent);
+        }, cancellationToken);
+
+    /// <summary>The customer and the agent talked: connected; the agent is free after wrap-up.</summary>
+    public Task ConnectedAsync(long callbackId, int talkedSeconds, DateTimeOffset now, TimeSpan wrapUp, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var connectedAt = at - talkedSeconds * 1000L;
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'connected', connected_at = @connectedAt, ended_at = @at, last_result = 'connected',
+                                     updated_at = @at
+                WHERE id = @callbackId AND status = 'answered'
+                """, new { callbackId, connectedAt, at }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE callback_attempts SET result = 'connected', ended_at = @at WHERE callback_id = @callbackId AND result = 'answered'",
+                new { callbackId, at }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE busy_call_sid = @reservation",
+                new { reservation = Reservation(callbackId), freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Gives up the agent reserved for a callback at once (the customer did not answer, or the agent did not take
+    /// it); <paramref name="awayFor"/> keeps an agent who missed the call away for a while.
+    /// </summary>
+    public Task ReleaseAgentAsync(long callbackId, DateTimeOffset now, TimeSpan? awayFor, CancellationToken cancellationToken = default) =>
+        database.WriteAsync((connection, transaction) => ReleaseAgentAsync(connection, transaction, callbackId, now, awayFor), cancellationToken);
+
+    private static Task<int> ReleaseAgentAsync(DbConnection connection, DbTransaction transaction, long callbackId, DateTimeOffset now, TimeSpan? awayFor) =>
+        connection.ExecuteAsync(
+            """
+            UPDATE agents SET busy_call_sid = NULL, busy_since = NULL,
+                              away_until = COALESCE(@awayUntil, away_until), free_at = COALESCE(free_at, @at)
+            WHERE busy_call_sid = @reservation
+            """,
+            new
+            {
+                reservation = Reservation(callbackId), at = now.ToUnixTimeMilliseconds(),
+                awayUntil = awayFor is { } away ? (now + away).ToUnixTimeMilliseconds() : (long?)null,
+            }, transaction);
+
+    /// <summary>
+    /// A try ended without a conversation (no-answer, busy, failed, hung up, never confirmed): the agent is released
+    /// at once; the callback is tried again after <paramref name="retryDelay"/>, or failed after the last try.
+    /// Returns the new status, or null when the try was not the current one (already settled).
+    /// </summary>
+    public Task<string?> TryEndedAsync(long callbackId, int attempt, string result, DateTimeOffset now,
+        TimeSpan retryDelay, int maxAttempts, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var callback = await connection.QuerySingleOrDefaultAsync<Callback>(
+                $"""
+                SELECT {Columns} FROM callbacks
+                WHERE id = @callbackId AND attempts = @attempt AND status IN ('dialing', 'answered')
+                """, new { callbackId, attempt }, transaction);
+            if (callback is null)
+                return null;
+            var status = attempt >= maxAttempts ? CallbackStatus.Failed : CallbackStatus.Pending;
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = @status, last_result = @result, agent_id = NULL, updated_at = @at,
+                                     due_at = CASE WHEN @status = 'pending' THEN @retryAt ELSE due_at END,
+                                     ended_at = CASE WHEN @status = 'failed' THEN @at ELSE NULL END
+                WHERE id = @callbackId
+                """, new { callbackId, status, result, at, retryAt = at + (long)retryDelay.TotalMilliseconds }, transaction);
+            await connection.ExecuteAsync(
+                "UPDATE callback_attempts SET result = @result, ended_at = @at WHERE callback_id = @callbackId AND attempt = @attempt",
+                new { callbackId, attempt, result, at }, transaction);
+            await ReleaseAgentAsync(connection, transaction, callbackId, now, awayFor: null);
+            return status;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Tries still dialing that Twilio never confirmed (no SID recorded and no webhook) since <paramref name="before"/>:
+    /// the service stopped, or the request failed in a way that leaves its outcome unknown.
+    /// </summary>
+    public async Task<IReadOnlyList<Callback>> UnconfirmedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<Callback>(
+            $"SELECT {Columns} FROM callbacks WHERE status = 'dialing' AND claimed_at < @before",
+            new { before = before.ToUnixTimeMilliseconds() })).ToList();
+    }
+
+    /// <summary>Callbacks of a department waiting in line ahead of <paramref name="since"/> (due now).</summary>
+    public static Task<long> DueAheadAsync(DbConnection connection, string department, long since, long now) =>
+        connection.ExecuteScalarAsync<long>(
+            """
+            SELECT COUNT(*) FROM callbacks
+            WHERE department = @department AND status IN ('pending', 'dialing') AND due_at <= @now AND requested_at < @since
+            """, new { department, since, now });
+}
