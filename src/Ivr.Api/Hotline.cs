@@ -33,6 +33,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<CallbackBookings>();
         builder.Services.AddSingleton<CallbackDispatcher>();
+        builder.Services.AddSingleton<CallbackCalls>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
@@ -83,6 +84,7 @@ public static class Hotline
         app.UseVoiceSafetyNet();
         app.MapVoice();
         app.MapAgents();
+        app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapCallbackAdmin();
         app.MapStats();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
         return true;

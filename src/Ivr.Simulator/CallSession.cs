@@ -267,7 +267,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         var listeningFrom = clock;
         CallerInput answer;
         using (var listening = CancellationTokenSource.CreateLinkedTokenSource(ct, interrupt))
-            answer = await caller.ListenAsync(new GatherPrompt(input, timeout, numDigits, finishOnKey, hints, language), listening.Token);
+            answer = await caller.ListenAsync(new GatherPrompt(input, timeout, numDigits, finishOnKey, hints, language, inQueue), listening.Token);
         if (answer is CallerInput.HangUp)
             return HangUpByCaller("caller hung up");
 

@@ -15,8 +15,9 @@ public abstract record CallerInput
         text.All(KeyPad.Contains) ? new Keys(text) : new Speech(text);
 }
 
-/// <summary>What the caller knows when a &lt;Gather&gt; starts listening.</summary>
-public sealed record GatherPrompt(string Input, int TimeoutSeconds, int? NumDigits, string FinishOnKey, string? Hints, string Language);
+/// <summary>What the caller knows when a &lt;Gather&gt; starts listening; <see cref="InQueue"/> when it is a hold message's.</summary>
+public sealed record GatherPrompt(string Input, int TimeoutSeconds, int? NumDigits, string FinishOnKey, string? Hints, string Language,
+    bool InQueue = false);
 
 /// <summary>Decides the caller's input each time a &lt;Gather&gt; listens.</summary>
 public interface ICaller
@@ -25,7 +26,7 @@ public interface ICaller
 }
 
 /// <summary>Follows a script of steps: digits like "1" or "123#" are keys, "-" is silence, other text is speech.
-/// Hangs up when the script runs out.</summary>
+/// Hangs up when the script runs out, except while holding in a queue, where it keeps waiting (its patience decides).</summary>
 public sealed class ScriptedCaller(IEnumerable<string> steps) : ICaller
 {
     private readonly Queue<string> remaining = new(steps);
@@ -42,7 +43,8 @@ public sealed class ScriptedCaller(IEnumerable<string> steps) : ICaller
     }
 
     public ValueTask<CallerInput> ListenAsync(GatherPrompt prompt, CancellationToken ct) =>
-        ValueTask.FromResult(remaining.TryDequeue(out var step) ? ParseStep(step) : new CallerInput.HangUp());
+        ValueTask.FromResult(remaining.TryDequeue(out var step) ? ParseStep(step)
+            : prompt.InQueue ? new CallerInput.Silence() : new CallerInput.HangUp());
 }
 
 /// <summary>Asks a person at a console: digits are keys, words are speech, an empty line is silence, "q" hangs up.</summary>

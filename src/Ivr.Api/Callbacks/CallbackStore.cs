@@ -52,6 +52,7 @@ public sealed class Callback
     public long? ConnectedAt { get; set; }
     public long? EndedAt { get; set; }
     public long? UpdatedAt { get; set; }
+    public long? BookedAt { get; set; }
 }
 
 /// <summary>What a caller or the form asks for; <see cref="Since"/> is their place in line.</summary>
@@ -77,7 +78,7 @@ public sealed class CallbackStore(Database database)
         source AS Source, status AS Status, call_sid AS CallSid, requested_at AS RequestedAt, due_at AS DueAt,
         expected_at AS ExpectedAt, attempts AS Attempts, agent_id AS AgentId, claimed_at AS ClaimedAt,
         attempt_call_sid AS AttemptCallSid, last_result AS LastResult, answered_at AS AnsweredAt,
-        connected_at AS ConnectedAt, ended_at AS EndedAt, updated_at AS UpdatedAt
+        connected_at AS ConnectedAt, ended_at AS EndedAt, updated_at AS UpdatedAt, booked_at AS BookedAt
         """;
 
     /// <summary>The agent column value of an agent reserved for a callback.</summary>
@@ -103,9 +104,9 @@ public sealed class CallbackStore(Database database)
             var id = await connection.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO callbacks (call_sid, department, number, requested_at, status, reference, language, source,
-                                       due_at, expected_at, attempts, updated_at)
+                                       due_at, expected_at, attempts, updated_at, booked_at)
                 VALUES (@CallSid, @Department, @Number, @since, 'pending', @reference, @Language, @Source,
-                        @due, @expected, 0, @at)
+                        @due, @expected, 0, @at, @at)
                 RETURNING id
                 """,
                 new

@@ -101,18 +101,12 @@ public sealed class CallStore(Database database)
                 switch (instruction)
                 {
                     case Instruction.Enqueue enqueue:
+                        // A caller coming back from a callback joins at the place they booked it from.
                         await connection.ExecuteAsync(
                             """
                             INSERT INTO queue_entries (call_sid, department, language, enqueued_at, state)
-                            VALUES (@callSid, @Department, @Language, @at, 'waiting')
-                            """, new { callSid, enqueue.Department, enqueue.Language, at }, transaction);
-                        break;
-                    case Instruction.BookCallback callback:
-                        await connection.ExecuteAsync(
-                            """
-                            INSERT INTO callbacks (call_sid, department, number, requested_at, status)
-                            VALUES (@callSid, @Department, @Number, @at, 'pending')
-                            """, new { callSid, callback.Department, callback.Number, at }, transaction);
+                            VALUES (@callSid, @Department, @Language, @since, 'waiting')
+                            """, new { callSid, enqueue.Department, enqueue.Language, since = enqueue.Since?.ToUnixTimeMilliseconds() ?? at }, transaction);
                         break;
                 }
             }

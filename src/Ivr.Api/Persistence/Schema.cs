@@ -114,7 +114,8 @@ public static class Schema
         ALTER TABLE callbacks ADD COLUMN connected_at INTEGER;
         ALTER TABLE callbacks ADD COLUMN ended_at INTEGER;
         ALTER TABLE callbacks ADD COLUMN updated_at INTEGER;
-        UPDATE callbacks SET reference = 'C' || id, due_at = requested_at, updated_at = requested_at;
+        ALTER TABLE callbacks ADD COLUMN booked_at INTEGER;
+        UPDATE callbacks SET reference = 'C' || id, due_at = requested_at, updated_at = requested_at, booked_at = requested_at;
         CREATE UNIQUE INDEX callbacks_by_reference ON callbacks (reference);
         CREATE INDEX callbacks_due ON callbacks (department, status, due_at);
         CREATE INDEX callbacks_by_number ON callbacks (number, status);

@@ -19,6 +19,7 @@ public sealed class QueueCalls(
     DepartmentRates rates,
     WaitAnnouncer announcer,
     VoiceCalls voice,
+    Callbacks.CallbackCalls callbacks,
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<QueueOptions> options,
@@ -47,17 +48,37 @@ public sealed class QueueCalls(
                 ? await announcer.AnnounceAsync(callSid, known, definition.Hotline.TimeZone, time.GetUtcNow(), ct)
                 : null;
             var sentences = announcement is null ? [] : WaitAnnouncer.Sentences(announcement, definition, language).ToList();
-            foreach (var sentence in sentences)
-                twiml.Say(sentence, language, voice);
             if (sentences.Count == 0)
             {
                 var title = definition.Departments.TryGetValue(department, out var named) ? named.Title.For(language) : department;
-                twiml.Say(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title), language, voice);
+                sentences.Add(definition.Messages.Get(SystemMessages.QueueHold, language).Replace("{department}", title));
             }
-            if (ivr.Value.HoldMusicUrl is { Length: > 0 } music)
-                twiml.Play(music);
+            void Round(TwimlWriter writer)
+            {
+                foreach (var sentence in sentences)
+                    writer.Say(sentence, language, voice);
+                if (ivr.Value.HoldMusicUrl is { Length: > 0 } music)
+                    writer.Play(music);
+                else
+                    writer.Pause(HoldRoundSeconds);
+            }
+            // A long wait: every update offers a callback, and a key pressed during the music is heard.
+            if (announcement is not null && definition.Departments.TryGetValue(department, out var offering)
+                && WaitAnnouncer.OffersCallback(announcement, offering))
+            {
+                sentences.Add(definition.Messages.Get(SystemMessages.CallbackOffer, language));
+                twiml.Gather(new GatherOptions
+                {
+                    Action = Url(request, $"/voice/queue/{department}/callback"),
+                    Input = "dtmf",
+                    NumDigits = 1,
+                    TimeoutSeconds = 1,
+                }, Round);
+            }
             else
-                twiml.Pause(HoldRoundSeconds);
+            {
+                Round(twiml);
+            }
             return twiml.ToResult();
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -82,6 +103,8 @@ public sealed class QueueCalls(
             var result = form["QueueResult"].ToString();
             var now = time.GetUtcNow();
             rates.Abandoned(await calls.RecordQueueResultAsync(callSid, result, now, ct), now);
+            if (result == "leave" && await callbacks.AfterQueueAsync(department, callSid, request, ct) is { } booking)
+                return booking;
             var state = await calls.FindAsync(callSid, ct);
             definition = state is null ? menus.Current : await menus.ForVersionAsync(state.MenuVersion, ct);
             language = state?.Language;

@@ -127,6 +127,38 @@ public sealed class QueueStore(Database database)
             return 0;
         }, cancellationToken);
 
+    /// <summary>
+    /// A waiting caller pressed 1 for a callback: their entry leaves the line (state <c>callback</c>) and its arrival
+    /// time is returned, to be the callback's place. Null when they are no longer waiting (an agent was quicker).
+    /// </summary>
+    public Task<DateTimeOffset?> LeaveForCallbackAsync(string callSid, string department, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var enqueuedAt = await connection.QuerySingleOrDefaultAsync<long?>(
+                "SELECT enqueued_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'waiting'",
+                new { callSid, department }, transaction);
+            if (enqueuedAt is null)
+                return (DateTimeOffset?)null;
+            await connection.ExecuteAsync(
+                """
+                UPDATE queue_entries SET state = 'callback', ended_at = @at
+                WHERE call_sid = @callSid AND department = @department AND state = 'waiting'
+                """, new { callSid, department, at = now.ToUnixTimeMilliseconds() }, transaction);
+            return DateTimeOffset.FromUnixTimeMilliseconds(enqueuedAt.Value);
+        }, cancellationToken);
+
+    /// <summary>When a caller who left <paramref name="department"/>'s line for a callback had joined it; null if they did not.</summary>
+    public async Task<DateTimeOffset?> LeftForCallbackAsync(string callSid, string department, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var enqueuedAt = await connection.QueryFirstOrDefaultAsync<long?>(
+            """
+            SELECT enqueued_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'callback'
+            ORDER BY id DESC LIMIT 1
+            """, new { callSid, department });
+        return enqueuedAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;
+    }
+
     /// <summary>The entry of a call, with its agent, for the connect, whisper and dial-result webhooks.</summary>
     public async Task<Offer?> FindOfferAsync(long entryId, CancellationToken cancellationToken = default)
     {

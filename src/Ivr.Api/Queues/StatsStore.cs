@@ -18,7 +18,16 @@ public sealed record DepartmentStats(
     double? AverageHandleSeconds,
     int Announcements,
     double? AnnouncementMeanErrorSeconds,
-    double? AnsweredWithinPromise);
+    double? AnsweredWithinPromise,
+    CallbackFigures Callbacks);
+
+/// <summary>
+/// A department's callbacks today: booked today; tries placed today (calls Twilio took); connected and failed
+/// today; open now; and for those connected today, the minutes from booking to talking to an agent.
+/// </summary>
+public sealed record CallbackFigures(
+    int Booked, int Placed, int Connected, int Failed, int Canceled, int OpenNow,
+    double? AverageMinutesToConnect, double? LongestMinutesToConnect);
 
 /// <summary>The queries behind /api/stats.</summary>
 public sealed class StatsStore(Database database)
@@ -46,6 +55,19 @@ public sealed class StatsStore(Database database)
         public double? MeanError { get; set; }
         public long Scored { get; set; }
         public long WithinPromise { get; set; }
+    }
+
+    private sealed class CallbackRow
+    {
+        public string Department { get; set; } = "";
+        public long Booked { get; set; }
+        public long Placed { get; set; }
+        public long Connected { get; set; }
+        public long Failed { get; set; }
+        public long Canceled { get; set; }
+        public long OpenNow { get; set; }
+        public double? ToConnectMs { get; set; }
+        public double? LongestToConnectMs { get; set; }
     }
 
     public async Task<IReadOnlyList<DepartmentStats>> ForDayAsync(
@@ -79,11 +101,29 @@ public sealed class StatsStore(Database database)
             GROUP BY department
             """, new { since })).ToDictionary(r => r.Department);
 
+        var callbacks = (await connection.QueryAsync<CallbackRow>(
+            """
+            SELECT department AS Department,
+                   SUM(CASE WHEN booked_at >= @since THEN 1 ELSE 0 END) AS Booked,
+                   SUM(CASE WHEN status = 'connected' AND ended_at >= @since THEN 1 ELSE 0 END) AS Connected,
+                   SUM(CASE WHEN status = 'failed' AND ended_at >= @since THEN 1 ELSE 0 END) AS Failed,
+                   SUM(CASE WHEN status = 'canceled' AND ended_at >= @since THEN 1 ELSE 0 END) AS Canceled,
+                   SUM(CASE WHEN status IN ('pending', 'dialing', 'answered') THEN 1 ELSE 0 END) AS OpenNow,
+                   AVG(CASE WHEN status = 'connected' AND ended_at >= @since THEN connected_at - booked_at END) AS ToConnectMs,
+                   MAX(CASE WHEN status = 'connected' AND ended_at >= @since THEN connected_at - booked_at END) AS LongestToConnectMs,
+                   (SELECT COUNT(*) FROM callback_attempts t JOIN callbacks o ON o.id = t.callback_id
+                    WHERE o.department = c.department AND t.placed_at >= @since) AS Placed
+            FROM callbacks c
+            WHERE booked_at >= @since OR ended_at >= @since OR status IN ('pending', 'dialing', 'answered')
+            GROUP BY department
+            """, new { since })).ToDictionary(r => r.Department);
+
         var nowMs = now.ToUnixTimeMilliseconds();
         return departments.Select(department =>
         {
             var q = queues.GetValueOrDefault(department) ?? new QueueRow { Department = department };
             var a = announcements.GetValueOrDefault(department) ?? new AnnouncementRow { Department = department };
+            var c = callbacks.GetValueOrDefault(department) ?? new CallbackRow { Department = department };
             var (onDuty, busy) = agents(department);
             var ended = q.Answered + q.Abandoned;
             return new DepartmentStats(
@@ -100,7 +140,9 @@ public sealed class StatsStore(Database database)
                 AverageHandleSeconds: q.HandleSeconds,
                 Announcements: (int)a.Count,
                 AnnouncementMeanErrorSeconds: a.MeanError,
-                AnsweredWithinPromise: a.Scored > 0 ? (double)a.WithinPromise / a.Scored : null);
+                AnsweredWithinPromise: a.Scored > 0 ? (double)a.WithinPromise / a.Scored : null,
+                Callbacks: new CallbackFigures((int)c.Booked, (int)c.Placed, (int)c.Connected, (int)c.Failed, (int)c.Canceled,
+                    (int)c.OpenNow, c.ToConnectMs / 60000.0, c.LongestToConnectMs / 60000.0));
         }).ToList();
     }
 }

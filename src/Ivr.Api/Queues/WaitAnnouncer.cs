@@ -63,6 +63,14 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
     }
 
     /// <summary>
+    /// Whether the caller is offered a callback: the promised wait exceeds the department's
+    /// <c>offer_callback_after</c>, or nobody is on duty to promise anything.
+    /// </summary>
+    public static bool OffersCallback(WaitAnnouncement announcement, Department department) =>
+        department.OfferCallbackAfterSeconds is { } after
+        && (announcement.Forecast is null || (!announcement.Forecast.Immediate && announcement.Forecast.PromiseSeconds > after));
+
+    /// <summary>
     /// The sentences of an announcement: "right away", "less than a minute" or "less than X minutes" (the 90% promise
     /// in whole minutes), then how many callers are ahead. Nothing about time when nobody is on duty to promise it.
     /// </summary>

@@ -128,17 +128,50 @@ public sealed class VoiceCalls(
                     twiml.Redirect(action);
                     break;
                 case Instruction.Enqueue enqueue:
-                    // Before joining: how long, honestly (the caller may still decide to call later).
-                    if (announcement is not null)
-                        foreach (var sentence in WaitAnnouncer.Sentences(announcement, definition, enqueue.Language))
-                            twiml.Say(sentence, enqueue.Language, definition.VoiceFor(enqueue.Language));
+                    // Before joining: how long, honestly (the caller may still decide to call later), and when the
+                    // wait is long, the offer of a callback that keeps their place.
+                    var sentences = announcement is null ? [] : WaitAnnouncer.Sentences(announcement, definition, enqueue.Language).ToList();
+                    var voice = definition.VoiceFor(enqueue.Language);
+                    if (announcement is not null && WaitAnnouncer.OffersCallback(announcement, definition.Departments[enqueue.Department]))
+                    {
+                        sentences.Add(definition.Messages.Get(SystemMessages.CallbackOffer, enqueue.Language));
+                        twiml.Gather(new GatherOptions
+                            {
+                                Action = ActionUrl(request, $"/voice/queue/{enqueue.Department}/callback?joining=1"),
+                                Input = "dtmf",
+                                NumDigits = 1,
+                                TimeoutSeconds = 1,
+                            },
+                            nested =>
+                            {
+                                foreach (var sentence in sentences)
+                                    nested.Say(sentence, enqueue.Language, voice);
+                            });
+                    }
+                    else
+                    {
+                        foreach (var sentence in sentences)
+                            twiml.Say(sentence, enqueue.Language, voice);
+                    }
                     twiml.Enqueue(
                         enqueue.Department,
                         waitUrl: ActionUrl(request, $"/voice/queue/{enqueue.Department}/wait"),
                         action: ActionUrl(request, $"/voice/queue/{enqueue.Department}/done"));
                     break;
-                case Instruction.BookCallback:
-                    break; // stored with the step; nothing to say beyond the engine's confirmation
+                case Instruction.BookCallback book:
+                    // The booking dialog confirms the number (or asks for one) and says the reference.
+                    twiml.Redirect(ActionUrl(request, $"/voice/callbacks/book?department={Uri.EscapeDataString(book.Department)}&source=menu"));
+                    break;
+                case Instruction.OfferCallback offer:
+                    var offerUrl = ActionUrl(request, $"/voice/callbacks/offer?department={Uri.EscapeDataString(offer.Department)}");
+                    var offerText = definition.Messages.Get(SystemMessages.CallbackOfferClosed, offer.Language)
+                        .Replace("{department}", definition.Departments[offer.Department].Title.For(offer.Language))
+                        .Replace("{when}", offer.When);
+                    twiml.Gather(new GatherOptions { Action = offerUrl, Input = "dtmf", NumDigits = 1, TimeoutSeconds = 5 },
+                        nested => nested.Say(Capitalize(offerText), offer.Language, definition.VoiceFor(offer.Language)));
+                    twiml.Say(definition.Messages.Get(SystemMessages.Goodbye, offer.Language), offer.Language, definition.VoiceFor(offer.Language));
+                    twiml.Hangup();
+                    break;
                 case Instruction.Hangup:
                     twiml.Hangup();
                     break;
@@ -177,6 +210,9 @@ public sealed class VoiceCalls(
         try { return menus.Current; }
         catch (InvalidOperationException) { return null; }
     }
+
+    private static string Capitalize(string text) =>
+        text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
 
     private string ActionUrl(HttpRequest request, string pathAndQuery) =>
         PublicUrl.Action(options.Value.PublicBaseUrl, request, pathAndQuery);

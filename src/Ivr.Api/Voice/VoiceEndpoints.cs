@@ -1,3 +1,4 @@
+using Ivr.Api.Callbacks;
 using Ivr.Api.Queues;
 
 namespace Ivr.Api.Voice;
@@ -15,8 +16,9 @@ public static class VoiceEndpoints
             .DisableAntiforgery();
 
         // The number's voice webhook: a new call enters the start menu.
-        voice.MapPost("/incoming", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
-            calls.IncomingAsync(request, ct));
+        // A caller with a callback booked is asked first whether to keep it.
+        voice.MapPost("/incoming", async (HttpRequest request, VoiceCalls calls, CallbackCalls callbacks, CancellationToken ct) =>
+            await callbacks.ReturningCallerAsync(request, ct) ?? await calls.IncomingAsync(request, ct));
 
         // Gather's action (keys or speech) and the redirect after it (no input).
         voice.MapPost("/gather", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>
@@ -41,6 +43,32 @@ public static class VoiceEndpoints
         // Dial's action: the agent answered and the call ended, or the agent did not answer.
         voice.MapPost("/queue/{department}/dialed", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
             queue.DialedAsync(department, entry, request, ct));
+
+        // Pressing 1 for a callback while holding (or while hearing the forecast on joining).
+        voice.MapPost("/queue/{department}/callback", (string department, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.QueueKeyAsync(department, request, ct));
+
+        // The booking dialog, the closed department's offer, and the choice of a caller with a booked callback.
+        voice.MapPost("/callbacks/book", (HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.BookAsync(request, ct));
+        voice.MapPost("/callbacks/confirm", (HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.ConfirmAsync(request, ct));
+        voice.MapPost("/callbacks/number", (HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.NumberAsync(request, ct));
+        voice.MapPost("/callbacks/offer", (HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.ClosedOfferAsync(request, ct));
+        voice.MapPost("/callbacks/returning", (HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.ReturningChoiceAsync(request, ct));
+
+        // The calls the service places to customers: answered, the agent's whisper and result, the call's end.
+        voice.MapPost("/callbacks/{id:long}/answer", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.AnswerAsync(id, request, ct));
+        voice.MapPost("/callbacks/{id:long}/whisper", (long id, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.WhisperAsync(id, ct));
+        voice.MapPost("/callbacks/{id:long}/dialed", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.DialedAsync(id, request, ct));
+        voice.MapPost("/callbacks/{id:long}/status", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.StatusAsync(id, request, ct));
 
         // The number's status callback: the call ended.
         voice.MapPost("/status", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>

@@ -152,6 +152,9 @@ public static class FlowEngine
                 var localNow = TimeZoneInfo.ConvertTime(now, zone).DateTime;
                 var when = SpokenTime.Say(next, localNow, State.Language);
                 SayMessage(SystemMessages.Closed, department, when);
+                Instructions.Add(new Instruction.OfferCallback(department.Id, State.Language, when));
+                State = State with { Phase = CallPhase.Finished };
+                return "closed";
             }
             else
             {
@@ -163,13 +166,9 @@ public static class FlowEngine
 
         private string Callback(Department department)
         {
-            // A callback needs a number to call; a withheld caller is queued instead of being promised a call.
-            var number = context.CallerNumber;
-            if (number is null || !number.StartsWith('+'))
-                return Route(department);
+            // The host confirms the number with the caller (a withheld one is keyed in) and says the reference.
+            var number = context.CallerNumber is { } caller && caller.StartsWith('+') ? caller : null;
             Instructions.Add(new Instruction.BookCallback(department.Id, number));
-            SayMessage(SystemMessages.CallbackBooked, department);
-            Instructions.Add(new Instruction.Hangup());
             State = State with { Phase = CallPhase.CallbackBooked };
             return "callback";
         }

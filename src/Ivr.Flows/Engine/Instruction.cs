@@ -16,11 +16,20 @@ public abstract record Instruction
         int NumDigits,
         IReadOnlyList<string> Hints) : Instruction;
 
-    /// <summary>Put the caller in a department's queue.</summary>
-    public sealed record Enqueue(string Department, string Language) : Instruction;
+    /// <summary>Put the caller in a department's queue, at the place of <paramref name="Since"/> (default: now).</summary>
+    public sealed record Enqueue(string Department, string Language, DateTimeOffset? Since = null) : Instruction;
 
-    /// <summary>Book a callback from a department to the caller's number.</summary>
+    /// <summary>
+    /// Book a callback from a department: the host asks the caller to confirm <paramref name="Number"/> (their own,
+    /// null when withheld) or to key in another, then books it and says the reference.
+    /// </summary>
     public sealed record BookCallback(string Department, string? Number) : Instruction;
+
+    /// <summary>
+    /// The department is closed: offer a callback <paramref name="When"/> (its next opening, in words); without a
+    /// key the call ends with a goodbye.
+    /// </summary>
+    public sealed record OfferCallback(string Department, string Language, string When) : Instruction;
 
     /// <summary>End the call.</summary>
     public sealed record Hangup : Instruction;

@@ -23,8 +23,28 @@ public sealed class SystemMessages
     public const string Closed = "closed";
     /// <summary>Spoken when a department is closed with no opening ahead. Placeholder: {department}.</summary>
     public const string ClosedIndefinitely = "closed_indefinitely";
-    /// <summary>Spoken when a callback is booked. Placeholder: {department}.</summary>
+    /// <summary>Spoken when a callback is booked. Placeholders: {department}, {reference} (digit by digit), {when}.</summary>
     public const string CallbackBooked = "callback_booked";
+    /// <summary>Added to wait announcements when the wait is long. No placeholder.</summary>
+    public const string CallbackOffer = "callback_offer";
+    /// <summary>Offered after the closed message. Placeholders: {department}, {when} (the next opening).</summary>
+    public const string CallbackOfferClosed = "callback_offer_closed";
+    /// <summary>Asks to confirm the number to call. Placeholder: {number} (digit by digit).</summary>
+    public const string CallbackConfirmNumber = "callback_confirm_number";
+    /// <summary>Asks for the number to call, keyed in.</summary>
+    public const string CallbackEnterNumber = "callback_enter_number";
+    /// <summary>Spoken when no number could be taken and the caller goes back. No placeholder.</summary>
+    public const string CallbackNotBooked = "callback_not_booked";
+    /// <summary>To a caller with a callback booked. Placeholders: {department}, {reference}, {when}.</summary>
+    public const string CallbackPending = "callback_pending";
+    /// <summary>The caller keeps the booked callback. No placeholder.</summary>
+    public const string CallbackKept = "callback_kept";
+    /// <summary>The caller cancelled the booked callback. No placeholder.</summary>
+    public const string CallbackCanceled = "callback_canceled";
+    /// <summary>What the customer hears on answering a callback. Placeholders: {shop}, {department}, {reference}.</summary>
+    public const string CallbackIntro = "callback_intro";
+    /// <summary>Whispered to the agent before a callback is put through. Placeholders: {department}, {waited}, {caller}.</summary>
+    public const string CallbackWhisper = "callback_whisper";
     /// <summary>Spoken on joining a queue when an agent is free.</summary>
     public const string WaitImmediate = "wait_immediate";
     /// <summary>Spoken on joining a queue when the promise is under a minute.</summary>
@@ -70,8 +90,38 @@ public sealed class SystemMessages
                 "{department}: teraz nieczynne.",
                 "{department} is closed now."),
             [CallbackBooked] = Texts(
-                "Dziękujemy. Oddzwonimy na numer, z którego dzwonisz: {department}.",
-                "Thank you. {department} will call you back on the number you are calling from."),
+                "Dziękujemy, oddzwonimy. Numer zgłoszenia: {reference}. Przewidywany czas telefonu: {when}. Do widzenia.",
+                "Thank you, we will call you back. Your reference is {reference}. We expect to call you {when}. Goodbye."),
+            [CallbackOffer] = Texts(
+                "Jeśli wolisz, żebyśmy oddzwonili, naciśnij 1. Zachowasz swoje miejsce w kolejce.",
+                "If you would rather we called you back, press 1. You keep your place in the queue."),
+            [CallbackOfferClosed] = Texts(
+                "Jeśli chcesz, żebyśmy oddzwonili {when}, naciśnij 1.",
+                "Press 1 and we will call you back {when}."),
+            [CallbackConfirmNumber] = Texts(
+                "Oddzwonimy na numer {number}. Naciśnij 1, aby potwierdzić, lub 2, aby podać inny numer.",
+                "We will call you back on {number}. Press 1 to confirm, or 2 to enter another number."),
+            [CallbackEnterNumber] = Texts(
+                "Wpisz numer telefonu, pod który mamy oddzwonić, i zakończ krzyżykiem.",
+                "Enter the phone number we should call, followed by the hash key."),
+            [CallbackNotBooked] = Texts(
+                "Nie udało się zapisać numeru.",
+                "We could not take a number."),
+            [CallbackPending] = Texts(
+                "Masz zamówione oddzwonienie: {department}, numer zgłoszenia {reference}. Przewidywany czas telefonu: {when}. Naciśnij 1, aby je zachować, 2, aby je anulować, lub 3, aby zamiast tego poczekać na linii.",
+                "You have a callback booked with {department}, reference {reference}. We expect to call you {when}. Press 1 to keep it, 2 to cancel it, or 3 to wait on the line instead."),
+            [CallbackKept] = Texts(
+                "Dobrze, oddzwonimy. Do widzenia.",
+                "We will call you back. Goodbye."),
+            [CallbackCanceled] = Texts(
+                "Oddzwonienie zostało anulowane.",
+                "Your callback is cancelled."),
+            [CallbackIntro] = Texts(
+                "Dzień dobry, tu {shop}. Oddzwaniamy w sprawie zgłoszenia numer {reference}: {department}.",
+                "Hello, this is {shop}, calling you back about request {reference} for {department}."),
+            [CallbackWhisper] = Texts(
+                "Oddzwonienie: {department}. Klient czekał {waited}. Numer {caller}.",
+                "Callback for {department}. The customer waited {waited}. Number {caller}."),
             [WaitImmediate] = Texts(
                 "Konsultant odbierze za chwilę.",
                 "An agent will be with you right away."),

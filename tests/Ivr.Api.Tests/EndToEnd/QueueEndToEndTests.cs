@@ -14,59 +14,18 @@ namespace Ivr.Api.Tests;
 /// </summary>
 public sealed class QueueEndToEndTests
 {
-    private const string AccountSid = "AC0e2e0e2e0e2e0e2e0e2e0e2e0e2e0e2e";
-    private const string AuthToken = "end-to-end-token";
-    private const string ApiKey = "e2e-key";
-    private const string Anna = "+48221234501";
-    private const string Piotr = "+48221234502";
-    private const string Katarzyna = "sip:katarzyna@sklep-przykladowy.sip.twilio.com";
+    private const string ApiKey = SwitchboardWorld.ApiKey;
+    private const string Anna = SwitchboardWorld.Anna;
+    private const string Piotr = SwitchboardWorld.Piotr;
+    private const string Katarzyna = SwitchboardWorld.Katarzyna;
 
-    // Wednesday 2026-11-25, 10:00 in Warsaw: the orders team is open.
-    private static readonly DateTimeOffset Opening = new(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+    private static SwitchboardWorld Build(IReadOnlyDictionary<string, SimulatedAgent> agents, Func<Random, TimeSpan> patience) =>
+        SwitchboardWorld.Build(agents, patience);
 
-    private sealed class World : IAsyncDisposable
-    {
-        public required HotlineFactory Factory { get; init; }
-        public required Switchboard Board { get; init; }
-        public required HttpClient Api { get; init; }
-        public async ValueTask DisposeAsync() => await Factory.DisposeAsync();
-    }
-
-    private static World Build(IReadOnlyDictionary<string, SimulatedAgent> agents, Func<Random, TimeSpan> patience)
-    {
-        var clock = new VirtualClock(Opening);
-        Switchboard board = null!;
-        var factory = new HotlineFactory(
-            settings: new()
-            {
-                ["Twilio:AccountSid"] = AccountSid,
-                ["Twilio:AuthToken"] = AuthToken,
-                ["Admin:ApiKey"] = ApiKey,
-            },
-            services: services =>
-            {
-                services.AddSingleton<TimeProvider>(clock);
-                services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
-                    .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
-            });
-        board = new Switchboard(factory.CreateClient(), clock, new SwitchboardOptions
-        {
-            AccountSid = AccountSid,
-            AuthToken = AuthToken,
-            VoiceUrl = new Uri(HotlineFactory.PublicBaseUrl + "/voice/incoming"),
-            StatusCallbackUrl = new Uri(HotlineFactory.PublicBaseUrl + "/voice/status"),
-            Agents = agents,
-            Patience = patience,
-            SettlePeriod = TimeSpan.FromMilliseconds(5),
-        });
-        var api = factory.CreateClient();
-        api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
-        return new World { Factory = factory, Board = board, Api = api };
-    }
-
-    // Callers who press 1 (order status) and 1 (talk to the orders team), one every 20 s.
+    // Callers who press 1 (order status) and 1 (talk to the orders team), one every 20 s, and let a callback
+    // offer pass.
     private static IEnumerable<IncomingCall> Callers(int count) =>
-        Enumerable.Range(0, count).Select(i => new IncomingCall(TimeSpan.FromSeconds(20 * i), new ScriptedCaller(["1", "1"]))
+        Enumerable.Range(0, count).Select(i => new IncomingCall(TimeSpan.FromSeconds(20 * i), new ScriptedCaller(["1", "1", "-"]))
         {
             From = $"+4850010{i:D4}",
         });

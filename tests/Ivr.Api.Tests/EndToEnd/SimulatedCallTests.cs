@@ -86,26 +86,58 @@ public sealed class SimulatedCallTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OnSaturdayEvening_TheCallerHearsWhenTheTeamOpens()
+    public async Task OnSaturdayEvening_TheCallerHearsWhenTheTeamOpens_AndMayAskForACallbackThen()
     {
         _factory.Clock.Now = new DateTimeOffset(2026, 11, 28, 19, 0, 0, TimeSpan.FromHours(1));
-        var call = await CallAsync("0,1");
+        var call = await CallAsync("0,1,-");
 
         Assert.Contains("Dział zamówień: teraz nieczynne. Zapraszamy w poniedziałek o 8:00.", call.Spoken);
+        Assert.Contains("Jeśli chcesz, żebyśmy oddzwonili w poniedziałek o 8:00, naciśnij 1.", call.Spoken);
         Assert.Empty(call.Events.OfType<Enqueued>());
         Assert.Equal("twiml", call.Events.OfType<HungUp>().Single().By);
     }
 
     [Fact]
-    public async Task ACallbackRequest_IsStoredForTheCallersNumber()
+    public async Task ACallbackRequest_ConfirmsTheCallersNumber_AndSaysTheReference()
     {
-        var call = await CallAsync("2,3", from: "+48601222333");
+        var call = await CallAsync("2,3,1", from: "+48601222333");
 
-        Assert.Contains(call.Spoken, text => text.StartsWith("Dziękujemy. Oddzwonimy"));
+        Assert.Contains("Oddzwonimy na numer 6 0 1 2 2 2 3 3 3. Naciśnij 1, aby potwierdzić, lub 2, aby podać inny numer.", call.Spoken);
         using var db = _factory.OpenDatabase();
-        var booking = db.QuerySingle<(string Department, string Number, string Status)>(
-            "SELECT department, number, status FROM callbacks WHERE call_sid = @CallSid", new { call.CallSid });
-        Assert.Equal(("returns", "+48601222333", "pending"), booking);
+        var booking = db.QuerySingle<(string Department, string Number, string Status, string Reference)>(
+            "SELECT department, number, status, reference FROM callbacks WHERE call_sid = @CallSid", new { call.CallSid });
+        Assert.Equal(("returns", "+48601222333"), (booking.Department, booking.Number));
+        Assert.Contains(booking.Status, new[] { "pending", "dialing" }); // dialing once the dispatcher got to it
+        var spokenReference = string.Join(" ", booking.Reference.ToCharArray());
+        Assert.Contains(call.Spoken, text => text.StartsWith($"Dziękujemy, oddzwonimy. Numer zgłoszenia: {spokenReference}. Przewidywany czas telefonu: dziś o "));
+        Assert.Equal("twiml", call.Events.OfType<HungUp>().Single().By);
+    }
+
+    [Fact]
+    public async Task ACallerWithAWithheldNumber_KeysOneIn_AndABadOneIsExplained()
+    {
+        var call = await CallAsync("2,3,700123456#,500100200#,1", from: "anonymous");
+
+        Assert.Contains("Na numery specjalne i o podwyższonej opłacie nie oddzwaniamy. Podaj numer komórkowy lub stacjonarny.", call.Spoken);
+        Assert.Contains("Oddzwonimy na numer 5 0 0 1 0 0 2 0 0. Naciśnij 1, aby potwierdzić, lub 2, aby podać inny numer.", call.Spoken);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal("+48500100200", db.QuerySingle<string>("SELECT number FROM callbacks WHERE call_sid = @CallSid", new { call.CallSid }));
+    }
+
+    [Fact]
+    public async Task ACallerWithABookedCallback_CanCancelIt_AndGoesOnToTheMenu()
+    {
+        // Wednesday 18:00: the returns team has closed, so the callback waits for tomorrow morning.
+        _factory.Clock.Now = new DateTimeOffset(2026, 11, 25, 18, 0, 0, TimeSpan.FromHours(1));
+        await CallAsync("2,3,1", from: "+48601222333");
+
+        var second = await CallAsync("2,-", from: "+48601222333");
+
+        Assert.StartsWith("Masz zamówione oddzwonienie: dział zwrotów, numer zgłoszenia", second.Spoken.First());
+        Assert.Contains("Oddzwonienie zostało anulowane.", second.Spoken);
+        Assert.Contains(Prompt("main", "pl-PL"), second.Spoken);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal("canceled", db.QuerySingle<string>("SELECT status FROM callbacks WHERE number = '+48601222333'"));
     }
 
     [Fact]

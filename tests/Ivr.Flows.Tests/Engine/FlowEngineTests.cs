@@ -165,26 +165,24 @@ public class FlowEngineTests
     }
 
     [Fact]
-    public void Callback_IsBookedForTheCallersNumber()
+    public void Callback_IsBookedForTheCallersNumber_WhichTheHostConfirms()
     {
         var result = Walk(new CallInput.Keys("3"));
-        var booking = Assert.IsType<Instruction.BookCallback>(result.Instructions[0]);
+        var booking = Assert.IsType<Instruction.BookCallback>(Assert.Single(result.Instructions));
         Assert.Equal(new Instruction.BookCallback("orders", "+48500100200"), booking);
-        Assert.IsType<Instruction.Hangup>(result.Instructions.Last());
         Assert.Equal(CallPhase.CallbackBooked, result.State.Phase);
     }
 
     [Fact]
-    public void Callback_ForAWithheldNumber_QueuesTheCallerInstead()
+    public void Callback_ForAWithheldNumber_LeavesTheNumberToBeKeyedIn()
     {
         var start = Start(context: new CallContext("anonymous"));
         var result = Step(start.State, new CallInput.Keys("3"), context: new CallContext("anonymous"));
-        Assert.DoesNotContain(result.Instructions, i => i is Instruction.BookCallback);
-        Assert.Equal("orders", Assert.IsType<Instruction.Enqueue>(result.Instructions.Last()).Department);
+        Assert.Equal(new Instruction.BookCallback("orders", null), Assert.Single(result.Instructions));
     }
 
     [Fact]
-    public void RouteToAClosedDepartment_SaysWhenItOpens_InWords_AndEndsTheCall()
+    public void RouteToAClosedDepartment_SaysWhenItOpens_InWords_AndOffersACallbackThen()
     {
         // Friday 2026-11-27 17:00: returns closes at 16:00 and next opens on Monday at 8:00.
         var fridayEvening = new DateTimeOffset(2026, 11, 27, 17, 0, 0, TimeSpan.FromHours(1));
@@ -192,7 +190,8 @@ public class FlowEngineTests
         var result = Step(start.State, new CallInput.Keys("2"), fridayEvening);
 
         Assert.Equal("Dział zwrotów: teraz nieczynne. Zapraszamy w poniedziałek o 8:00.", Spoken(result)[0]);
-        Assert.IsType<Instruction.Hangup>(result.Instructions.Last());
+        Assert.Equal(new Instruction.OfferCallback("returns", "pl-PL", "w poniedziałek o 8:00"), result.Instructions.Last());
+        Assert.Equal(CallPhase.Finished, result.State.Phase);
         Assert.DoesNotContain(result.Instructions, i => i is Instruction.Enqueue);
         Assert.Equal("key:closed", result.Transition.Trigger);
     }
