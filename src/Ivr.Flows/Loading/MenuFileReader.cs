@@ -580,11 +580,12 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
     [GeneratedRegex("^[a-z]{2}-[A-Z]{2}$")]
     private static partial Regex LanguageTag();
 
-    [GeneratedRegex(@"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")]
+    // [0-9], not \d: \d also matches other scripts' digits, which int.Parse refuses.
+    [GeneratedRegex(@"^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$")]
     private static partial Regex HoursRange();
 
     // E.164: '+', then 8 to 15 digits, the first (country code) not 0.
-    [GeneratedRegex(@"^\+[1-9]\d{7,14}$")]
+    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
     private static partial Regex E164();
 
     [GeneratedRegex("^[A-Za-z0-9_]+$")]
