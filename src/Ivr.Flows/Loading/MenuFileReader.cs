@@ -11,12 +11,13 @@ namespace Ivr.Flows.Loading;
 /// </summary>
 internal sealed partial class MenuFileReader(ProblemCollector problems)
 {
-    private static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
-    private static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail"];
-    private static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
-    private static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
-    private static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
-    private static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
+    // The keys each section accepts; docs/menu.schema.json lists the same for editors, and a test holds them together.
+    internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
+    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
+    internal static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
+    internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
     private static readonly string[] MenuActions = ["options", "next", "route", "callback", "hangup"];
 
     // Index = DayOfWeek, so that a day name maps straight to the enum.
