@@ -11,12 +11,13 @@ namespace Ivr.Flows.Loading;
 /// </summary>
 internal sealed partial class MenuFileReader(ProblemCollector problems)
 {
-    private static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
-    private static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail"];
-    private static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
-    private static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
-    private static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
-    private static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
+    // The keys each section accepts; docs/menu.schema.json lists the same for editors, and a test holds them together.
+    internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
+    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
+    internal static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
+    internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
     private static readonly string[] MenuActions = ["options", "next", "route", "callback", "hangup"];
 
     // Index = DayOfWeek, so that a day name maps straight to the enum.
@@ -580,11 +581,12 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
     [GeneratedRegex("^[a-z]{2}-[A-Z]{2}$")]
     private static partial Regex LanguageTag();
 
-    [GeneratedRegex(@"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")]
+    // [0-9], not \d: \d also matches other scripts' digits, which int.Parse refuses.
+    [GeneratedRegex(@"^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$")]
     private static partial Regex HoursRange();
 
     // E.164: '+', then 8 to 15 digits, the first (country code) not 0.
-    [GeneratedRegex(@"^\+[1-9]\d{7,14}$")]
+    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
     private static partial Regex E164();
 
     [GeneratedRegex("^[A-Za-z0-9_]+$")]

@@ -13,6 +13,7 @@ public class DepartmentRuleTests
     [InlineData("{ mon: \"08:00-20:60\" }", "'08:00-20:60'")]
     [InlineData("{ mon: \"25:00-26:00\" }", "'25:00-26:00'")]
     [InlineData("{ mon: \"08:00-12:00,\" }", "''")]
+    [InlineData("{ mon: \"٠٨:٠٠-٢٠:٠٠\" }", "'٠٨:٠٠-٢٠:٠٠'")]
     public void AMalformedHoursRange_IsAnError(string hours, string shown) =>
         SingleError(Hours(hours), "11:19", "departments.orders.hours.mon", $"malformed hours {shown} (use HH:MM-HH:MM");
 
@@ -71,6 +72,7 @@ public class DepartmentRuleTests
     [InlineData("+048221234501")]
     [InlineData("+4812345")]
     [InlineData("+4822123450123456")]
+    [InlineData("+4٨٢٢١٢٣٤٥٠١")]
     public void AnAgentNumberThatIsNotE164_IsAnError(string number) =>
         SingleError(Replace("\"+48221234501\"", $"\"{number}\""),
             "14:30", "departments.orders.agents[0].phone", $"'{number}' is not an E.164 number");
