@@ -21,6 +21,8 @@ public static class Hotline
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<MenuCatalog>();
+        builder.Services.AddSingleton<MenuAdmin>();
+        builder.Services.AddHostedService<MenuFileWatcher>();
         builder.Services.AddSingleton<VoiceCalls>();
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<QueueStore>();
@@ -77,16 +79,15 @@ public static class Hotline
             return false;
         }
 
-        await app.Services.GetRequiredService<AgentStore>().SyncAsync(catalog.Current);
         await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
         app.UseForwardedHeaders();
         app.UseVoiceSafetyNet();
         app.MapVoice();
         app.MapAgents();
-        app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapCallbackAdmin();
         app.MapStats();
-        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
+        app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapMenuAdmin().MapCallbackAdmin();
+        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }
 
