@@ -1,4 +1,5 @@
 using Ivr.Api.Callbacks;
+using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -38,6 +39,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallbackCalls>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
+        builder.Services.AddLocalPhone();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
@@ -87,6 +89,7 @@ public static class Hotline
         app.MapAgents();
         app.MapStats();
         app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapMenuAdmin().MapCallbackAdmin();
+        app.MapLocalPhone();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }

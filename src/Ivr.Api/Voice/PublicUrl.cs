@@ -22,16 +22,24 @@ public static class PublicUrl
 
     /// <summary>
     /// The service's public base for URLs given to Twilio outside a request (redirects, outbound calls):
-    /// Ivr:PublicBaseUrl; in local mode, where the simulator calls on this machine, the server's own address will do
-    /// (missing only until the server has started). Null when there is none.
+    /// Ivr:PublicBaseUrl; in local mode, where the simulator calls on this machine, the address the server listens
+    /// on (missing only until the server has started). Null when there is none.
     /// </summary>
     public static string? OfService(IvrOptions ivr, TwilioOptions twilio, IServer server)
     {
         if (!string.IsNullOrEmpty(ivr.PublicBaseUrl))
             return ivr.PublicBaseUrl.TrimEnd('/');
-        if (!twilio.IsLocalMode)
-            return null;
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        return twilio.IsLocalMode ? Listening(server) : null;
+    }
+
+    /// <summary>
+    /// The address this server listens on (http preferred, a wildcard host as localhost), e.g. http://localhost:5000:
+    /// in local mode the simulator runs on this machine and reaches the service there. Null until the server has started.
+    /// </summary>
+    public static string? Listening(IServer server)
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault();
         return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost")
             .Replace("://+", "://localhost").Replace("://*", "://localhost");
     }
