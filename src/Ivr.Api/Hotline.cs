@@ -84,6 +84,7 @@ public static class Hotline
         app.MapVoice();
         app.MapAgents();
         app.MapStats();
+        app.MapCallbackForm();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
         return true;
     }
