@@ -90,6 +90,7 @@ public static class Hotline
         app.MapStats();
         app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapMenuAdmin().MapCallbackAdmin();
         app.MapLocalPhone();
+        app.MapCallbackForm();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }

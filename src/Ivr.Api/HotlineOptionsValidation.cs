@@ -47,6 +47,11 @@ public static class HotlineOptionsValidation
             .Validate(o => o.CountryCodes.Count > 0 && o.CountryCodes.All(c => c.Length is >= 1 and <= 3 && c.All(char.IsAsciiDigit) && c[0] != '0'),
                 "Callbacks:AllowedCountryCodes must list country calling codes, digits only, e.g. \"48\" or \"48,49\"")
             .ValidateOnStart();
+        services.AddOptions<Callbacks.CallbackLimitOptions>().BindConfiguration(Callbacks.CallbackLimitOptions.SectionName)
+            .Validate(o => o.BookingsPerClient is >= 1 and <= 1_000_000, "Callbacks:BookingsPerClient must be between 1 and 1000000 (bookings per client address in 10 minutes)")
+            .Validate(o => o.BookingsPerNumber is >= 1 and <= 1_000_000, "Callbacks:BookingsPerNumber must be between 1 and 1000000 (bookings per phone number in an hour)")
+            .Validate(o => o.LookupsPerClient is >= 1 and <= 1_000_000, "Callbacks:LookupsPerClient must be between 1 and 1000000 (status lookups per client address in a minute)")
+            .ValidateOnStart();
         services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName);
         return services;
     }

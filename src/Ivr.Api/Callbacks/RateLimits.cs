@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+
+namespace Ivr.Api.Callbacks;
+
+/// <summary>
+/// How often the callback form and API may be used (keys in the <c>Callbacks</c> section, beside
+/// <see cref="CallbackOptions"/>). Every booking makes the shop place a call, so bookings are limited per client
+/// address and per number; references are six digits, so looking them up is limited per client.
+/// </summary>
+public sealed class CallbackLimitOptions
+{
+    public const string SectionName = CallbackOptions.SectionName;
+
+    public static readonly TimeSpan BookingsPerClientWindow = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan BookingsPerNumberWindow = TimeSpan.FromHours(1);
+    public static readonly TimeSpan LookupsPerClientWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>Bookings one client address may make in 10 minutes.</summary>
+    public int BookingsPerClient { get; set; } = 5;
+
+    /// <summary>Bookings for one number in an hour, whoever asks: nobody can have a stranger's phone rung again and again.</summary>
+    public int BookingsPerNumber { get; set; } = 3;
+
+    /// <summary>Status lookups and cancellations one client address may make in a minute.</summary>
+    public int LookupsPerClient { get; set; } = 30;
+}
+
+/// <summary>
+/// At most a number of events per key within a sliding window (the times of the recent events are kept, so a
+/// burst at the edge of a fixed window cannot double the limit). Keys whose events are all old are dropped now
+/// and then, so the memory follows the recent traffic.
+/// </summary>
+public sealed class SlidingWindowLimiter(TimeSpan window)
+{
+    private const int TidyAbove = 10_000;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Queue<DateTimeOffset>> _events = new(StringComparer.Ordinal);
+    private DateTimeOffset _nextTidy = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// Counts an event for <paramref name="key"/> if fewer than <paramref name="limit"/> happened in the window;
+    /// otherwise counts nothing and returns how long until the next one is allowed.
+    /// </summary>
+    public TimeSpan? TryAcquire(string key, int limit, DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            Tidy(now);
+            if (!_events.TryGetValue(key, out var events))
+                _events[key] = events = new Queue<DateTimeOffset>();
+            while (events.Count > 0 && events.Peek() <= now - window)
+                events.Dequeue();
+            if (events.Count >= limit)
+                return events.ElementAt(events.Count - limit) + window - now;
+            events.Enqueue(now);
+            return null;
+        }
+    }
+
+    private void Tidy(DateTimeOffset now)
+    {
+        if (_events.Count <= TidyAbove || now < _nextTidy)
+            return;
+        foreach (var (key, events) in _events)
+        {
+            if (events.Count == 0 || events.Last() <= now - window)
+                _events.Remove(key);
+        }
+        _nextTidy = now + TimeSpan.FromMinutes(1);
+    }
+}
+
+/// <summary>The limits of <see cref="CallbackLimitOptions"/>, counted in memory on the service's clock.</summary>
+public sealed class CallbackRateLimits(IOptions<CallbackLimitOptions> options, TimeProvider time)
+{
+    private readonly SlidingWindowLimiter _bookingsByClient = new(CallbackLimitOptions.BookingsPerClientWindow);
+    private readonly SlidingWindowLimiter _bookingsByNumber = new(CallbackLimitOptions.BookingsPerNumberWindow);
+    private readonly SlidingWindowLimiter _lookupsByClient = new(CallbackLimitOptions.LookupsPerClientWindow);
+
+    /// <summary>Counts a booking of <paramref name="number"/> (E.164); the wait until the next is allowed when over a limit.</summary>
+    public TimeSpan? TryBook(HttpContext context, string number)
+    {
+        var now = time.GetUtcNow();
+        return _bookingsByClient.TryAcquire(ClientKey(context), options.Value.BookingsPerClient, now)
+               ?? _bookingsByNumber.TryAcquire(number, options.Value.BookingsPerNumber, now);
+    }
+
+    /// <summary>Counts a lookup or cancellation by reference; the wait until the next is allowed when over the limit.</summary>
+    public TimeSpan? TryLookup(HttpContext context) =>
+        _lookupsByClient.TryAcquire(ClientKey(context), options.Value.LookupsPerClient, time.GetUtcNow());
+
+    /// <summary>Sets <c>Retry-After</c> in whole seconds, rounded up.</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
+        response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The client a request counts for: its address (after forwarded headers), an IPv6 client by its /64 network,
+    /// since one connection usually has a whole /64 to pick addresses from.
+    /// </summary>
+    public static string ClientKey(HttpContext context)
+    {
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+            return "unknown";
+        if (address.IsIPv4MappedToIPv6)
+            address = address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+            return address.ToString();
+        var network = address.GetAddressBytes();
+        Array.Clear(network, 8, 8);
+        return new IPAddress(network) + "/64";
+    }
+}
