@@ -1,3 +1,4 @@
+using Ivr.Api.Admin;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -30,6 +31,7 @@ public static class Hotline
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
         builder.Services.AddTwilioRestClient();
+        builder.Services.AddAdminConsole();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
@@ -75,10 +77,15 @@ public static class Hotline
         await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
         app.UseForwardedHeaders();
+        app.UseAuthentication();
         app.UseVoiceSafetyNet();
         app.MapVoice();
         app.MapAgents();
         app.MapStats();
+        app.MapAdminConsole();
+        app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>()
+            .MapDashboard()
+            .MapMenuDiagram();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
         return true;
     }

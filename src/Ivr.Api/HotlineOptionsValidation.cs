@@ -37,9 +37,17 @@ public static class HotlineOptionsValidation
             .Validate(o => o.TypicalHandleSeconds is >= 10 and <= 7200, "Queues:TypicalHandleSeconds must be between 10 and 7200")
             .Validate(o => o.TypicalPatienceSeconds is >= 10 and <= 7200, "Queues:TypicalPatienceSeconds must be between 10 and 7200")
             .ValidateOnStart();
-        services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName);
+        services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.Username) == string.IsNullOrEmpty(o.Password),
+                "Admin:Username and Admin:Password go together: set both to open the admin console, or neither to keep it closed")
+            .Validate(o => string.IsNullOrEmpty(o.Password) || o.Password.Length >= MinimumPasswordLength,
+                $"Admin:Password must be at least {MinimumPasswordLength} characters long")
+            .ValidateOnStart();
         return services;
     }
+
+    /// <summary>The console is reachable wherever the service is; a short password would fall to guessing.</summary>
+    public const int MinimumPasswordLength = 10;
 
     public static bool IsE164(string number) =>
         number.Length is >= 9 and <= 16 && number[0] == '+' && number[1] is >= '1' and <= '9'
