@@ -488,9 +488,11 @@
   function departmentCard(d, slaSeconds) {
     const headingId = `department-${d.department}`;
     const within = d.answered > 0 ? ` (${percent(d.serviceLevel)})` : "";
+    // How good the wait announcements were: the share of callers answered within what they were promised, and
+    // how far the estimates were off on average (+ means callers waited less than announced).
     const accuracy = d.answeredWithinPromise === null
       ? dash
-      : `${percent(d.answeredWithinPromise)} within promise, ${signedSeconds(d.announcementMeanErrorSeconds)} off`;
+      : `${percent(d.answeredWithinPromise)} kept, ${signedSeconds(d.announcementMeanErrorSeconds)}`;
     return element("article", { class: "department", "data-department": d.department, "aria-labelledby": headingId },
       element("h3", { id: headingId }, d.department, element("small", { text: d.title })),
       figureList("live", "Now", [
@@ -509,7 +511,8 @@
         ["Callbacks booked", "callbacks-booked", String(d.callbacks.booked)],
         ["Callbacks connected", "callbacks-connected", String(d.callbacks.connected)],
         ["Callbacks failed", "callbacks-failed", String(d.callbacks.failed)],
-        ["Announcements", "announcements", `${d.announcements}: ${accuracy}`],
+        ["Wait announcements", "announcements", String(d.announcements)],
+        ["Announcement accuracy", "announcement-accuracy", accuracy],
       ]),
       chart("Calls per hour today", d.callsPerHour.map(h => ({ label: h.hour.slice(0, 2), title: h.hour, value: h.calls })),
         { unit: "calls", labelEvery: 3 }),

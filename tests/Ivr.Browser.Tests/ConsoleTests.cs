@@ -1,0 +1,81 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Ivr.Browser.Tests;
+
+/// <summary>The admin console in a real browser, against the real service.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleTests(Chromium chromium)
+{
+    private const string Username = "admin";
+    private const string Password = "correct horse battery";
+
+    private static LiveHotline ConsoleHotline(Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?> { ["Admin:Username"] = Username, ["Admin:Password"] = Password };
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        return new LiveHotline(all);
+    }
+
+    private async Task<IPage> OpenAsync(LiveHotline hotline, string view = "")
+    {
+        var page = await chromium.NewPageAsync("en-US");
+        await page.GotoAsync(hotline.Url("/admin" + view));
+        return page;
+    }
+
+    private static async Task SignInAsync(IPage page, string password = Password)
+    {
+        await page.GetByLabel("User name").FillAsync(Username);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task AWrongPassword_IsSaid_AndTheRightOne_OpensTheDashboard()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+
+        await SignInAsync(page, "not the password");
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong user name or password.");
+        await Expect(page.GetByRole(AriaRole.Navigation)).ToBeHiddenAsync();
+
+        await SignInAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        var orders = page.Locator("article[data-department=orders]");
+        await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("0");
+        await Expect(orders.Locator("figure svg")).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task TheDiagram_DrawsABoxForEveryMenu()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+        await SignInAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Diagram" }).ClickAsync();
+
+        var menus = page.Locator("#diagram-canvas svg g.node[data-kind=menu]");
+        await Expect(menus).ToHaveCountAsync(11);
+        await Expect(menus.Locator("text", new() { HasText = "order_status_online" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#diagram-canvas svg g.node[data-kind=department]")).ToHaveCountAsync(4);
+        Assert.Equal("#diagram", new Uri(page.Url).Fragment);
+    }
+
+    [Fact]
+    public async Task AtPhoneWidth_TheDashboardFitsTheScreen()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+        await page.SetViewportSizeAsync(390, 844);
+        await SignInAsync(page);
+
+        await Expect(page.Locator("article[data-department=orders]")).ToBeVisibleAsync();
+
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
+    }
+}
