@@ -78,4 +78,47 @@ public sealed class ConsoleTests(Chromium chromium)
         var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
     }
+
+    [Fact]
+    public async Task Callbacks_AreListedByStatus_AndAPendingOneCanBeCanceled()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline, "#callbacks");
+        // The callbacks API as its contract describes it, answered in the browser.
+        var canceled = new List<(string Url, string? Header)>();
+        await page.RouteAsync("**/admin/api/callbacks/*/cancel", async route =>
+        {
+            canceled.Add((route.Request.Url, await route.Request.HeaderValueAsync("x-ivr-console")));
+            await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = "{}" });
+        });
+        await page.RouteAsync("**/admin/api/callbacks?*", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json",
+            Body = """
+                [{"reference":"482913","department":"returns","number":"+48500100200","status":"pending","requestedAt":"2026-11-25T09:00:00Z","dueAt":"2026-11-25T09:00:00Z","expectedAt":"2026-11-25T09:20:00Z","attempts":0,"lastResult":null,"connectedAt":null},
+                 {"reference":"110022","department":"orders","number":"+48500100201","status":"connected","requestedAt":"2026-11-25T08:00:00Z","dueAt":"2026-11-25T08:00:00Z","expectedAt":null,"attempts":1,"lastResult":"connected","connectedAt":"2026-11-25T08:05:00Z"}]
+                """,
+        }));
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await SignInAsync(page);
+
+        await Expect(page.Locator("table[data-status=pending] tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("table[data-status=connected] tr[data-reference='110022']")).ToBeVisibleAsync();
+        await Expect(page.Locator("table[data-status=connected] button")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel callback 482913" }).ClickAsync();
+
+        await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("Callback 482913 is canceled.");
+        Assert.Equal((hotline.Url("/admin/api/callbacks/482913/cancel"), "1"), canceled.Single());
+    }
+
+    [Fact]
+    public async Task WithoutTheCallbacksApi_TheViewSaysSo()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline, "#callbacks");
+        await page.RouteAsync("**/admin/api/callbacks?*", route => route.FulfillAsync(new() { Status = 404 }));
+        await SignInAsync(page);
+
+        await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("The callbacks list is not available in this version of the service.");
+    }
 }
