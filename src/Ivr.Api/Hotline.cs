@@ -21,6 +21,8 @@ public static class Hotline
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<MenuCatalog>();
+        builder.Services.AddSingleton<MenuAdmin>();
+        builder.Services.AddHostedService<MenuFileWatcher>();
         builder.Services.AddSingleton<VoiceCalls>();
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<QueueStore>();
@@ -73,7 +75,6 @@ public static class Hotline
             return false;
         }
 
-        await app.Services.GetRequiredService<AgentStore>().SyncAsync(catalog.Current);
         await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
         app.UseForwardedHeaders();
@@ -83,10 +84,11 @@ public static class Hotline
         app.MapAgents();
         app.MapStats();
         app.MapAdminConsole();
-        app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>()
-            .MapDashboard()
-            .MapMenuDiagram();
-        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
+        var adminApi = app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>();
+        adminApi.MapMenuAdmin();
+        adminApi.MapMenuDiagram();
+        adminApi.MapDashboard();
+        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }
 

@@ -121,4 +121,78 @@ public sealed class ConsoleTests(Chromium chromium)
 
         await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("The callbacks list is not available in this version of the service.");
     }
+
+    /// <summary>A copy of the sample menu that the service may rewrite; deleted with its folder.</summary>
+    private sealed class MenuCopy : IDisposable
+    {
+        public static readonly string Sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"));
+
+        public MenuCopy()
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllText(FilePath, Sample);
+        }
+
+        public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"ivr-console-{Guid.NewGuid():N}");
+        public string FilePath => Path.Combine(Folder, "ivr-menus.yaml");
+
+        public void Dispose() => Directory.Delete(Folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task ABrokenEdit_IsMarkedAtItsLine_AndSaveKeepsTheLiveVersion()
+    {
+        using var menu = new MenuCopy();
+        await using var hotline = ConsoleHotline(new() { ["Ivr:MenuFile"] = menu.FilePath });
+        var page = await OpenAsync(hotline, "#menu");
+        await SignInAsync(page);
+        var live = page.Locator("#menu-live-version");
+        await Expect(live).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{12}$"));
+        var liveVersion = await live.TextContentAsync();
+
+        var lines = MenuCopy.Sample.Split('\n');
+        var line = Array.FindIndex(lines, l => l.Contains("start: welcome")) + 1;
+        await page.GetByLabel($"Menu file {menu.FilePath}").FillAsync(MenuCopy.Sample.Replace("start: welcome", "start: welcom"));
+
+        await Expect(page.Locator($"#menu-gutter [data-line='{line}']")).ToHaveClassAsync("error");
+        await Expect(page.Locator("#menu-gutter .error")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#menu-problems li").First).ToContainTextAsync($"{line}:");
+        await Expect(page.Locator("#menu-problems li").First).ToContainTextAsync("hotline.start");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("#menu-validation")).ToContainTextAsync("Not saved");
+        await Expect(live).ToHaveTextAsync(liveVersion!);
+        Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+        await using var health = await page.APIRequest.GetAsync(hotline.Url("/healthz"));
+        Assert.Contains(liveVersion!, await health.TextAsync());
+    }
+
+    [Fact]
+    public async Task AGoodEdit_GoesLive_ShowsInTheDiff_AndCanBeRolledBack()
+    {
+        using var menu = new MenuCopy();
+        await using var hotline = ConsoleHotline(new() { ["Ivr:MenuFile"] = menu.FilePath });
+        var page = await OpenAsync(hotline, "#menu");
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await SignInAsync(page);
+        var live = page.Locator("#menu-live-version");
+        await Expect(live).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{12}$"));
+        var first = await live.TextContentAsync();
+
+        await page.Locator("#menu-editor").FillAsync(MenuCopy.Sample.Replace("attempts: 3", "attempts: 4"));
+        await Expect(page.Locator("#menu-validation")).ToHaveTextAsync("Valid.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("#menu-validation")).ToContainTextAsync("is live");
+        await Expect(live).Not.ToHaveTextAsync(first!);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Versions" }).ClickAsync();
+        await Expect(page.Locator("#versions-table tbody tr")).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show differences" }).ClickAsync();
+        await Expect(page.Locator("#diff-output tr.removed")).ToContainTextAsync("attempts: 3");
+        await Expect(page.Locator("#diff-output tr.added")).ToContainTextAsync("attempts: 4");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Roll back to this version" }).ClickAsync();
+        await Expect(page.Locator("#versions-message")).ToContainTextAsync($"Version {first} is live again.");
+        Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+    }
 }

@@ -20,11 +20,18 @@ public sealed class AdminApiFilter(IOptions<AdminOptions> options) : IEndpointFi
             return await next(context);
         }
 
+        var admin = options.Value;
         var sent = http.Request.Headers[ApiKeyFilter.HeaderName].ToString();
-        var configured = options.Value.ApiKey;
+        var configured = admin.ApiKey;
         if (sent.Length > 0 && !string.IsNullOrEmpty(configured) && ConsoleCredentials.SameSecret(sent, configured))
             return await next(context);
 
+        if (string.IsNullOrEmpty(configured) && !admin.HasConsoleUser)
+            return TypedResults.Problem(
+                title: "The admin API is closed",
+                detail: "Neither an API key nor a console user is configured: set Admin:ApiKey (sent as X-Api-Key), " +
+                        "or Admin:Username and Admin:Password to sign in at /admin.",
+                statusCode: StatusCodes.Status403Forbidden);
         return TypedResults.Problem(
             title: "Sign in first",
             detail: sent.Length > 0

@@ -10,7 +10,7 @@ public static class DashboardEndpoints
     public sealed record DashboardView(
         DateTimeOffset At, DateTimeOffset DayStart, string TimeZone, int ServiceLevelSeconds, IReadOnlyList<DepartmentDashboard> Departments);
 
-    public static RouteGroupBuilder MapDashboard(this RouteGroupBuilder adminApi)
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder adminApi)
     {
         adminApi.MapGet("/dashboard", async (
             StatsStore stats, DashboardStore dashboard, AgentStore agents, MenuCatalog menus, TimeProvider time, CancellationToken ct) =>

@@ -1,50 +1,161 @@
 using System.Collections.Concurrent;
+using System.Text;
 using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
 using Ivr.Flows.Loading;
 using Ivr.Flows.Model;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Menus;
 
+/// <summary>How a menu version went live; stored with each activation.</summary>
+public static class MenuSource
+{
+    /// <summary>Read from the file when the service started.</summary>
+    public const string Start = "start";
+
+    /// <summary>An edit of the file, picked up while the service runs.</summary>
+    public const string File = "file";
+
+    /// <summary>Saved through the admin API.</summary>
+    public const string Console = "console";
+
+    /// <summary>An earlier version made live again through the admin API.</summary>
+    public const string Rollback = "rollback";
+}
+
+/// <summary>The menu new calls start on: its definition and YAML, and the activation that made it live.</summary>
+public sealed record LiveMenu(MenuDefinition Definition, string Content, long ActivationId, string Source, DateTimeOffset LoadedAt);
+
+/// <summary>An edit of the menu file that was refused; the last good version stayed live.</summary>
+public sealed record RejectedReload(DateTimeOffset At, string File, IReadOnlyList<MenuProblem> Problems);
+
+/// <summary>What became of a save: the menu now live, or (when <see cref="Live"/> is null) the problems that kept it out.</summary>
+public sealed record MenuChange(LiveMenu? Live, IReadOnlyList<MenuProblem> Problems);
+
+/// <summary>What a look at the menu file did.</summary>
+public enum FileReload
+{
+    /// <summary>The file holds the live version.</summary>
+    Unchanged,
+    /// <summary>The file held a valid edit, now live.</summary>
+    Activated,
+    /// <summary>The file held an invalid edit (or was gone); the last good version stays live.</summary>
+    Rejected,
+    /// <summary>The file was no longer what the caller read; nothing was applied.</summary>
+    ChangedMeanwhile,
+}
+
 /// <summary>
 /// The live menu and every version calls may still be on. New calls start on <see cref="Current"/>; a call in
-/// progress keeps the version it started with, read back from the database after a restart if needed.
+/// progress keeps the version it started with, read back from the database after a restart if needed. Every
+/// change of the live menu (an edit of the file, a save, a rollback) goes through here, one at a time, so the file
+/// on disk and the live version move together.
 /// </summary>
 public sealed class MenuCatalog(
-    MenuVersionStore versions, IOptions<IvrOptions> options, TimeProvider time, ILogger<MenuCatalog> logger)
+    MenuVersionStore versions, AgentStore agents, IOptions<IvrOptions> options, TimeProvider time, ILogger<MenuCatalog> logger)
 {
     private readonly ConcurrentDictionary<string, MenuDefinition> _byVersion = new();
-    private volatile MenuDefinition? _current;
+    private readonly SemaphoreSlim _changing = new(1, 1);
+    private volatile LiveMenu? _live;
+    private volatile RejectedReload? _rejected;
 
-    public MenuDefinition Current =>
-        _current ?? throw new InvalidOperationException("No menu is loaded: LoadAsync must succeed at start.");
+    public MenuDefinition Current => Live.Definition;
+
+    public LiveMenu Live =>
+        _live ?? throw new InvalidOperationException("No menu is loaded: LoadAsync must succeed at start.");
+
+    /// <summary>The last edit of the file that was refused; cleared when a good version goes live.</summary>
+    public RejectedReload? RejectedReload => _rejected;
 
     /// <summary>The menu file as configured, resolved against the working directory, then the app's folder.</summary>
     public string FilePath { get; } = ResolvePath(options.Value.MenuFile);
 
-    /// <summary>Reads and validates the menu file; a valid one becomes the live version (and is stored).</summary>
+    /// <summary>The file's name, as problems name it.</summary>
+    public string FileName => Path.GetFileName(FilePath);
+
+    /// <summary>Reads and validates the menu file at start; a valid one becomes the live version.</summary>
     public async Task<MenuLoadResult> LoadAsync(CancellationToken cancellationToken = default)
     {
-        if (!File.Exists(FilePath))
+        await _changing.WaitAsync(cancellationToken);
+        try
         {
-            var problem = new MenuProblem(FilePath, 1, 1, "(file)",
-                $"the menu file does not exist (set Ivr:MenuFile to its path; working directory {Environment.CurrentDirectory})",
-                ProblemSeverity.Error);
-            return new MenuLoadResult(null, [problem]);
+            var content = await ReadFileAsync(FilePath, cancellationToken);
+            var result = content is null ? Missing() : Validate(content);
+            if (result.IsValid)
+                await ActivateAsync(result, content!, MenuSource.Start, cancellationToken);
+            return result;
         }
+        finally
+        {
+            _changing.Release();
+        }
+    }
 
-        var content = await File.ReadAllTextAsync(FilePath, cancellationToken);
-        var result = MenuLoader.Load(content, Path.GetFileName(FilePath));
-        foreach (var warning in result.Problems.Where(p => p.Severity == ProblemSeverity.Warning))
-            logger.LogWarning("Menu file: {Problem}", warning.ToString());
-        if (result.Definition is { } definition)
+    /// <summary>Checks a text as the menu file would be checked, without applying it.</summary>
+    public MenuLoadResult Validate(string content) => MenuLoader.Load(content, FileName);
+
+    /// <summary>
+    /// Applies the file as it is now, provided it still holds <paramref name="expected"/> (what the watcher read
+    /// once it stopped changing; null for no file): a valid edit goes live, an invalid one is refused and
+    /// remembered while the last good version stays live.
+    /// </summary>
+    public async Task<FileReload> ReloadFileAsync(string? expected, CancellationToken cancellationToken = default)
+    {
+        await _changing.WaitAsync(cancellationToken);
+        try
         {
-            await versions.SaveAsync(definition.Version, FilePath, content, time.GetUtcNow(), cancellationToken);
-            _byVersion[definition.Version] = definition;
-            _current = definition;
-            logger.LogInformation("Menu version {Version} from {File} is live", definition.Version, FilePath);
+            // A save may have replaced the file since the watcher read it; the watcher then looks again.
+            var content = await ReadFileAsync(FilePath, cancellationToken);
+            if (content != expected)
+                return FileReload.ChangedMeanwhile;
+            if (content is not null && MenuLoader.Version(content) == Current.Version)
+            {
+                _rejected = null;
+                return FileReload.Unchanged;
+            }
+
+            var result = content is null ? Missing() : Validate(content);
+            if (result.IsValid)
+            {
+                await ActivateAsync(result, content!, MenuSource.File, CancellationToken.None);
+                return FileReload.Activated;
+            }
+
+            var errors = result.Errors.ToList();
+            _rejected = new RejectedReload(time.GetUtcNow(), FilePath, errors);
+            logger.LogError("The edit of {File} is refused and version {Version} stays live; {Count} error(s):{Problems}",
+                FilePath, Current.Version, errors.Count, string.Concat(errors.Select(problem => $"{Environment.NewLine}  {problem}")));
+            return FileReload.Rejected;
         }
-        return result;
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Validates <paramref name="content"/>; when it is valid, replaces the menu file with it atomically and makes
+    /// it live (a new activation even when the content was live before). When it is not, nothing is written.
+    /// </summary>
+    public async Task<MenuChange> WriteAsync(string content, string source, CancellationToken cancellationToken = default)
+    {
+        var result = Validate(content);
+        if (!result.IsValid)
+            return new MenuChange(null, result.Problems);
+
+        await _changing.WaitAsync(cancellationToken);
+        try
+        {
+            // Once the file is replaced, the live version follows it whatever becomes of the request.
+            await WriteFileAtomicallyAsync(FilePath, content);
+            await ActivateAsync(result, content, source, CancellationToken.None);
+            return new MenuChange(_live, result.Problems);
+        }
+        finally
+        {
+            _changing.Release();
+        }
     }
 
     /// <summary>
@@ -63,6 +174,67 @@ public sealed class MenuCatalog(
         logger.LogWarning("Menu version {Version} cannot be loaded; the call continues on the live version", version);
         return Current;
     }
+
+    /// <summary>The text of the menu file, or null when there is none. Opened so that an editor writing it meanwhile is not disturbed.</summary>
+    public static async Task<string?> ReadFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await using var stream = new FileStream(
+                path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 4096, useAsync: true);
+            using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            return await reader.ReadToEndAsync(cancellationToken);
+        }
+        catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private async Task ActivateAsync(MenuLoadResult result, string content, string source, CancellationToken cancellationToken)
+    {
+        var definition = result.Definition!;
+        foreach (var warning in result.Problems.Where(p => p.Severity == ProblemSeverity.Warning))
+            logger.LogWarning("Menu file: {Problem}", warning.ToString());
+
+        var now = time.GetUtcNow();
+        var id = await versions.RecordActivationAsync(definition.Version, FilePath, content, source, now, cancellationToken);
+        _byVersion[definition.Version] = definition;
+        _live = new LiveMenu(definition, content, id, source, now);
+        _rejected = null;
+        // Agents follow the menu: new ones can take calls, removed ones stop being offered any.
+        await agents.SyncAsync(definition, cancellationToken);
+        logger.LogInformation("Menu version {Version} from {File} is live ({Source}, activation {Id})",
+            definition.Version, FilePath, source, id);
+    }
+
+    // Readers (calls, the watcher, an editor) see the old file or the new one, never a half-written one.
+    private static async Task WriteFileAtomicallyAsync(string path, string content)
+    {
+        var temporary = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            await using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                await stream.WriteAsync(new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(content));
+                stream.Flush(flushToDisk: true);
+            }
+            if (!OperatingSystem.IsWindows() && File.Exists(path))
+                File.SetUnixFileMode(temporary, File.GetUnixFileMode(path));
+            File.Move(temporary, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temporary);
+        }
+    }
+
+    private MenuLoadResult Missing() => new(null,
+    [
+        new MenuProblem(FilePath, 1, 1, "(file)",
+            $"the menu file does not exist (set Ivr:MenuFile to its path; working directory {Environment.CurrentDirectory})",
+            ProblemSeverity.Error),
+    ]);
 
     private static string ResolvePath(string configured)
     {

@@ -2,20 +2,64 @@ using Dapper;
 
 namespace Ivr.Api.Persistence;
 
-/// <summary>Every menu version the service has run, with its YAML, so that a call finishes on the version it started on.</summary>
+/// <summary>One time a menu went live: its id, the content-hash version calls are pinned to, when and how.</summary>
+public sealed class MenuActivationRow
+{
+    public long Id { get; set; }
+    public string Version { get; set; } = "";
+    public string Source { get; set; } = "";
+    public string File { get; set; } = "";
+    public long ActivatedAt { get; set; }
+
+    public DateTimeOffset ActivatedAtTime => DateTimeOffset.FromUnixTimeMilliseconds(ActivatedAt);
+}
+
+/// <summary>
+/// Every menu version the service has run, with its YAML, so that a call finishes on the version it started on;
+/// and every activation of one, so that the history of the live menu can be listed, compared and rolled back.
+/// </summary>
 public sealed class MenuVersionStore(Database database)
 {
-    public Task SaveAsync(string version, string file, string content, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
-            """
-            INSERT INTO menu_versions (version, file, content, loaded_at) VALUES (@version, @file, @content, @at)
-            ON CONFLICT (version) DO NOTHING
-            """, new { version, file, content, at = now.ToUnixTimeMilliseconds() }, transaction), cancellationToken);
+    private const string SelectActivations = """
+        SELECT id AS Id, version AS Version, source AS Source, file AS File, activated_at AS ActivatedAt
+        FROM menu_activations
+        """;
+
+    /// <summary>Stores the content under its version (once) and records that it went live; returns the activation's id.</summary>
+    public Task<long> RecordActivationAsync(
+        string version, string file, string content, string source, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO menu_versions (version, file, content, loaded_at) VALUES (@version, @file, @content, @at)
+                ON CONFLICT (version) DO NOTHING
+                """, new { version, file, content, at }, transaction);
+            return await connection.ExecuteScalarAsync<long>(
+                """
+                INSERT INTO menu_activations (version, source, file, activated_at) VALUES (@version, @source, @file, @at)
+                RETURNING id
+                """, new { version, source, file, at }, transaction);
+        }, cancellationToken);
 
     public async Task<string?> FindContentAsync(string version, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<string>(
             "SELECT content FROM menu_versions WHERE version = @version", new { version });
+    }
+
+    /// <summary>Every activation, newest first.</summary>
+    public async Task<IReadOnlyList<MenuActivationRow>> ListActivationsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<MenuActivationRow>($"{SelectActivations} ORDER BY id DESC")).ToList();
+    }
+
+    public async Task<MenuActivationRow?> FindActivationAsync(long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<MenuActivationRow>($"{SelectActivations} WHERE id = @id", new { id });
     }
 }

@@ -99,5 +99,20 @@ public static class Schema
         ALTER TABLE queue_entries ADD COLUMN answered_at INTEGER;
         ALTER TABLE queue_entries ADD COLUMN handle_seconds INTEGER;
         """,
+        "SELECT 1;",
+        """
+        -- Every time a menu went live (at start, from an edit of the file, a save in the console, a rollback),
+        -- with the content-hash version calls are pinned to; rolling back to earlier content is a new activation.
+        CREATE TABLE menu_activations (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            version       TEXT NOT NULL REFERENCES menu_versions (version),
+            source        TEXT NOT NULL,
+            file          TEXT NOT NULL,
+            activated_at  INTEGER NOT NULL
+        );
+
+        INSERT INTO menu_activations (version, source, file, activated_at)
+        SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
+        """,
     ];
 }

@@ -166,6 +166,47 @@ public sealed class ConsoleSignInTests : IAsyncLifetime
     }
 }
 
+/// <summary>A console session changes the menu only through the console's own requests.</summary>
+public sealed class ConsoleMenuChangeTests
+{
+    private static async Task<HttpClient> SignedInAsync(HotlineFactory factory)
+    {
+        var client = factory.CreateClient();
+        using var signIn = await ConsoleSignInTests.SignInAsync(client, ConsoleSignInTests.Username, ConsoleSignInTests.Password);
+        signIn.EnsureSuccessStatusCode();
+        return client;
+    }
+
+    private static HttpRequestMessage Put(string content, bool fromConsole)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, "/admin/api/menu") { Content = JsonContent.Create(new { content }) };
+        if (fromConsole)
+            request.Headers.Add(ConsoleRequest.HeaderName, "1");
+        return request;
+    }
+
+    [Fact]
+    public async Task AForgedSave_WithTheSessionCookieButWithoutTheConsoleHeader_IsRefused_AndTheConsolesOwnIsApplied()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline(new()
+        {
+            ["Admin:Username"] = ConsoleSignInTests.Username, ["Admin:Password"] = ConsoleSignInTests.Password,
+        });
+        using var client = await SignedInAsync(factory);
+
+        using var forged = await client.SendAsync(Put(MenuFolder.Edition(1), fromConsole: false));
+        using var forgedRollback = await client.PostAsync("/admin/api/menu/versions/1/rollback", null);
+        Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forgedRollback.StatusCode);
+        Assert.Equal(MenuFolder.Sample, folder.Read());
+
+        using var saved = await client.SendAsync(Put(MenuFolder.Edition(1), fromConsole: true));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        Assert.Equal(MenuFolder.Edition(1), folder.Read());
+    }
+}
+
 public sealed class ClosedConsoleTests
 {
     [Fact]
@@ -183,6 +224,6 @@ public sealed class ClosedConsoleTests
         Assert.Contains("Admin__Username", html);
         Assert.Contains("Admin__Password", html);
         Assert.Equal(HttpStatusCode.Forbidden, signIn.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, dashboard.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, dashboard.StatusCode);
     }
 }

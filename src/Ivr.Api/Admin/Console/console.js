@@ -228,7 +228,7 @@
 
     function describeRejected(rejected) {
       const list = Array.isArray(rejected.problems) ? rejected.problems : [];
-      const first = list.slice(0, 3).map(p => `line ${p.line}:${p.column} ${p.path}: ${p.message}`).join("; ");
+      const first = list.slice(0, 3).join("; ");
       const when = rejected.at ? ` at ${dateTime(rejected.at)}` : "";
       return `A change to the file on disk${when} was refused and is not live` +
         (list.length ? ` (${list.length} problem${list.length === 1 ? "" : "s"}: ${first}${list.length > 3 ? "; …" : ""}).` : ".");

@@ -1,0 +1,96 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Ivr.Flows.Loading;
+
+namespace Ivr.Api.Tests;
+
+/// <summary>
+/// A copy of the sample menu in a folder of its own, edited the way admins and their editors do it, and a service
+/// that runs on it.
+/// </summary>
+public sealed partial class MenuFolder : IDisposable
+{
+    public const string ApiKey = "test-admin-key";
+
+    public static readonly string Sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"));
+
+    public MenuFolder(string? content = null)
+    {
+        Folder = Path.Combine(Path.GetTempPath(), $"ivr-menus-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Folder);
+        FilePath = Path.Combine(Folder, "ivr-menus.yaml");
+        File.WriteAllText(FilePath, content ?? Sample);
+    }
+
+    public string Folder { get; }
+    public string FilePath { get; }
+
+    /// <summary>The service on this folder's menu file, with the admin API open to <see cref="ApiKey"/> unless settings say otherwise.</summary>
+    public HotlineFactory Hotline(Dictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?> { ["Ivr:MenuFile"] = FilePath, ["Admin:ApiKey"] = ApiKey };
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        return new HotlineFactory(settings: all);
+    }
+
+    /// <summary>The sample menu with "Wydanie n." at the end of the welcome, the main prompt and three submenu prompts.</summary>
+    public static string Edition(int n) => Sample
+        .Replace("aby poprawić jakość obsługi.\"", $"aby poprawić jakość obsługi. Wydanie {n}.\"")
+        .Replace("Rozmowa z konsultantem: 0. For English, press 9.", $"Rozmowa z konsultantem: 0. For English, press 9. Wydanie {n}.")
+        .Replace("Powrót do menu głównego: gwiazdka.", $"Powrót do menu głównego: gwiazdka. Wydanie {n}.");
+
+    /// <summary>The editions named in what a caller heard.</summary>
+    public static IEnumerable<int> EditionsIn(IEnumerable<string> spoken) =>
+        spoken.SelectMany(text => EditionMark().Matches(text)).Select(match => int.Parse(match.Groups[1].Value));
+
+    public static string VersionOf(string content) => MenuLoader.Version(content);
+
+    /// <summary>Saves in place, as most editors do: the file is truncated and written.</summary>
+    public void Write(string content) => File.WriteAllText(FilePath, content);
+
+    /// <summary>Saves as vim and many IDEs do: a new file next to it, renamed over it.</summary>
+    public void WriteByRename(string content)
+    {
+        var temporary = Path.Combine(Folder, $".ivr-menus.yaml.{Guid.NewGuid():N}.swp");
+        File.WriteAllText(temporary, content);
+        File.Move(temporary, FilePath, overwrite: true);
+    }
+
+    public string Read() => File.ReadAllText(FilePath);
+
+    /// <summary>Waits (up to a generous deadline) until /healthz reports <paramref name="version"/>; returns its body.</summary>
+    public static async Task<JsonElement> WaitForVersionAsync(HttpClient client, string version) =>
+        await WaitForHealthAsync(client, health => health.GetProperty("menuVersion").GetString() == version, $"version {version} live");
+
+    /// <summary>Waits (up to a generous deadline) until /healthz satisfies <paramref name="condition"/>; returns its body.</summary>
+    public static async Task<JsonElement> WaitForHealthAsync(HttpClient client, Func<JsonElement, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        JsonElement health;
+        do
+        {
+            health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+            if (condition(health))
+                return health;
+            await Task.Delay(50);
+        } while (DateTime.UtcNow < deadline);
+        throw new Xunit.Sdk.XunitException($"Waited in vain for {what}; /healthz says {health}");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A watcher that has not let go yet; the temp folder is cleaned up with the others.
+        }
+    }
+
+    [GeneratedRegex(@"Wydanie (\d+)\.")]
+    private static partial Regex EditionMark();
+}

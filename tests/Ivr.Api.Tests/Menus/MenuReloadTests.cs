@@ -1,0 +1,207 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+
+namespace Ivr.Api.Tests;
+
+/// <summary>Edits of the menu file while the service runs: valid ones go live for new calls, broken ones are refused.</summary>
+public sealed class MenuReloadTests
+{
+    private static IReadOnlyList<(string Version, string Source)> Activations(HotlineFactory factory)
+    {
+        using var db = factory.OpenDatabase();
+        return db.Query<(string, string)>("SELECT version, source FROM menu_activations ORDER BY id").ToList();
+    }
+
+    private static async Task<SteppedCall> StartCallAsync(HotlineFactory factory, TwilioRequests twilio)
+    {
+        var call = new SteppedCall(factory, twilio);
+        await call.StartAsync();
+        return call;
+    }
+
+    [Fact]
+    public async Task CallsInProgress_KeepTheirVersion_WhileTheFileIsRewrittenAgainAndAgain()
+    {
+        using var folder = new MenuFolder(MenuFolder.Edition(0));
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+        var twilio = new TwilioRequests(client);
+        const int lastEdition = 6;
+
+        var writer = Task.Run(async () =>
+        {
+            for (var edition = 1; edition <= lastEdition; edition++)
+            {
+                await Task.Delay(600);
+                if (edition % 2 == 0)
+                    folder.WriteByRename(MenuFolder.Edition(edition));
+                else
+                    folder.Write(MenuFolder.Edition(edition));
+            }
+        });
+        var callers = Enumerable.Range(0, 6).Select(seed => Task.Run(async () =>
+        {
+            var random = new Random(seed);
+            var calls = new List<SteppedCall>();
+            while (!writer.IsCompleted)
+            {
+                var call = await StartCallAsync(factory, twilio);
+                foreach (var key in new[] { null, "1", "*", null, "1" })
+                {
+                    await Task.Delay(random.Next(10, 120));
+                    await call.PressAsync(key);
+                }
+                calls.Add(call);
+            }
+            return calls;
+        })).ToList();
+        var calls = (await Task.WhenAll(callers)).SelectMany(c => c).ToList();
+        await writer;
+
+        Assert.All(calls, call =>
+        {
+            // One whole menu per call: the edition heard in every prompt, and the version stored at every step.
+            var edition = Assert.Single(MenuFolder.EditionsIn(call.Spoken).Distinct());
+            var version = Assert.Single(call.StoredVersions.Distinct());
+            Assert.Equal(MenuFolder.VersionOf(MenuFolder.Edition(edition)), version);
+        });
+        Assert.True(calls.Select(c => MenuFolder.EditionsIn(c.Spoken).First()).Distinct().Count() >= 2,
+            "the calls should have met more than one version of the menu");
+        Assert.Contains(calls, call => call.LiveVersions.Any(live => live != call.StoredVersions[0]));
+
+        var last = MenuFolder.VersionOf(MenuFolder.Edition(lastEdition));
+        await MenuFolder.WaitForVersionAsync(client, last);
+        var newCall = await StartCallAsync(factory, twilio);
+        Assert.Equal([lastEdition], MenuFolder.EditionsIn(newCall.Spoken).Distinct());
+
+        // Only whole files ever went live.
+        var editions = Enumerable.Range(0, lastEdition + 1).Select(n => MenuFolder.VersionOf(MenuFolder.Edition(n))).ToList();
+        Assert.All(Activations(factory), activation => Assert.Contains(activation.Version, editions));
+        Assert.Equal(last, Activations(factory)[^1].Version);
+    }
+
+    [Fact]
+    public async Task ACallInProgress_FinishesOnItsVersion_AndNewCallsStartOnTheEdit()
+    {
+        using var folder = new MenuFolder(MenuFolder.Edition(1));
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+        var twilio = new TwilioRequests(client);
+        var before = await StartCallAsync(factory, twilio);
+
+        folder.Write(MenuFolder.Edition(2));
+        await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(MenuFolder.Edition(2)));
+        await before.PressAsync("1");
+        var after = await StartCallAsync(factory, twilio);
+
+        Assert.Equal([1], MenuFolder.EditionsIn(before.Spoken).Distinct());
+        Assert.Equal([2], MenuFolder.EditionsIn(after.Spoken).Distinct());
+        Assert.Equal([(MenuFolder.VersionOf(MenuFolder.Edition(1)), "start"), (MenuFolder.VersionOf(MenuFolder.Edition(2)), "file")],
+            Activations(factory));
+    }
+
+    [Fact]
+    public async Task ABrokenEdit_IsRefused_TheLastGoodVersionStaysLive_UntilAGoodEdit()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+        var twilio = new TwilioRequests(client);
+        var good = MenuFolder.VersionOf(MenuFolder.Sample);
+
+        folder.Write(MenuFolder.Sample.Replace("\"0\": { next: operator,", "\"0\": { next: operatorr,"));
+        var refused = await MenuFolder.WaitForHealthAsync(client, h => h.TryGetProperty("rejectedReload", out _), "the edit to be refused");
+
+        Assert.Equal(good, refused.GetProperty("menuVersion").GetString());
+        var problems = refused.GetProperty("rejectedReload").GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+        Assert.Contains(problems, p => p.StartsWith("ivr-menus.yaml:") && p.Contains("menus.main.options.\"0\".next:") && p.Contains("'operatorr'"));
+        var call = await StartCallAsync(factory, twilio);
+        Assert.Empty(MenuFolder.EditionsIn(call.Spoken));
+        Assert.Equal(good, Assert.Single(call.StoredVersions));
+        client.DefaultRequestHeaders.Add("X-Api-Key", MenuFolder.ApiKey);
+        var menu = await client.GetFromJsonAsync<JsonElement>("/admin/api/menu");
+        Assert.Equal(good, menu.GetProperty("version").GetString());
+        Assert.Equal(problems, menu.GetProperty("rejectedReload").GetProperty("problems").EnumerateArray().Select(p => p.GetString()!));
+
+        folder.Write(MenuFolder.Edition(1));
+        var healthy = await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(MenuFolder.Edition(1)));
+        Assert.False(healthy.TryGetProperty("rejectedReload", out _), healthy.ToString());
+        Assert.Equal(["start", "file"], Activations(factory).Select(a => a.Source));
+    }
+
+    [Fact]
+    public async Task ADeletedFile_IsRefused_AndTheMenuStaysLive_UntilItIsBack()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+
+        File.Delete(folder.FilePath);
+        var refused = await MenuFolder.WaitForHealthAsync(client, h => h.TryGetProperty("rejectedReload", out _), "the deletion to be refused");
+
+        Assert.Equal(MenuFolder.VersionOf(MenuFolder.Sample), refused.GetProperty("menuVersion").GetString());
+        Assert.Contains("does not exist", refused.GetProperty("rejectedReload").GetProperty("problems")[0].GetString());
+        var call = await StartCallAsync(factory, new TwilioRequests(client));
+        Assert.NotEmpty(call.Spoken);
+
+        folder.Write(MenuFolder.Sample);
+        await MenuFolder.WaitForHealthAsync(client, h => !h.TryGetProperty("rejectedReload", out _), "the file to be back");
+        Assert.Equal(["start"], Activations(factory).Select(a => a.Source));
+    }
+
+    [Fact]
+    public async Task AFileSavedInTwoWrites_GoesLiveOnlyWhole()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+        // The first write alone is a valid menu too; it must not go live on its own.
+        var firstPart = MenuFolder.Edition(1);
+        var whole = firstPart + "# saved in two writes\n";
+
+        await using (var stream = new FileStream(folder.FilePath, FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(firstPart));
+            await stream.FlushAsync();
+            await Task.Delay(30);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(whole[firstPart.Length..]));
+        }
+        await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(whole));
+
+        Assert.Equal([(MenuFolder.VersionOf(MenuFolder.Sample), "start"), (MenuFolder.VersionOf(whole), "file")], Activations(factory));
+    }
+
+    [Fact]
+    public async Task AnEditorThatSavesByRenaming_IsPickedUp()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+
+        folder.WriteByRename(MenuFolder.Edition(3));
+        await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(MenuFolder.Edition(3)));
+
+        var call = await StartCallAsync(factory, new TwilioRequests(client));
+        Assert.Equal([3], MenuFolder.EditionsIn(call.Spoken).Distinct());
+        Assert.Equal("file", Activations(factory)[^1].Source);
+    }
+
+    [Fact]
+    public async Task AnEditThatRemovesAnAgent_TakesThemOutOfTheAgentList()
+    {
+        using var folder = new MenuFolder();
+        await using var factory = folder.Hotline();
+        var client = factory.CreateClient();
+        var edited = MenuFolder.Sample.Replace("      - { name: Piotr, phone: \"+48221234502\" }\n", "");
+        Assert.NotEqual(MenuFolder.Sample, edited);
+
+        folder.Write(edited);
+        await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(edited));
+
+        using var db = factory.OpenDatabase();
+        var orders = db.Query<string>("SELECT id FROM agents WHERE department = 'orders' ORDER BY id").ToList();
+        Assert.Equal(["orders.anna", "orders.katarzyna"], orders);
+    }
+}
