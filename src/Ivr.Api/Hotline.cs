@@ -1,3 +1,4 @@
+using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -30,6 +31,7 @@ public static class Hotline
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
         builder.Services.AddTwilioRestClient();
+        builder.Services.AddLocalPhone();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
@@ -79,6 +81,7 @@ public static class Hotline
         app.MapVoice();
         app.MapAgents();
         app.MapStats();
+        app.MapLocalPhone();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(new { status = "ok", menuVersion = menus.Current.Version }));
         return true;
     }
