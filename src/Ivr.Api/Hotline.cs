@@ -1,4 +1,5 @@
 using Ivr.Api.Admin;
+using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -34,6 +35,7 @@ public static class Hotline
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
         builder.Services.AddTwilioRestClient();
         builder.Services.AddAdminConsole();
+        builder.Services.AddLocalPhone();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
             // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
@@ -83,6 +85,7 @@ public static class Hotline
         app.MapVoice();
         app.MapAgents();
         app.MapStats();
+        app.MapLocalPhone();
         app.MapAdminConsole();
         var adminApi = app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>();
         adminApi.MapMenuAdmin();

@@ -56,12 +56,19 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         {
             if (customer.Busy)
                 return await FinishAsync(NotAnswered("busy"));
-            if (customer.AnswersAfter is not { } after || after > timeout)
+            if (customer.PicksUp is { } picksUp)
+            {
+                if (!await picksUp(new RingingCall(setup.CallSid, setup.From, setup.To, timeout), interrupt))
+                    return await FinishAsync(NotAnswered("no-answer"));
+                Sync();
+            }
+            else if (customer.AnswersAfter is not { } after || after > timeout)
             {
                 await PassAsync(timeout);
                 return await FinishAsync(NotAnswered("no-answer"));
             }
-            await PassAsync(after);
+            else
+                await PassAsync(after);
         }
         catch (OperationCanceledException) when (live.Pending is Interruption.HangUp hangUp)
         {
@@ -290,8 +297,11 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 parameters = [new("SpeechResult", speech.Text), new("Confidence", "0.9")];
                 break;
             default:
-                // Silence, or input of a kind this Gather does not listen for: Twilio waits out the timeout.
-                await PassAsync(TimeSpan.FromSeconds(timeout));
+                // Silence, or input of a kind this Gather does not listen for: Twilio waits out the timeout, of which a
+                // person on a live call may already have spent some saying nothing.
+                Sync();
+                var left = TimeSpan.FromSeconds(timeout) - (clock - listeningFrom);
+                await PassAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero);
                 break;
         }
 

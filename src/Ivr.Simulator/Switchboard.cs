@@ -71,7 +71,7 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
             random = new Random(seeds.Next());
             callSid = Sids.New("CA", random);
         }
-        return StartCall(incoming, callSid, random);
+        return StartCall(incoming, incoming.CallSid ?? callSid, random);
     }
 
     private Task<CallRecord> StartCall(IncomingCall incoming, string callSid, Random random)
@@ -114,7 +114,8 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         var session = new CallSession(webhooks, simulator, caller, call.Setup, CancellationToken.None, call);
         // Busy from now, not from when the thread pool gets to it, so that the world never looks idle in between.
         Enter();
-        call.Record = Task.Run(async () =>
+        // Known by its SID before it runs, so that the REST API can already find it when the first webhook arrives.
+        var running = new Task<Task<CallRecord>>(async () =>
         {
             try
             {
@@ -125,11 +126,13 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
                 Leave();
             }
         });
+        call.Record = running.Unwrap();
         lock (gate)
         {
             calls.Add(call);
             callsBySid[call.Setup.CallSid] = call;
         }
+        running.Start(TaskScheduler.Default);
         return call.Record;
     }
 
@@ -138,6 +141,15 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         lock (gate)
             return callsBySid.GetValueOrDefault(callSid);
     }
+
+    /// <summary>What happened on a call this switchboard has placed or received, once it ends; null for a call it
+    /// does not know.</summary>
+    public Task<CallRecord>? RecordOf(string callSid) => FindCall(callSid)?.Record;
+
+    /// <summary>The caller hangs up: whatever the call is doing (a menu, a queue, an agent) ends now. False when the
+    /// call is unknown or has already ended.</summary>
+    public bool HangUp(string callSid) =>
+        FindCall(callSid)?.TryInterrupt(new Interruption.HangUp("completed", "caller")) ?? false;
 
     /// <summary>Runs the world: starts <paramref name="arrivals"/> at their times, and over and over lets all work
     /// settle, then moves the clock to the next due timer, until every call has ended or <paramref name="until"/>
@@ -152,7 +164,8 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         {
             // Draw in arrival order, so that each caller's patience and SID do not depend on thread timing.
             var random = new Random(seeds.Next());
-            var callSid = Sids.New("CA", random);
+            var drawn = Sids.New("CA", random);
+            var callSid = arrival.CallSid ?? drawn;
             timers.Add(clock.CreateTimer(_ =>
             {
                 StartCall(arrival, callSid, random);

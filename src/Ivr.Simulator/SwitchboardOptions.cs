@@ -64,12 +64,23 @@ public sealed record SimulatedAgent
 /// <summary>The person an outbound call reaches: answers after a delay (then follows the TwiML as <see cref="Caller"/>), or not at all, or is busy.</summary>
 public sealed record SimulatedCustomer(TimeSpan? AnswersAfter, ICaller Caller, bool Busy = false)
 {
+    /// <summary>A real person decides instead of <see cref="AnswersAfter"/>: the task ends true when they pick up,
+    /// false when they decline or let it ring until <see cref="RingingCall.Timeout"/>.</summary>
+    public Func<RingingCall, CancellationToken, Task<bool>>? PicksUp { get; init; }
+
     public static SimulatedCustomer Answering(TimeSpan after, ICaller caller) => new(after, caller);
+
+    /// <summary>Someone who picks up when <paramref name="picksUp"/> says so, then follows the TwiML as <paramref name="caller"/>.</summary>
+    public static SimulatedCustomer Person(ICaller caller, Func<RingingCall, CancellationToken, Task<bool>> picksUp) =>
+        new(null, caller) { PicksUp = picksUp };
 
     public static SimulatedCustomer NeverAnswers { get; } = new(null, new ScriptedCaller([]));
 
     public static SimulatedCustomer BusyLine { get; } = new(null, new ScriptedCaller([]), Busy: true);
 }
+
+/// <summary>An outbound call ringing at the customer's phone, for <see cref="SimulatedCustomer.PicksUp"/>.</summary>
+public sealed record RingingCall(string CallSid, string From, string To, TimeSpan Timeout);
 
 /// <summary>A call arriving at the number <see cref="At"/> after the run starts.</summary>
 public sealed record IncomingCall(TimeSpan At, ICaller Caller)
@@ -79,6 +90,9 @@ public sealed record IncomingCall(TimeSpan At, ICaller Caller)
 
     /// <summary>How long the caller waits in a queue; null draws it from <see cref="SwitchboardOptions.Patience"/>.</summary>
     public TimeSpan? Patience { get; init; }
+
+    /// <summary>The call's SID, for a caller who must know it before the call starts; null draws one from the seed.</summary>
+    public string? CallSid { get; init; }
 }
 
 /// <summary>Distributions for patience, talk times and arrivals.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ivr.Browser.Tests;
 
@@ -11,9 +12,12 @@ namespace Ivr.Browser.Tests;
 public sealed class LiveHotline : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public LiveHotline(Dictionary<string, string?>? settings = null)
+    /// <param name="services">Replaces registrations, e.g. the service's clock.</param>
+    public LiveHotline(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         DatabasePath = Path.Combine(Path.GetTempPath(), $"ivr-browser-{Guid.NewGuid():N}.db");
         _settings = new Dictionary<string, string?>
         {
@@ -37,6 +41,8 @@ public sealed class LiveHotline : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
+        if (_services is not null)
+            builder.ConfigureServices(_services);
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,8 +1,8 @@
 using System.Threading.Channels;
 using Ivr.Api.Menus;
 using Ivr.Api.Twilio;
+using Ivr.Api.Voice;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Queues;
@@ -65,8 +65,7 @@ public sealed class QueueDistributor(
             return ivr.Value.PublicBaseUrl.TrimEnd('/');
         if (!twilioOptions.Value.IsLocalMode)
             return null;
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-        return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost").Replace("://+", "://localhost").Replace("://*", "://localhost");
+        return PublicUrl.Listening(server);
     }
 
     /// <summary>One round over every department until nobody waits or nobody is free.</summary>

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
 namespace Ivr.Api.Voice;
 
 /// <summary>
@@ -16,6 +19,18 @@ public static class PublicUrl
     /// <summary>An absolute URL for <paramref name="pathAndQuery"/> (e.g. <c>/voice/gather?menu=main</c>).</summary>
     public static string Action(string? publicBaseUrl, HttpRequest request, string pathAndQuery) =>
         Base(publicBaseUrl, request) + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery);
+
+    /// <summary>
+    /// The address this server listens on (http preferred, a wildcard host as localhost), e.g. http://localhost:5000:
+    /// in local mode the simulator runs on this machine and reaches the service there. Null until the server has started.
+    /// </summary>
+    public static string? Listening(IServer server)
+    {
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault();
+        return address?.TrimEnd('/').Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost")
+            .Replace("://+", "://localhost").Replace("://*", "://localhost");
+    }
 
     // Path segments are re-escaped (ToUriComponent) because PathString holds them decoded; the query is kept as
     // received, since decoding or re-encoding it breaks the signature.
