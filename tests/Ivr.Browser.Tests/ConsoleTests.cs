@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Ivr.Simulator;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -10,12 +13,12 @@ public sealed class ConsoleTests(Chromium chromium)
     private const string Username = "admin";
     private const string Password = "correct horse battery";
 
-    private static LiveHotline ConsoleHotline(Dictionary<string, string?>? settings = null)
+    private static LiveHotline ConsoleHotline(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?> { ["Admin:Username"] = Username, ["Admin:Password"] = Password };
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
-        return new LiveHotline(all);
+        return new LiveHotline(all, services);
     }
 
     private async Task<IPage> OpenAsync(LiveHotline hotline, string view = "")
@@ -147,7 +150,7 @@ public sealed class ConsoleTests(Chromium chromium)
         var page = await OpenAsync(hotline, "#menu");
         await SignInAsync(page);
         var live = page.Locator("#menu-live-version");
-        await Expect(live).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{12}$"));
+        await Expect(live).ToHaveTextAsync(new Regex("^[0-9a-f]{12}$"));
         var liveVersion = await live.TextContentAsync();
 
         var lines = MenuCopy.Sample.Split('\n');
@@ -176,7 +179,7 @@ public sealed class ConsoleTests(Chromium chromium)
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
         await SignInAsync(page);
         var live = page.Locator("#menu-live-version");
-        await Expect(live).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^[0-9a-f]{12}$"));
+        await Expect(live).ToHaveTextAsync(new Regex("^[0-9a-f]{12}$"));
         var first = await live.TextContentAsync();
 
         await page.Locator("#menu-editor").FillAsync(MenuCopy.Sample.Replace("attempts: 3", "attempts: 4"));
@@ -194,5 +197,29 @@ public sealed class ConsoleTests(Chromium chromium)
         await page.GetByRole(AriaRole.Button, new() { Name = "Roll back to this version" }).ClickAsync();
         await Expect(page.Locator("#versions-message")).ToContainTextAsync($"Version {first} is live again.");
         Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+    }
+
+    [Fact]
+    public async Task ACallFromTheBrowserPhone_ShowsOnTheDashboard()
+    {
+        // Wednesday 10:00 in Warsaw, when the orders team is open; ten times as fast, so the menus take seconds.
+        var wednesdayMorning = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(1));
+        await using var hotline = ConsoleHotline(services: services =>
+            services.AddSingleton<TimeProvider>(new AcceleratedClock(wednesdayMorning, 10)));
+        var phone = await chromium.NewPageAsync();
+        await phone.GotoAsync(hotline.Url("/phone"));
+        await phone.ClickAsync("#call");
+        await Expect(phone.Locator("#transcript li")).Not.ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        // Order status, then the orders team.
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await Expect(phone.Locator("#status")).ToHaveAttributeAsync("data-state", new Regex("^(queue|connecting|agent)$"), new() { Timeout = 15_000 });
+
+        var page = await OpenAsync(hotline);
+        await SignInAsync(page);
+
+        var orders = page.Locator("article[data-department=orders]");
+        await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("1");
+        await Expect(orders.Locator("figure svg rect title", new() { HasText = "10:00: 1 call" })).ToHaveCountAsync(1);
     }
 }

@@ -515,19 +515,20 @@
         ["Announcement accuracy", "announcement-accuracy", accuracy],
       ]),
       chart("Calls per hour today", d.callsPerHour.map(h => ({ label: h.hour.slice(0, 2), title: h.hour, value: h.calls })),
-        { unit: "calls", labelEvery: 3 }),
+        { unit: ["call", "calls"], labelEvery: 3 }),
       chart("Wait before an answer, answered calls today", d.waitDistribution.map((b, i) => ({ label: b.label, title: b.label, value: b.answered, good: i === 0 })),
-        { unit: "answered", labelEvery: 1 }));
+        { unit: ["answered", "answered"], labelEvery: 1 }));
   }
 
   // A bar chart as inline SVG: one bar per value with its own tooltip, the largest value written at the top.
+  // unit is [singular, plural].
   function chart(caption, bars, { unit, labelEvery }) {
     const width = 360, height = 150, left = 26, bottom = 20, top = 12;
     const max = Math.max(1, ...bars.map(b => b.value));
     const slot = (width - left) / Math.max(bars.length, 1);
     const total = bars.reduce((sum, b) => sum + b.value, 0);
     const busiest = bars.reduce((best, b) => (b.value > best.value ? b : best), { value: -1 });
-    const summary = total === 0 ? `${caption}: none yet` : `${caption}: ${total} ${unit}, most in ${busiest.title} (${busiest.value})`;
+    const summary = total === 0 ? `${caption}: none yet` : `${caption}: ${total} ${total === 1 ? unit[0] : unit[1]}, most in ${busiest.title} (${busiest.value})`;
     const svg = svgElement("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": summary });
     const plot = height - bottom - top;
     svg.append(
@@ -540,7 +541,7 @@
       const rect = svgElement("rect", {
         class: `chart-bar${bar.good ? " within" : ""}`, x, y: height - bottom - h, width: slot * 0.7, height: Math.max(h, 0),
       });
-      rect.append(svgElement("title", {}, `${bar.title}: ${bar.value} ${unit}`));
+      rect.append(svgElement("title", {}, `${bar.title}: ${bar.value} ${bar.value === 1 ? unit[0] : unit[1]}`));
       svg.append(rect);
       if (bar.value > 0 && slot >= 30)
         svg.append(svgElement("text", { class: "chart-value", x: x + slot * 0.35, y: height - bottom - h - 3, "text-anchor": "middle" }, String(bar.value)));
