@@ -1,4 +1,5 @@
 using Ivr.Api.Callbacks;
+using Ivr.Api.Admin;
 using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
@@ -39,6 +40,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallbackCalls>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
+        builder.Services.AddAdminConsole();
         builder.Services.AddLocalPhone();
         builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
         {
@@ -84,13 +86,19 @@ public static class Hotline
         await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
         app.UseForwardedHeaders();
+        app.UseAuthentication();
         app.UseVoiceSafetyNet();
         app.MapVoice();
         app.MapAgents();
         app.MapStats();
-        app.MapGroup("/admin/api").AddEndpointFilter<ApiKeyFilter>().MapMenuAdmin().MapCallbackAdmin();
         app.MapLocalPhone();
         app.MapCallbackForm();
+        app.MapAdminConsole();
+        var adminApi = app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>();
+        adminApi.MapMenuAdmin();
+        adminApi.MapMenuDiagram();
+        adminApi.MapDashboard();
+        adminApi.MapCallbackAdmin();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }

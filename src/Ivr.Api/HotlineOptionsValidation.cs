@@ -52,9 +52,17 @@ public static class HotlineOptionsValidation
             .Validate(o => o.BookingsPerNumber is >= 1 and <= 1_000_000, "Callbacks:BookingsPerNumber must be between 1 and 1000000 (bookings per phone number in an hour)")
             .Validate(o => o.LookupsPerClient is >= 1 and <= 1_000_000, "Callbacks:LookupsPerClient must be between 1 and 1000000 (status lookups per client address in a minute)")
             .ValidateOnStart();
-        services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName);
+        services.AddOptions<Queues.AdminOptions>().BindConfiguration(Queues.AdminOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.Username) == string.IsNullOrEmpty(o.Password),
+                "Admin:Username and Admin:Password go together: set both to open the admin console, or neither to keep it closed")
+            .Validate(o => string.IsNullOrEmpty(o.Password) || o.Password.Length >= MinimumPasswordLength,
+                $"Admin:Password must be at least {MinimumPasswordLength} characters long")
+            .ValidateOnStart();
         return services;
     }
+
+    /// <summary>The console is reachable wherever the service is; a short password would fall to guessing.</summary>
+    public const int MinimumPasswordLength = 10;
 
     public static bool IsE164(string number) =>
         number.Length is >= 9 and <= 16 && number[0] == '+' && number[1] is >= '1' and <= '9'

@@ -21,11 +21,20 @@ public sealed class QueueOptions
     public int TypicalPatienceSeconds { get; set; } = 300;
 }
 
-/// <summary>The <c>Admin</c> configuration section.</summary>
+/// <summary>The <c>Admin</c> configuration section: who may use the admin console and the APIs.</summary>
 public sealed class AdminOptions
 {
     public const string SectionName = "Admin";
 
     /// <summary>The key sent as X-Api-Key to the agent and admin APIs; without one nobody gets in.</summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>The console's user name. There is no default: without it and a password the console lets nobody in.</summary>
+    public string? Username { get; set; }
+
+    /// <summary>The console's password, set together with <see cref="Username"/>.</summary>
+    public string? Password { get; set; }
+
+    /// <summary>True when a console user is configured.</summary>
+    public bool HasConsoleUser => !string.IsNullOrEmpty(Username) && !string.IsNullOrEmpty(Password);
 }

@@ -1,0 +1,225 @@
+using System.Text.RegularExpressions;
+using Ivr.Simulator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Ivr.Browser.Tests;
+
+/// <summary>The admin console in a real browser, against the real service.</summary>
+[Collection(BrowserCollection.Name)]
+public sealed class ConsoleTests(Chromium chromium)
+{
+    private const string Username = "admin";
+    private const string Password = "correct horse battery";
+
+    private static LiveHotline ConsoleHotline(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    {
+        var all = new Dictionary<string, string?> { ["Admin:Username"] = Username, ["Admin:Password"] = Password };
+        foreach (var (key, value) in settings ?? [])
+            all[key] = value;
+        return new LiveHotline(all, services);
+    }
+
+    private async Task<IPage> OpenAsync(LiveHotline hotline, string view = "")
+    {
+        var page = await chromium.NewPageAsync("en-US");
+        await page.GotoAsync(hotline.Url("/admin" + view));
+        return page;
+    }
+
+    private static async Task SignInAsync(IPage page, string password = Password)
+    {
+        await page.GetByLabel("User name").FillAsync(Username);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    [Fact]
+    public async Task AWrongPassword_IsSaid_AndTheRightOne_OpensTheDashboard()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+
+        await SignInAsync(page, "not the password");
+        await Expect(page.Locator("#login-error")).ToHaveTextAsync("Wrong user name or password.");
+        await Expect(page.GetByRole(AriaRole.Navigation)).ToBeHiddenAsync();
+
+        await SignInAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        var orders = page.Locator("article[data-department=orders]");
+        await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("0");
+        await Expect(orders.Locator("figure svg")).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task TheDiagram_DrawsABoxForEveryMenu()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+        await SignInAsync(page);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Diagram" }).ClickAsync();
+
+        var menus = page.Locator("#diagram-canvas svg g.node[data-kind=menu]");
+        await Expect(menus).ToHaveCountAsync(11);
+        await Expect(menus.Locator("text", new() { HasText = "order_status_online" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#diagram-canvas svg g.node[data-kind=department]")).ToHaveCountAsync(4);
+        Assert.Equal("#diagram", new Uri(page.Url).Fragment);
+    }
+
+    [Fact]
+    public async Task AtPhoneWidth_TheDashboardFitsTheScreen()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+        await page.SetViewportSizeAsync(390, 844);
+        await SignInAsync(page);
+
+        await Expect(page.Locator("article[data-department=orders]")).ToBeVisibleAsync();
+
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
+    }
+
+    [Fact]
+    public async Task Callbacks_AreListedByStatus_AndAPendingOneCanBeCanceled()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline, "#callbacks");
+        // The callbacks API as its contract describes it, answered in the browser.
+        var canceled = new List<(string Url, string? Header)>();
+        await page.RouteAsync("**/admin/api/callbacks/*/cancel", async route =>
+        {
+            canceled.Add((route.Request.Url, await route.Request.HeaderValueAsync("x-ivr-console")));
+            await route.FulfillAsync(new() { Status = 200, ContentType = "application/json", Body = "{}" });
+        });
+        await page.RouteAsync("**/admin/api/callbacks?*", route => route.FulfillAsync(new()
+        {
+            Status = 200, ContentType = "application/json",
+            Body = """
+                [{"reference":"482913","department":"returns","number":"+48500100200","status":"pending","requestedAt":"2026-11-25T09:00:00Z","dueAt":"2026-11-25T09:00:00Z","expectedAt":"2026-11-25T09:20:00Z","attempts":0,"lastResult":null,"connectedAt":null},
+                 {"reference":"110022","department":"orders","number":"+48500100201","status":"connected","requestedAt":"2026-11-25T08:00:00Z","dueAt":"2026-11-25T08:00:00Z","expectedAt":null,"attempts":1,"lastResult":"connected","connectedAt":"2026-11-25T08:05:00Z"}]
+                """,
+        }));
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await SignInAsync(page);
+
+        await Expect(page.Locator("table[data-status=pending] tbody tr")).ToHaveCountAsync(1);
+        await Expect(page.Locator("table[data-status=connected] tr[data-reference='110022']")).ToBeVisibleAsync();
+        await Expect(page.Locator("table[data-status=connected] button")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel callback 482913" }).ClickAsync();
+
+        await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("Callback 482913 is canceled.");
+        Assert.Equal((hotline.Url("/admin/api/callbacks/482913/cancel"), "1"), canceled.Single());
+    }
+
+    [Fact]
+    public async Task WithoutTheCallbacksApi_TheViewSaysSo()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline, "#callbacks");
+        await page.RouteAsync("**/admin/api/callbacks?*", route => route.FulfillAsync(new() { Status = 404 }));
+        await SignInAsync(page);
+
+        await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("The callbacks list is not available in this version of the service.");
+    }
+
+    /// <summary>A copy of the sample menu that the service may rewrite; deleted with its folder.</summary>
+    private sealed class MenuCopy : IDisposable
+    {
+        public static readonly string Sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"));
+
+        public MenuCopy()
+        {
+            Directory.CreateDirectory(Folder);
+            File.WriteAllText(FilePath, Sample);
+        }
+
+        public string Folder { get; } = Path.Combine(Path.GetTempPath(), $"ivr-console-{Guid.NewGuid():N}");
+        public string FilePath => Path.Combine(Folder, "ivr-menus.yaml");
+
+        public void Dispose() => Directory.Delete(Folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task ABrokenEdit_IsMarkedAtItsLine_AndSaveKeepsTheLiveVersion()
+    {
+        using var menu = new MenuCopy();
+        await using var hotline = ConsoleHotline(new() { ["Ivr:MenuFile"] = menu.FilePath });
+        var page = await OpenAsync(hotline, "#menu");
+        await SignInAsync(page);
+        var live = page.Locator("#menu-live-version");
+        await Expect(live).ToHaveTextAsync(new Regex("^[0-9a-f]{12}$"));
+        var liveVersion = await live.TextContentAsync();
+
+        var lines = MenuCopy.Sample.Split('\n');
+        var line = Array.FindIndex(lines, l => l.Contains("start: welcome")) + 1;
+        await page.GetByLabel($"Menu file {menu.FilePath}").FillAsync(MenuCopy.Sample.Replace("start: welcome", "start: welcom"));
+
+        await Expect(page.Locator($"#menu-gutter [data-line='{line}']")).ToHaveClassAsync("error");
+        await Expect(page.Locator("#menu-gutter .error")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#menu-problems li").First).ToContainTextAsync($"{line}:");
+        await Expect(page.Locator("#menu-problems li").First).ToContainTextAsync("hotline.start");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("#menu-validation")).ToContainTextAsync("Not saved");
+        await Expect(live).ToHaveTextAsync(liveVersion!);
+        Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+        await using var health = await page.APIRequest.GetAsync(hotline.Url("/healthz"));
+        Assert.Contains(liveVersion!, await health.TextAsync());
+    }
+
+    [Fact]
+    public async Task AGoodEdit_GoesLive_ShowsInTheDiff_AndCanBeRolledBack()
+    {
+        using var menu = new MenuCopy();
+        await using var hotline = ConsoleHotline(new() { ["Ivr:MenuFile"] = menu.FilePath });
+        var page = await OpenAsync(hotline, "#menu");
+        page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await SignInAsync(page);
+        var live = page.Locator("#menu-live-version");
+        await Expect(live).ToHaveTextAsync(new Regex("^[0-9a-f]{12}$"));
+        var first = await live.TextContentAsync();
+
+        await page.Locator("#menu-editor").FillAsync(MenuCopy.Sample.Replace("attempts: 3", "attempts: 4"));
+        await Expect(page.Locator("#menu-validation")).ToHaveTextAsync("Valid.");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.Locator("#menu-validation")).ToContainTextAsync("is live");
+        await Expect(live).Not.ToHaveTextAsync(first!);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Versions" }).ClickAsync();
+        await Expect(page.Locator("#versions-table tbody tr")).ToHaveCountAsync(2);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show differences" }).ClickAsync();
+        await Expect(page.Locator("#diff-output tr.removed")).ToContainTextAsync("attempts: 3");
+        await Expect(page.Locator("#diff-output tr.added")).ToContainTextAsync("attempts: 4");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Roll back to this version" }).ClickAsync();
+        await Expect(page.Locator("#versions-message")).ToContainTextAsync($"Version {first} is live again.");
+        Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+    }
+
+    [Fact]
+    public async Task ACallFromTheBrowserPhone_ShowsOnTheDashboard()
+    {
+        // Wednesday 10:00 in Warsaw, when the orders team is open; ten times as fast, so the menus take seconds.
+        var wednesdayMorning = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(1));
+        await using var hotline = ConsoleHotline(services: services =>
+            services.AddSingleton<TimeProvider>(new AcceleratedClock(wednesdayMorning, 10)));
+        var phone = await chromium.NewPageAsync();
+        await phone.GotoAsync(hotline.Url("/phone"));
+        await phone.ClickAsync("#call");
+        await Expect(phone.Locator("#transcript li")).Not.ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        // Order status, then the orders team.
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await Expect(phone.Locator("#status")).ToHaveAttributeAsync("data-state", new Regex("^(queue|connecting|agent)$"), new() { Timeout = 15_000 });
+
+        var page = await OpenAsync(hotline);
+        await SignInAsync(page);
+
+        var orders = page.Locator("article[data-department=orders]");
+        await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("1");
+        await Expect(orders.Locator("figure svg rect title", new() { HasText = "10:00: 1 call" })).ToHaveCountAsync(1);
+    }
+}
