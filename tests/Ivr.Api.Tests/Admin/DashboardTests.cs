@@ -65,10 +65,12 @@ public sealed class DashboardTests : IAsyncLifetime
 
         // A complaint still waiting, and two callbacks booked from the returns menu, one of which got through.
         await CallAsync("+48500100203", "3");
-        await CallAsync("+48500100204", "2", "3");
-        var (connected, _) = await CallAsync("+48500100205", "2", "3");
+        var bookings = _factory.Services.GetRequiredService<Ivr.Api.Callbacks.CallbackBookings>();
+        var returns = _factory.Services.GetRequiredService<Ivr.Api.Menus.MenuCatalog>().Current.Departments["returns"];
+        await bookings.BookAsync("+48500100204", returns, "pl-PL", "menu", null, null);
+        var connected = await bookings.BookAsync("+48500100205", returns, "pl-PL", "menu", null, null);
         using (var db = _factory.OpenDatabase())
-            db.Execute("UPDATE callbacks SET status = 'connected' WHERE call_sid = @connected", new { connected });
+            db.Execute("UPDATE callbacks SET status = 'connected' WHERE reference = @Reference", new { connected.Reference });
         _factory.Clock.Advance(TimeSpan.FromSeconds(30));
 
         var dashboard = await _api.GetFromJsonAsync<JsonElement>("/admin/api/dashboard");
