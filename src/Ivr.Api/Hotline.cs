@@ -38,6 +38,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallbackBookings>();
         builder.Services.AddSingleton<CallbackDispatcher>();
         builder.Services.AddSingleton<CallbackCalls>();
+        builder.Services.AddSingleton<CallbackRateLimits>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
         builder.Services.AddAdminConsole();
@@ -93,6 +94,7 @@ public static class Hotline
         app.MapStats();
         app.MapLocalPhone();
         app.MapCallbackForm();
+        app.MapCallbackApi();
         app.MapAdminConsole();
         var adminApi = app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>();
         adminApi.MapMenuAdmin();

@@ -27,6 +27,8 @@ public static class HotlineOptionsValidation
                 "Twilio:AccountSid and Twilio:AuthToken go together: set both for Twilio, or neither for local mode")
             .Validate(o => string.IsNullOrEmpty(o.PhoneNumber) || IsE164(o.PhoneNumber),
                 "Twilio:PhoneNumber must be your Twilio number in E.164, such as +48221234567")
+            .Validate(o => o.IsLocalMode || !string.IsNullOrEmpty(o.PhoneNumber),
+                "Twilio:PhoneNumber is required with Twilio credentials: callbacks are placed from it (your Twilio number, e.g. +48221234567)")
             .Validate(o => IsHttpUrl(o.ApiBaseUrl),
                 "Twilio:ApiBaseUrl must be an absolute http(s) URL (default https://api.twilio.com)")
             .ValidateOnStart();

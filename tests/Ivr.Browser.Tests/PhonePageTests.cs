@@ -63,6 +63,7 @@ public sealed class PhonePageTests(Chromium chromium)
         {
             ["Twilio:AccountSid"] = "AC" + new string('1', 32),
             ["Twilio:AuthToken"] = "secret",
+            ["Twilio:PhoneNumber"] = "+48221234567",
             ["Ivr:PublicBaseUrl"] = "https://hotline.example.com",
         });
         var page = await chromium.NewPageAsync();

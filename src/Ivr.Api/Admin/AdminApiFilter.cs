@@ -23,7 +23,7 @@ public sealed class AdminApiFilter(IOptions<AdminOptions> options) : IEndpointFi
         var admin = options.Value;
         var sent = http.Request.Headers[ApiKeyFilter.HeaderName].ToString();
         var configured = admin.ApiKey;
-        if (sent.Length > 0 && !string.IsNullOrEmpty(configured) && ConsoleCredentials.SameSecret(sent, configured))
+        if (Secrets.IsKey(sent, configured))
             return await next(context);
 
         if (string.IsNullOrEmpty(configured) && !admin.HasConsoleUser)

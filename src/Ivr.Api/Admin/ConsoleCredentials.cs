@@ -17,20 +17,15 @@ public static class ConsoleCredentials
     public static bool Match(AdminOptions options, string? username, string? password) =>
         options.HasConsoleUser
         // Both compared every time (no short-circuit), so the answer takes as long whichever is wrong.
-        & SameSecret(username ?? "", options.Username!)
-        & SameSecret(password ?? "", options.Password!);
-
-    /// <summary>Compares two secrets in constant time; hashing first hides their lengths too.</summary>
-    public static bool SameSecret(string sent, string configured) =>
-        CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(sent)), SHA256.HashData(Encoding.UTF8.GetBytes(configured)));
+        & Secrets.Same(username ?? "", options.Username!)
+        & Secrets.Same(password ?? "", options.Password!);
 
     public static ClaimsPrincipal Principal(AdminOptions options, string scheme) =>
         new(new ClaimsIdentity([new Claim(ClaimTypes.Name, options.Username!), new Claim(StampClaim, Stamp(options))], scheme));
 
     /// <summary>True while the credentials the session was opened with are still the configured ones.</summary>
     public static bool IsCurrent(ClaimsPrincipal session, AdminOptions options) =>
-        options.HasConsoleUser && session.FindFirstValue(StampClaim) is { } stamp && SameSecret(stamp, Stamp(options));
+        options.HasConsoleUser && session.FindFirstValue(StampClaim) is { } stamp && Secrets.Same(stamp, Stamp(options));
 
     // The session cookie is encrypted; the stamp is a hash so that even a decrypted cookie holds no password.
     private static string Stamp(AdminOptions options) =>

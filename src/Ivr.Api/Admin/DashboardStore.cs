@@ -10,9 +10,6 @@ public sealed record HourCount(string Hour, int Calls);
 /// <summary>Answered callers of today who waited between <see cref="FromSeconds"/> and <see cref="ToSeconds"/>.</summary>
 public sealed record WaitBucket(string Label, int FromSeconds, int? ToSeconds, int Answered);
 
-/// <summary>Callbacks booked today for a department and how they ended so far.</summary>
-public sealed record CallbackCounts(int Booked, int Connected, int Failed);
-
 /// <summary>What the console's dashboard shows for one department: <see cref="DepartmentStats"/> plus the charts.</summary>
 public sealed record DepartmentDashboard(
     string Department,
@@ -29,7 +26,7 @@ public sealed record DepartmentDashboard(
     int Abandoned,
     double? AbandonmentRate,
     double? AverageHandleSeconds,
-    CallbackCounts Callbacks,
+    CallbackFigures Callbacks,
     int Announcements,
     double? AnnouncementMeanErrorSeconds,
     double? AnsweredWithinPromise,
@@ -37,8 +34,8 @@ public sealed record DepartmentDashboard(
     IReadOnlyList<WaitBucket> WaitDistribution);
 
 /// <summary>
-/// The queries behind the console's dashboard that /api/stats does not answer: calls per hour, the distribution of
-/// answered waits, and callbacks. Everything counts from the start of the hotline's day.
+/// The queries behind the console's dashboard that /api/stats does not answer: calls per hour and the distribution
+/// of answered waits. Everything counts from the start of the hotline's day.
 /// </summary>
 public sealed class DashboardStore(Database database)
 {
@@ -66,16 +63,8 @@ public sealed class DashboardStore(Database database)
         public long B4 { get; set; }
     }
 
-    private sealed class CallbackRow
-    {
-        public string Department { get; set; } = "";
-        public long Booked { get; set; }
-        public long Connected { get; set; }
-        public long Failed { get; set; }
-    }
-
     /// <summary>
-    /// Adds the charts and callbacks to each department's <paramref name="figures"/>. <paramref name="dayStart"/> and
+    /// Adds the charts to each department's <paramref name="figures"/>. <paramref name="dayStart"/> and
     /// <paramref name="dayEnd"/> are the hotline's local midnights, which may be 23 or 25 hours apart.
     /// </summary>
     public async Task<IReadOnlyList<DepartmentDashboard>> TodayAsync(
@@ -107,14 +96,6 @@ public sealed class DashboardStore(Database database)
                 b1 = WaitBuckets[1].From * 1000L, b2 = WaitBuckets[2].From * 1000L,
                 b3 = WaitBuckets[3].From * 1000L, b4 = WaitBuckets[4].From * 1000L,
             })).ToDictionary(r => r.Department);
-        var callbacks = (await connection.QueryAsync<CallbackRow>(
-            """
-            SELECT department AS Department, COUNT(*) AS Booked,
-                   SUM(CASE WHEN status = 'connected' THEN 1 ELSE 0 END) AS Connected,
-                   SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS Failed
-            FROM callbacks WHERE requested_at >= @since
-            GROUP BY department
-            """, new { since })).ToDictionary(r => r.Department);
 
         var hourStarts = HourStarts(dayStart, dayEnd, zone);
         return figures.Select(stats =>
@@ -122,7 +103,6 @@ public sealed class DashboardStore(Database database)
             var perHour = hours[stats.Department].ToDictionary(r => r.Hour, r => (int)r.Calls);
             var wait = waits.GetValueOrDefault(stats.Department) ?? new WaitRow();
             long[] buckets = [wait.B0, wait.B1, wait.B2, wait.B3, wait.B4];
-            var booked = callbacks.GetValueOrDefault(stats.Department) ?? new CallbackRow();
             var ended = stats.Answered + stats.Abandoned;
             return new DepartmentDashboard(
                 stats.Department,
@@ -139,7 +119,7 @@ public sealed class DashboardStore(Database database)
                 stats.Abandoned,
                 AbandonmentRate: ended > 0 ? (double)stats.Abandoned / ended : null,
                 stats.AverageHandleSeconds,
-                new CallbackCounts((int)booked.Booked, (int)booked.Connected, (int)booked.Failed),
+                stats.Callbacks,
                 stats.Announcements,
                 stats.AnnouncementMeanErrorSeconds,
                 stats.AnsweredWithinPromise,

@@ -21,8 +21,9 @@ public static class CallbackApi
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static IEndpointRouteBuilder MapCallbackApi(this IEndpointRouteBuilder app, CallbackRateLimits limits)
+    public static IEndpointRouteBuilder MapCallbackApi(this IEndpointRouteBuilder app)
     {
+        var limits = app.ServiceProvider.GetRequiredService<CallbackRateLimits>();
         var api = app.MapGroup("/api/callbacks");
 
         api.MapPost("/", (HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options,

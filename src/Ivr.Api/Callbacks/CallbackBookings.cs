@@ -3,8 +3,6 @@ using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Flows.Model;
-using Ivr.Flows.Waiting;
-using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Callbacks;
 
@@ -32,8 +30,7 @@ public sealed class CallbackBookings(
     CallbackStore store,
     MenuCatalog menus,
     Database database,
-    AgentStore agents,
-    DepartmentRates rates,
+    WaitAnnouncer announcer,
     CallbackDispatcher dispatcher,
     TimeProvider time)
 {
@@ -66,16 +63,12 @@ public sealed class CallbackBookings(
     public async Task<CallbackBooking?> CancelAsync(string reference, string why, CancellationToken cancellationToken = default) =>
         await store.CancelAsync(reference, why, time.GetUtcNow(), cancellationToken) is { } callback ? CallbackBooking.From(callback) : null;
 
-    /// <summary>The department a booking without one goes to: the first in the menu file.</summary>
-    public Department DefaultDepartment => menus.Current.Departments.Values.First();
-
     private static DateTimeOffset? NextOpening(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
         department.Hours.NextOpening(now, zone) is { } local
             ? new DateTimeOffset(local, zone.GetUtcOffset(local))
             : null;
 
-    // The forecast for the booking's place in line: callers and callbacks ahead of it, the agents on duty (or, for
-    // a callback at the next opening, the department's agents), the department's learned rates.
+    // The forecast for the booking's place in line: callers and callbacks ahead of it, as a caller on the line hears it.
     private async Task<DateTimeOffset> ExpectedAtAsync(
         Department department, TimeZoneInfo zone, DateTimeOffset place, DateTimeOffset due, DateTimeOffset now,
         CancellationToken cancellationToken)
@@ -87,17 +80,14 @@ public sealed class CallbackBookings(
             var callers = await connection.ExecuteScalarAsync<long>(
                 """
                 SELECT COUNT(*) FROM queue_entries
-                WHERE department = @department AND state IN ('waiting', 'offered') AND enqueued_at < @since
+                WHERE department = @department AND state = 'waiting' AND enqueued_at < @since
                 """, new { department = department.Id, since });
             var callbacks = await CallbackStore.DueAheadAsync(connection, department.Id, since, due.ToUnixTimeMilliseconds());
             ahead = callers + callbacks;
         }
-        var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
-        var later = due > now;
-        var onDuty = later ? staff.Count : staff.Count(a => a.IsOnDuty(department, zone, now));
-        var free = later ? onDuty : Math.Min(staff.Count(a => a.IsFree(department, zone, now)), onDuty);
-        var forecast = WaitEstimator.Forecast(new QueueSnapshot((int)Math.Min(ahead, int.MaxValue), Math.Max(onDuty, 1), free),
-            rates.For(department.Id));
+        var (_, forecast) = await announcer.ForecastAsync(department, zone, (int)Math.Min(ahead, int.MaxValue), now,
+            atNextOpening: due > now, cancellationToken);
+        // Nobody on duty to promise anything: an hour, said honestly as a later time rather than "soon".
         var wait = forecast is null ? TimeSpan.FromHours(1) : TimeSpan.FromSeconds(Math.Max(forecast.PromiseSeconds, 0));
         // A callback is a phone call away even when an agent is free now: a minute to ring and answer.
         return due + wait + TimeSpan.FromMinutes(1);

@@ -24,6 +24,7 @@ public sealed class CallbackCalls(
     MenuCatalog menus,
     CallbackDispatcher dispatcher,
     QueueDistributor distributor,
+    DepartmentRates rates,
     VoiceCalls voice,
     TimeProvider time,
     IOptions<CallbackOptions> options,
@@ -176,11 +177,12 @@ public sealed class CallbackCalls(
         {
             return null; // the menu's webhook answers a form it cannot read
         }
-        if (PhoneNumbers.Parse(form["From"], options.Value.CountryCodes).Number is not { } number
-            || await calls.FindAsync(form["CallSid"].ToString(), ct) is not null)
+        if (PhoneNumbers.Parse(form["From"], options.Value.CountryCodes).Number is not { } number)
             return null;
+        // One indexed lookup for every new call; the call itself is looked up only for the rare caller with a booking
+        // (a repeated first webhook of a call already in the menus goes on as usual).
         var pending = await store.FindOpenForNumberAsync(number, ct);
-        if (pending.Count == 0)
+        if (pending.Count == 0 || await calls.FindAsync(form["CallSid"].ToString(), ct) is not null)
             return null;
         var callback = pending[0];
         var definition = menus.Current;
@@ -189,12 +191,12 @@ public sealed class CallbackCalls(
             return null;
         var text = definition.Messages.Get(SystemMessages.CallbackPending, language)
             .Replace("{department}", department.Title.For(language))
-            .Replace("{reference}", Digits(callback.Reference))
+            .Replace("{reference}", PhoneNumbers.DigitByDigit(callback.Reference))
             .Replace("{when}", When(callback.ExpectedAt, definition, language));
         var twiml = new TwimlWriter();
         var action = Url(request, $"/voice/callbacks/returning?reference={callback.Reference}");
         twiml.Gather(new GatherOptions { Action = action, Input = "dtmf", NumDigits = 1, TimeoutSeconds = 6 },
-            nested => nested.Say(Capitalize(text), language, definition.VoiceFor(language)));
+            nested => nested.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language)));
         twiml.Redirect(action);
         return twiml.ToResult();
     }
@@ -217,6 +219,11 @@ public sealed class CallbackCalls(
                     await store.CancelAsync(callback.Reference, "cancelled by the caller", time.GetUtcNow(), ct);
                     Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackCanceled, language));
                     twiml.Redirect(Url(request, "/voice/incoming?returning=done"));
+                    break;
+                case "3" when !definition.Departments[callback.Department].Hours.IsOpen(time.GetUtcNow(), definition.Hotline.TimeZone):
+                    // Closed: nobody would answer on the line, so the callback at the opening stays.
+                    Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackKept, language));
+                    twiml.Hangup();
                     break;
                 case "3":
                     var canceled = await store.CancelAsync(callback.Reference, "waiting on the line instead", time.GetUtcNow(), ct);
@@ -266,7 +273,7 @@ public sealed class CallbackCalls(
                 ? department.Title.For(language) : callback.Department;
             Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackIntro, language)
                 .Replace("{shop}", definition.Hotline.Name).Replace("{department}", title)
-                .Replace("{reference}", Digits(callback.Reference)));
+                .Replace("{reference}", PhoneNumbers.DigitByDigit(callback.Reference)));
             if (agent is null)
             {
                 // The agent was given back (Twilio's answer to the create came too late): the customer waits at
@@ -320,11 +327,27 @@ public sealed class CallbackCalls(
             if (callback is null)
                 return voice.Apology(definition, null);
             var language = LanguageOf(definition, callback.Language);
-            if (form["DialCallStatus"].ToString() is "completed" or "answered")
+            var dialStatus = form["DialCallStatus"].ToString();
+            if (!int.TryParse(request.Query["attempt"], out var attempt) || attempt != callback.Attempts || callback.Status != CallbackStatus.Answered)
+            {
+                // The agent's leg of an earlier try, reported late: the current try (and its agent) is not its business.
+                logger.LogWarning("Late dial result {Status} for callback {Reference} try {Attempt}", dialStatus, callback.Reference, attempt);
+                twiml.Hangup();
+                return twiml.ToResult();
+            }
+            if (dialStatus is "completed" or "answered")
             {
                 var talked = int.TryParse(form["DialCallDuration"], out var seconds) ? seconds : 0;
                 await store.ConnectedAsync(id, talked, now, TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct);
                 dispatcher.Wake();
+                distributor.Wake();
+                twiml.Hangup();
+                return twiml.ToResult();
+            }
+            if (dialStatus is not ("no-answer" or "busy" or "failed"))
+            {
+                // canceled: the customer hung up while the agent's phone rang; the call's end settles the try.
+                await store.ReleaseAgentAsync(id, now, awayFor: null, ct);
                 distributor.Wake();
                 twiml.Hangup();
                 return twiml.ToResult();
@@ -341,8 +364,9 @@ public sealed class CallbackCalls(
         });
 
     /// <summary>
-    /// The status callback of a try's call: a try that never reached a conversation (no-answer, busy, failed, or
-    /// the customer hung up before an agent) is retried later or failed; the agent is released at once.
+    /// The status callback of a try's call. A try nobody answered (no-answer, busy, failed) is retried later or
+    /// failed, and the agent is released at once; for an answered one the end is noted, and the dispatcher's sweep
+    /// retries it if no conversation with an agent is reported (the customer hung up before reaching one).
     /// </summary>
     public async Task<IResult> StatusAsync(long id, HttpRequest request, CancellationToken ct)
     {
@@ -354,12 +378,14 @@ public sealed class CallbackCalls(
             var now = time.GetUtcNow();
             var callSid = form["CallSid"].ToString();
             if (callSid.Length > 0)
-                await calls.RecordEndAsync(callSid, status, int.TryParse(form["CallDuration"], out var d) ? d : null, now, ct);
+                rates.Abandoned(await calls.RecordEndAsync(callSid, status, int.TryParse(form["CallDuration"], out var d) ? d : null, now, ct), now);
             var settings = options.Value;
-            var result = status == "completed" ? "hung-up" : status;
-            var after = await store.TryEndedAsync(id, attempt, result, now, TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, ct);
+            var after = await store.TryEndedAsync(id, attempt, status == "completed" ? "hung-up" : status, now,
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken: ct);
             if (after is not null)
-                logger.LogInformation("Callback {Id} try {Attempt} ended {Result}; now {Status}", id, attempt, result, after);
+                logger.LogInformation("Callback {Id} try {Attempt} ended {Result}; now {Status}", id, attempt, status, after);
+            else
+                await store.AnsweredCallEndedAsync(id, attempt, now, ct);
             dispatcher.Wake();
             distributor.Wake();
         }
@@ -374,7 +400,7 @@ public sealed class CallbackCalls(
             booking.Reference, callSid, department.Id, dialog.Source);
         Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackBooked, language)
             .Replace("{department}", department.Title.For(language))
-            .Replace("{reference}", Digits(booking.Reference))
+            .Replace("{reference}", PhoneNumbers.DigitByDigit(booking.Reference))
             .Replace("{when}", When(booking.ExpectedAt?.ToUnixTimeMilliseconds(), definition, language)));
         twiml.Hangup();
     }
@@ -469,43 +495,21 @@ public sealed class CallbackCalls(
         return Url(request, $"/voice/callbacks/{step}?department={Uri.EscapeDataString(dialog.Department)}&source={dialog.Source}{since}");
     }
 
-    /// <summary>The URL that starts the booking dialog for a caller in the menus (the menu's callback action).</summary>
-    public string BookUrl(HttpRequest request, string department) => DialogUrl(request, "book", new Dialog(department, null, "menu"));
-
-    /// <summary>The action of the in-queue offer's key press.</summary>
-    public string QueueKeyUrl(HttpRequest request, string department, bool joining) =>
-        Url(request, $"/voice/queue/{department}/callback{(joining ? "?joining=1" : "")}");
-
-    /// <summary>The action of the closed department's offer.</summary>
-    public string ClosedOfferUrl(HttpRequest request, string department) =>
-        Url(request, $"/voice/callbacks/offer?department={Uri.EscapeDataString(department)}");
-
     private string When(long? expectedAt, MenuDefinition definition, string language)
     {
         var zone = definition.Hotline.TimeZone;
         var now = time.GetUtcNow();
         var expected = expectedAt is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : now;
-        var localExpected = TimeZoneInfo.ConvertTime(expected, zone).DateTime;
-        return SpokenTime.Say(RoundUp(localExpected), TimeZoneInfo.ConvertTime(now, zone).DateTime, language);
-    }
-
-    // "14:35" rather than "14:32": an expected time is said in five-minute steps, never earlier than the forecast.
-    private static DateTime RoundUp(DateTime moment)
-    {
-        var minutes = (moment.Minute + (moment.Second > 0 ? 1 : 0) + 4) / 5 * 5;
-        return new DateTime(moment.Year, moment.Month, moment.Day, moment.Hour, 0, 0, moment.Kind).AddMinutes(minutes);
+        var local = TimeZoneInfo.ConvertTime(SpokenTime.RoundUpToFiveMinutes(expected), zone).DateTime;
+        return SpokenTime.Say(local, TimeZoneInfo.ConvertTime(now, zone).DateTime, language);
     }
 
     private static string LanguageOf(MenuDefinition definition, string language) =>
         definition.Hotline.Languages.Contains(language) ? language : definition.DefaultLanguage;
 
     private static void Say(TwimlWriter twiml, MenuDefinition definition, string language, string text) =>
-        twiml.Say(Capitalize(text), language, definition.VoiceFor(language));
+        twiml.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language));
 
-    private static string Capitalize(string text) =>
-        text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
-
-    private static string Digits(string reference) => string.Join(" ", reference.Where(char.IsAsciiDigit));
 
     private string Url(HttpRequest request, string pathAndQuery) => PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery);
 }

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Ivr.Api.Menus;
 using Ivr.Api.Queues;
 using Ivr.Api.Twilio;
@@ -24,43 +23,15 @@ public sealed class CallbackDispatcher(
     IOptions<TwilioOptions> twilioOptions,
     IServer server,
     TimeProvider time,
-    ILogger<CallbackDispatcher> logger) : BackgroundService
+    ILogger<CallbackDispatcher> logger) : RoundsService(time, logger)
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
-        new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    /// <summary>How long after an answered try's call ended its conversation may still be reported (the agent's leg).</summary>
+    public static readonly TimeSpan AnsweredGrace = TimeSpan.FromSeconds(60);
+
     private DateTimeOffset _nextCallAllowed = DateTimeOffset.MinValue;
     private bool _warned;
 
-    /// <summary>Asks for a round now (a booking was made, an agent became free).</summary>
-    public void Wake() => _wake.Writer.TryWrite(true);
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await DispatchAsync(stoppingToken);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(exception, "Callback round failed; the next one retries");
-            }
-
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            using var tick = new CancellationTokenSource(Tick, time);
-            using var _ = tick.Token.Register(wait.Cancel);
-            try
-            {
-                await _wake.Reader.ReadAsync(wait.Token);
-            }
-            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-            {
-                // A quiet second: a retry may have come due, or a department opened.
-            }
-        }
-    }
+    protected override Task RoundAsync(CancellationToken cancellationToken) => DispatchAsync(cancellationToken);
 
     /// <summary>One round: settle tries Twilio never confirmed, then place what is due, within the rate limit.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
@@ -71,7 +42,7 @@ public sealed class CallbackDispatcher(
         if (PublicUrl.OfService(ivr.Value, twilioOptions.Value, server) is not { } publicBase || twilioOptions.Value.CallerId is not { } from)
         {
             if (!_warned)
-                logger.LogWarning("Callbacks cannot be placed: set Ivr:PublicBaseUrl and Twilio:PhoneNumber (the number callbacks come from)");
+                Logger.LogWarning("Callbacks cannot be placed: set Ivr:PublicBaseUrl and Twilio:PhoneNumber (the number callbacks come from)");
             _warned = true;
             return;
         }
@@ -79,10 +50,10 @@ public sealed class CallbackDispatcher(
         var definition = menus.Current;
         foreach (var department in definition.Departments.Values)
         {
-            while (time.GetUtcNow() >= _nextCallAllowed
-                   && await store.ClaimAsync(department, definition.Hotline.TimeZone, time.GetUtcNow(), cancellationToken) is { } claim)
+            while (Time.GetUtcNow() >= _nextCallAllowed
+                   && await store.ClaimAsync(department, definition.Hotline.TimeZone, Time.GetUtcNow(), cancellationToken) is { } claim)
             {
-                _nextCallAllowed = time.GetUtcNow() + TimeSpan.FromSeconds(1 / settings.CallsPerSecond);
+                _nextCallAllowed = Time.GetUtcNow() + TimeSpan.FromSeconds(1 / settings.CallsPerSecond);
                 await PlaceAsync(claim, publicBase, from, settings, cancellationToken);
             }
         }
@@ -102,38 +73,52 @@ public sealed class CallbackDispatcher(
         try
         {
             var call = await twilio.CreateCallAsync(request, cancellationToken);
-            await store.PlacedAsync(claim.CallbackId, claim.Attempt, call.Sid, time.GetUtcNow(), CancellationToken.None);
-            logger.LogInformation("Callback {Reference} try {Attempt}: calling the customer as {CallSid} for {Agent}",
+            await store.PlacedAsync(claim.CallbackId, claim.Attempt, call.Sid, Time.GetUtcNow(), CancellationToken.None);
+            Logger.LogInformation("Callback {Reference} try {Attempt}: calling the customer as {CallSid} for {Agent}",
                 claim.Reference, claim.Attempt, call.Sid, claim.AgentId);
+        }
+        catch (TwilioApiException busy) when (busy.HttpStatus == 429)
+        {
+            // Too many calls for now: the try never happened; the booking keeps its tries and its place.
+            Logger.LogWarning("Callback {Reference}: Twilio asks for fewer calls ({Message}); trying again shortly", claim.Reference, busy.Message);
+            await store.ReturnClaimAsync(claim.CallbackId, claim.Attempt, Time.GetUtcNow(), CancellationToken.None);
         }
         catch (TwilioApiException refused) when (refused.HttpStatus is >= 400 and < 500)
         {
             // Twilio refused the request (a number it will not call, a permission): certainly not placed.
-            logger.LogWarning("Callback {Reference} try {Attempt} was refused by Twilio: {Message}", claim.Reference, claim.Attempt, refused.Message);
-            await store.TryEndedAsync(claim.CallbackId, claim.Attempt, $"refused: {refused.Message}", time.GetUtcNow(),
-                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, CancellationToken.None);
+            Logger.LogWarning("Callback {Reference} try {Attempt} was refused by Twilio: {Message}", claim.Reference, claim.Attempt, refused.Message);
+            await store.TryEndedAsync(claim.CallbackId, claim.Attempt, $"refused: {refused.Message}", Time.GetUtcNow(),
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken: CancellationToken.None);
         }
         catch (Exception unsure) when (!cancellationToken.IsCancellationRequested)
         {
             // A 5xx, a timeout, a lost connection: Twilio may have placed the call. The agent goes back to the queue
             // now; the try stays open until Twilio's webhooks tell, or until it is safe to assume nothing rang.
-            logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
+            Logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
                                       "waiting for its webhooks before trying again", claim.Reference, claim.Attempt);
-            await store.ReleaseAgentAsync(claim.CallbackId, time.GetUtcNow(), awayFor: null, CancellationToken.None);
+            await store.ReleaseAgentAsync(claim.CallbackId, Time.GetUtcNow(), awayFor: null, CancellationToken.None);
         }
     }
 
     private async Task SettleUnconfirmedAsync(CallbackOptions settings, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         foreach (var stale in await store.UnconfirmedAsync(now - TimeSpan.FromSeconds(settings.UnconfirmedAttemptSeconds), cancellationToken))
         {
             // No answer webhook and no status callback for longer than any ring: nothing is ringing any more.
             var result = stale.AttemptCallSid is null ? "unconfirmed" : "no-status";
             var status = await store.TryEndedAsync(stale.Id, stale.Attempts, result, now,
-                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken);
-            logger.LogWarning("Callback {Reference} try {Attempt} was never confirmed by Twilio; now {Status}",
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken: cancellationToken);
+            Logger.LogWarning("Callback {Reference} try {Attempt} was never confirmed by Twilio; now {Status}",
                 stale.Reference, stale.Attempts, status);
+        }
+        foreach (var hungUp in await store.AnsweredButEndedAsync(now - AnsweredGrace, cancellationToken))
+        {
+            // The customer answered but the call ended without a conversation with an agent being reported.
+            var status = await store.TryEndedAsync(hungUp.Id, hungUp.Attempts, "hung-up", now,
+                TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, answeredToo: true, cancellationToken);
+            Logger.LogInformation("Callback {Reference} try {Attempt} was answered but never put through; now {Status}",
+                hungUp.Reference, hungUp.Attempts, status);
         }
     }
 }

@@ -14,10 +14,10 @@ namespace Ivr.Api.Callbacks;
 /// </summary>
 public static class CallbackForm
 {
-    /// <summary>Maps the callback pages and the JSON API, which share one set of rate limits.</summary>
+    /// <summary>Maps the callback pages; they share the JSON API's rate limits (one <see cref="CallbackRateLimits"/>).</summary>
     public static IEndpointRouteBuilder MapCallbackForm(this IEndpointRouteBuilder app)
     {
-        var limits = ActivatorUtilities.CreateInstance<CallbackRateLimits>(app.ServiceProvider);
+        var limits = app.ServiceProvider.GetRequiredService<CallbackRateLimits>();
         var pages = app.MapGroup("/callback");
 
         pages.MapGet("/", (HttpContext context, MenuCatalog menus) =>
@@ -48,7 +48,6 @@ public static class CallbackForm
             IOptions<CallbackOptions> options, TimeProvider time, CancellationToken ct) =>
             CancelAsync(reference, context, menus.Current, bookings, options.Value.CountryCodes, time, limits, ct));
 
-        app.MapCallbackApi(limits);
         return app;
     }
 

@@ -46,7 +46,7 @@ public static class CallbackPages
         foreach (var department in menu.Departments.Values)
         {
             var selected = string.Equals(department.Id, values.Department?.Trim(), StringComparison.OrdinalIgnoreCase) ? " selected" : "";
-            body.Append($"<option value=\"{H(department.Id)}\"{selected}>{H(Capitalized(department.Title.For(language)))}</option>\n");
+            body.Append($"<option value=\"{H(department.Id)}\"{selected}>{H(LocalizedText.Capitalize(department.Title.For(language)))}</option>\n");
         }
         body.Append(
             $"""
@@ -84,7 +84,7 @@ public static class CallbackPages
             <dl class="facts">
             <dt>{H(texts.ReferenceLabel)}</dt><dd id="reference">{H(booking.Reference)}</dd>
             <dt>{H(texts.NumberLabel)}</dt><dd><span aria-hidden="true">{H(shown)}</span><span class="visually-hidden">{H(texts.NumberEnding(last))}</span></dd>
-            <dt>{H(texts.DepartmentTitle)}</dt><dd>{H(Capitalized(department))}</dd>
+            <dt>{H(texts.DepartmentTitle)}</dt><dd>{H(LocalizedText.Capitalize(department))}</dd>
             </dl>
 
             """);
@@ -216,9 +216,6 @@ public static class CallbackPages
         var text = new string((typed ?? "").Where(c => !char.IsControl(c)).Take(100).ToArray());
         return char.IsHighSurrogate(text.LastOrDefault()) ? text[..^1] : text;
     }
-
-    private static string Capitalized(string text) =>
-        text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 
     private static string LanguageName(string language) => WebLanguage.Primary(language) switch
     {

@@ -37,8 +37,7 @@ public sealed record CallbackRequest(string? Phone, string? Department, bool Con
     }
 
     /// <summary>
-    /// The department <paramref name="id"/> names (any case); when none is asked for, the first one in the menu file,
-    /// as <see cref="CallbackBookings.DefaultDepartment"/>.
+    /// The department <paramref name="id"/> names (any case); when none is asked for, the first one in the menu file.
     /// </summary>
     public static Department? FindDepartment(MenuDefinition menu, string? id)
     {

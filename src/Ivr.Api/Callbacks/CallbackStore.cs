@@ -25,8 +25,6 @@ public static class CallbackStatus
 
     public static readonly IReadOnlyList<string> All = [Pending, Dialing, Answered, Connected, Failed, Canceled];
 
-    /// <summary>Still to happen: a new request for the same number and department returns this booking.</summary>
-    public static bool IsOpen(string status) => status is Pending or Dialing or Answered;
 }
 
 /// <summary>A booked callback as stored. Times are Unix milliseconds.</summary>
@@ -61,9 +59,7 @@ public sealed record NewCallback(
     DateTimeOffset Since, DateTimeOffset DueAt, DateTimeOffset ExpectedAt);
 
 /// <summary>A callback claimed for one try: the agent reserved for it and the number to call.</summary>
-public sealed record CallbackClaim(
-    long CallbackId, int Attempt, string Reference, string Department, string Number, string Language,
-    string AgentId, string AgentKind, string AgentAddress, long RequestedAt);
+public sealed record CallbackClaim(long CallbackId, int Attempt, string Reference, string Number, string AgentId);
 
 /// <summary>
 /// The callbacks: booked, then each try claimed (an agent reserved, the booking marked dialing) in one write
@@ -183,8 +179,18 @@ public sealed class CallbackStore(Database database)
     /// Claims the department's first due callback for a try, if it is first in line (no caller on the line arrived
     /// earlier) and an agent is free: the agent is reserved and the booking marked dialing, or nothing changes.
     /// </summary>
-    public Task<CallbackClaim?> ClaimAsync(Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(async (connection, transaction) =>
+    public async Task<CallbackClaim?> ClaimAsync(Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Every second for every department: a read first, so that a quiet department costs no write transaction.
+        await using (var reader = await database.OpenAsync(cancellationToken))
+        {
+            var due = await reader.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM callbacks WHERE department = @department AND status = 'pending' AND due_at <= @at",
+                new { department = department.Id, at = now.ToUnixTimeMilliseconds() });
+            if (due == 0)
+                return null;
+        }
+        return await database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
             var callback = await connection.QueryFirstOrDefaultAsync<Callback>(
@@ -225,9 +231,9 @@ public sealed class CallbackStore(Database database)
                 INSERT INTO callback_attempts (callback_id, attempt, agent_id, claimed_at)
                 VALUES (@Id, @attempt, @agent, @at)
                 """, new { callback.Id, attempt, agent = agent.Id, at }, transaction);
-            return new CallbackClaim(callback.Id, attempt, callback.Reference, callback.Department, callback.Number,
-                callback.Language, agent.Id, agent.Kind, agent.Address, callback.RequestedAt);
+            return new CallbackClaim(callback.Id, attempt, callback.Reference, callback.Number, agent.Id);
         }, cancellationToken);
+    }
 
     /// <summary>Twilio took the call of a try: its SID, so that its webhooks and a restart can find it.</summary>
     public Task PlacedAsync(long callbackId, int attempt, string callSid, DateTimeOffset now, CancellationToken cancellationToken = default) =>
@@ -321,16 +327,21 @@ public sealed class CallbackStore(Database database)
     /// at once; the callback is tried again after <paramref name="retryDelay"/>, or failed after the last try.
     /// Returns the new status, or null when the try was not the current one (already settled).
     /// </summary>
+    /// <remarks>
+    /// A try the customer answered is settled here only by <paramref name="answeredToo"/> (the sweep, a while after
+    /// the call ended): its end may be reported before the agent's leg tells that they talked.
+    /// </remarks>
     public Task<string?> TryEndedAsync(long callbackId, int attempt, string result, DateTimeOffset now,
-        TimeSpan retryDelay, int maxAttempts, CancellationToken cancellationToken = default) =>
+        TimeSpan retryDelay, int maxAttempts, bool answeredToo = false, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
             var callback = await connection.QuerySingleOrDefaultAsync<Callback>(
                 $"""
                 SELECT {Columns} FROM callbacks
-                WHERE id = @callbackId AND attempts = @attempt AND status IN ('dialing', 'answered')
-                """, new { callbackId, attempt }, transaction);
+                WHERE id = @callbackId AND attempts = @attempt
+                  AND (status = 'dialing' OR (status = 'answered' AND @answeredToo))
+                """, new { callbackId, attempt, answeredToo }, transaction);
             if (callback is null)
                 return null;
             var status = attempt >= maxAttempts ? CallbackStatus.Failed : CallbackStatus.Pending;
@@ -349,6 +360,51 @@ public sealed class CallbackStore(Database database)
         }, cancellationToken);
 
     /// <summary>
+    /// Twilio refused a try for now (429, too many calls): it never happened, so the booking waits for the next
+    /// round without using up a try, and the agent is released.
+    /// </summary>
+    public Task ReturnClaimAsync(long callbackId, int attempt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var returned = await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'pending', attempts = attempts - 1, agent_id = NULL, claimed_at = NULL,
+                                     updated_at = @at
+                WHERE id = @callbackId AND attempts = @attempt AND status = 'dialing'
+                """, new { callbackId, attempt, at = now.ToUnixTimeMilliseconds() }, transaction);
+            if (returned > 0)
+                await connection.ExecuteAsync(
+                    "DELETE FROM callback_attempts WHERE callback_id = @callbackId AND attempt = @attempt",
+                    new { callbackId, attempt }, transaction);
+            await ReleaseAgentAsync(connection, transaction, callbackId, now, awayFor: null);
+            return 0;
+        }, cancellationToken);
+
+    /// <summary>The call of an answered try ended; the sweep settles it if the agent's leg never reported a conversation.</summary>
+    public Task AnsweredCallEndedAsync(long callbackId, int attempt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            """
+            UPDATE callback_attempts SET ended_at = @at
+            WHERE callback_id = @callbackId AND attempt = @attempt AND ended_at IS NULL
+            """, new { callbackId, attempt, at = now.ToUnixTimeMilliseconds() }, transaction), cancellationToken);
+
+    /// <summary>
+    /// Answered tries whose call ended before <paramref name="before"/> without a conversation being recorded: the
+    /// customer hung up before reaching an agent, or the agent's report was lost.
+    /// </summary>
+    public async Task<IReadOnlyList<Callback>> AnsweredButEndedAsync(DateTimeOffset before, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return (await connection.QueryAsync<Callback>(
+            $"""
+            SELECT {Columns} FROM callbacks c
+            WHERE status = 'answered' AND EXISTS (
+                SELECT 1 FROM callback_attempts t
+                WHERE t.callback_id = c.id AND t.attempt = c.attempts AND t.ended_at < @before)
+            """, new { before = before.ToUnixTimeMilliseconds() })).ToList();
+    }
+
+    /// <summary>
     /// Tries still dialing that Twilio never confirmed (no SID recorded and no webhook) since <paramref name="before"/>:
     /// the service stopped, or the request failed in a way that leaves its outcome unknown.
     /// </summary>
@@ -360,11 +416,11 @@ public sealed class CallbackStore(Database database)
             new { before = before.ToUnixTimeMilliseconds() })).ToList();
     }
 
-    /// <summary>Callbacks of a department waiting in line ahead of <paramref name="since"/> (due now).</summary>
+    /// <summary>Callbacks of a department waiting for an agent ahead of <paramref name="since"/> (due by <paramref name="now"/>).</summary>
     public static Task<long> DueAheadAsync(DbConnection connection, string department, long since, long now) =>
         connection.ExecuteScalarAsync<long>(
             """
             SELECT COUNT(*) FROM callbacks
-            WHERE department = @department AND status IN ('pending', 'dialing') AND due_at <= @now AND requested_at < @since
+            WHERE department = @department AND status = 'pending' AND due_at <= @now AND requested_at < @since
             """, new { department, since, now });
 }

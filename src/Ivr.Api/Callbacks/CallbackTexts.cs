@@ -1,4 +1,4 @@
-using System.Globalization;
+using Ivr.Flows.Engine;
 
 namespace Ivr.Api.Callbacks;
 
@@ -148,15 +148,6 @@ public sealed record CallbackTexts
 
     public static CallbackTexts For(string language) => WebLanguage.IsPolish(language) ? Polish : English;
 
-    private static readonly string[] PolishDays =
-        ["w niedzielę", "w poniedziałek", "we wtorek", "w środę", "w czwartek", "w piątek", "w sobotę"];
-
-    private static readonly string[] PolishMonths =
-    [
-        "stycznia", "lutego", "marca", "kwietnia", "maja", "czerwca",
-        "lipca", "sierpnia", "września", "października", "listopada", "grudnia",
-    ];
-
     /// <summary>
     /// When the call is expected, as a person would say it in the hotline's time zone: "dziś ok. 14:35",
     /// "tomorrow at about 08:05", "w piątek ok. 08:05", "on 3 December at about 09:10". Rounded up to five minutes,
@@ -164,27 +155,11 @@ public sealed record CallbackTexts
     /// </summary>
     public static string When(DateTimeOffset expected, DateTimeOffset now, TimeZoneInfo zone, string language)
     {
-        var polish = WebLanguage.IsPolish(language);
         if (expected <= now)
-            return polish ? "za chwilę" : "shortly";
+            return WebLanguage.IsPolish(language) ? "za chwilę" : "shortly";
 
-        var fiveMinutes = TimeSpan.FromMinutes(5).Ticks;
-        var roundedUp = new DateTimeOffset((expected.UtcTicks + fiveMinutes - 1) / fiveMinutes * fiveMinutes, TimeSpan.Zero);
-        var local = TimeZoneInfo.ConvertTime(roundedUp, zone);
-        var day = DateOnly.FromDateTime(local.DateTime);
-        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
-        var clock = local.ToString("HH:mm", CultureInfo.InvariantCulture);
-        return (day.DayNumber - today.DayNumber, polish) switch
-        {
-            (0, true) => $"dziś ok. {clock}",
-            (0, false) => $"today at about {clock}",
-            (1, true) => $"jutro ok. {clock}",
-            (1, false) => $"tomorrow at about {clock}",
-            ( < 7, true) => $"{PolishDays[(int)day.DayOfWeek]} ok. {clock}",
-            ( < 7, false) => $"on {day.DayOfWeek} at about {clock}",
-            (_, true) => $"{day.Day} {PolishMonths[day.Month - 1]} ok. {clock}",
-            (_, false) => $"on {day.Day} {CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(day.Month)} at about {clock}",
-        };
+        var local = TimeZoneInfo.ConvertTime(SpokenTime.RoundUpToFiveMinutes(expected), zone).DateTime;
+        return SpokenTime.Say(local, TimeZoneInfo.ConvertTime(now, zone).DateTime, language, approximate: true, clock: "HH:mm");
     }
 
     private static int Minutes(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));

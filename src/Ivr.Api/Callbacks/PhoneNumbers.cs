@@ -161,9 +161,14 @@ public static class PhoneNumbers
         var digits = new string(number.Where(char.IsAsciiDigit).ToArray());
         var country = allowedCountryCodes.Where(code => digits.StartsWith(code, StringComparison.Ordinal))
             .OrderByDescending(code => code.Length).FirstOrDefault();
-        var national = country is "48" ? digits[2..] : digits;
-        return string.Join(" ", national.Select(c => c.ToString(CultureInfo.InvariantCulture)));
+        return DigitByDigit(country is "48" ? digits[2..] : digits);
     }
+
+    /// <summary>
+    /// The digits of <paramref name="text"/> one by one ("4 8 2 9 1 7"): a voice reads "482917" or "+48 500 100 200"
+    /// as a number in the thousands or millions.
+    /// </summary>
+    public static string DigitByDigit(string text) => string.Join(" ", text.Where(char.IsAsciiDigit));
 
     private static PhoneNumberResult Problem(PhoneNumberProblem problem) => new(null, problem);
 }

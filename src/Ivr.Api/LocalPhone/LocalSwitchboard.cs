@@ -34,8 +34,8 @@ public sealed partial class LocalSwitchboard(
     private Switchboard? board;
     private HttpMessageInvoker? rest;
 
-    /// <summary>The number the browser phones call: the shop's number if configured, else the simulator's default.</summary>
-    public string Hotline => string.IsNullOrWhiteSpace(twilio.Value.PhoneNumber) ? CallSetup.DefaultTo : twilio.Value.PhoneNumber;
+    /// <summary>The number the browser phones call, and callbacks come from: the shop's number, or local mode's stand-in.</summary>
+    public string Hotline => twilio.Value.CallerId ?? TwilioOptions.LocalPhoneNumber;
 
     /// <summary>The switchboard, made on first use; null while the service does not know its own address (it has not
     /// started listening, or runs without a server, as in some tests).</summary>
@@ -47,9 +47,7 @@ public sealed partial class LocalSwitchboard(
             {
                 if (board is not null)
                     return board;
-                var publicBase = string.IsNullOrWhiteSpace(ivr.Value.PublicBaseUrl)
-                    ? PublicUrl.Listening(server)
-                    : ivr.Value.PublicBaseUrl.Trim().TrimEnd('/');
+                var publicBase = PublicUrl.OfService(ivr.Value, twilio.Value, server);
                 if (publicBase is null)
                     return null;
                 board = new Switchboard(http.CreateClient(WebhookClient), new VirtualClock(time.GetUtcNow()), new SwitchboardOptions

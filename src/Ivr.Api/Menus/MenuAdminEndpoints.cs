@@ -72,7 +72,9 @@ public static class MenuAdminEndpoints
     }
 
     /// <summary>What <c>/healthz</c> says about the menu: the live version, and the refused edit if the latest one was.</summary>
-    public static HealthView Health(MenuCatalog menus) => new("ok", menus.Current.Version, Rejected(menus));
+    /// <summary>What /healthz says, to anyone: the live version and a refused edit, naming the file but not where it lives.</summary>
+    public static HealthView Health(MenuCatalog menus) =>
+        new("ok", menus.Current.Version, Rejected(menus) is { } rejected ? rejected with { File = Path.GetFileName(rejected.File) } : null);
 
     private static async Task<Results<Ok<ActivatedView>, ProblemHttpResult>> SaveAsync(
         HttpRequest request, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)

@@ -119,6 +119,8 @@ public static class Schema
         CREATE UNIQUE INDEX callbacks_by_reference ON callbacks (reference);
         CREATE INDEX callbacks_due ON callbacks (department, status, due_at);
         CREATE INDEX callbacks_by_number ON callbacks (number, status);
+        CREATE INDEX callbacks_by_status ON callbacks (status, claimed_at);
+        CREATE INDEX callbacks_by_attempt_call ON callbacks (attempt_call_sid);
 
         CREATE TABLE callback_attempts (
             id           INTEGER PRIMARY KEY AUTOINCREMENT,

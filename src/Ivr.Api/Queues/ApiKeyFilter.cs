@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api.Queues;
@@ -22,7 +20,7 @@ public sealed class ApiKeyFilter(IOptions<AdminOptions> options) : IEndpointFilt
                 statusCode: StatusCodes.Status403Forbidden);
 
         var sent = context.HttpContext.Request.Headers[HeaderName].ToString();
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(sent), Encoding.UTF8.GetBytes(configured)))
+        if (!Secrets.IsKey(sent, configured))
             return TypedResults.Problem(
                 title: "Missing or wrong API key",
                 detail: $"Send the key configured as Admin:ApiKey in the {HeaderName} header.",

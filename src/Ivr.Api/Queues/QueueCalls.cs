@@ -166,8 +166,8 @@ public sealed class QueueCalls(
             var waited = SpokenDuration.Waited(waitedMinutes, language);
             var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
                 .Replace("{department}", title).Replace("{waited}", waited)
-                .Replace("{caller}", SpokenDigits(caller ?? "?"));
-            twiml.Say(char.ToUpperInvariant(text[0]) + text[1..], language, definition.VoiceFor(language));
+                .Replace("{caller}", Callbacks.PhoneNumbers.DigitByDigit(caller ?? "?"));
+            twiml.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language));
         }
         return twiml.ToResult();
     }
@@ -213,7 +213,4 @@ public sealed class QueueCalls(
     }
 
     private string Url(HttpRequest request, string pathAndQuery) => PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery);
-
-    // "+48 500 100 200" is read as a number in the millions; digit by digit it is a phone number.
-    private static string SpokenDigits(string number) => string.Join(" ", number.Where(char.IsAsciiDigit));
 }

@@ -1,5 +1,6 @@
 using Dapper;
 using Ivr.Api.Persistence;
+using Ivr.Flows.Model;
 
 namespace Ivr.Api.Queues;
 
@@ -68,6 +69,37 @@ public sealed class StatsStore(Database database)
         public long OpenNow { get; set; }
         public double? ToConnectMs { get; set; }
         public double? LongestToConnectMs { get; set; }
+    }
+
+    /// <summary>Today in the hotline's zone: from local midnight to the next (23 or 25 hours when the clocks change).</summary>
+    public static (DateTimeOffset Start, DateTimeOffset End) HotlineDay(DateTimeOffset now, TimeZoneInfo zone)
+    {
+        var localMidnight = TimeZoneInfo.ConvertTime(now, zone).Date;
+        DateTimeOffset Utc(DateTime local)
+        {
+            // Where the clocks jump forward at midnight, the day starts at the first minute that exists.
+            while (zone.IsInvalidTime(local))
+                local = local.AddMinutes(30);
+            return new(TimeZoneInfo.ConvertTimeToUtc(local, zone), TimeSpan.Zero);
+        }
+        return (Utc(localMidnight), Utc(localMidnight.AddDays(1)));
+    }
+
+    /// <summary>Every department's figures for the hotline's day so far, with its agents on duty and busy now.</summary>
+    public async Task<(DateTimeOffset DayStart, DateTimeOffset DayEnd, IReadOnlyList<DepartmentStats> Departments)> TodayAsync(
+        MenuDefinition definition, IReadOnlyList<AgentRow> staff, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var zone = definition.Hotline.TimeZone;
+        var (dayStart, dayEnd) = HotlineDay(now, zone);
+
+        (int, int) OnDutyAndBusy(string department)
+        {
+            var known = definition.Departments[department];
+            var ofDepartment = staff.Where(a => a.Department == department).ToList();
+            return (ofDepartment.Count(a => a.IsOnDuty(known, zone, now)), ofDepartment.Count(a => a.BusyCallSid is not null));
+        }
+
+        return (dayStart, dayEnd, await ForDayAsync(definition.Departments.Keys, dayStart, now, OnDutyAndBusy, cancellationToken));
     }
 
     public async Task<IReadOnlyList<DepartmentStats>> ForDayAsync(

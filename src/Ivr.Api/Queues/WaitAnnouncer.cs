@@ -23,28 +23,28 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
         await using (var connection = await database.OpenAsync(cancellationToken))
         {
             // Callers still waiting who arrived before this one: its place in line (no row: not in the queue).
+            // ... and callbacks booked before it that wait for an agent too.
             entry = await connection.QuerySingleOrDefaultAsync<(long, string)?>(
                 """
                 SELECT (SELECT COUNT(*) FROM queue_entries o
                         WHERE o.department = e.department AND o.state = 'waiting'
-                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id))),
+                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id)))
+                     + (SELECT COUNT(*) FROM callbacks c
+                        WHERE c.department = e.department AND c.status = 'pending' AND c.due_at <= @at
+                          AND c.requested_at <= e.enqueued_at),
                        e.state
                 FROM queue_entries e
                 WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
-                """, new { callSid, department = department.Id });
+                """, new { callSid, department = department.Id, at = now.ToUnixTimeMilliseconds() });
         }
         if (entry is not { } found)
             return null;
         var aheadCount = found.State == "offered" ? 0 : found.Ahead;
 
-        var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
-        var onDuty = staff.Count(a => a.IsOnDuty(department, zone, now));
-        var free = staff.Count(a => a.IsFree(department, zone, now));
         var ahead = (int)aheadCount;
+        var (onDuty, estimate) = await ForecastAsync(department, zone, ahead, now, atNextOpening: false, cancellationToken);
         // Already handed to an agent (the distributor was quicker than this announcement): connected right away.
-        var forecast = found.State == "offered"
-            ? WaitForecast.Now
-            : WaitEstimator.Forecast(new QueueSnapshot(ahead, onDuty, Math.Min(free, onDuty)), rates.For(department.Id));
+        var forecast = found.State == "offered" ? WaitForecast.Now : estimate;
 
         await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
@@ -60,6 +60,20 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
                 promise = forecast is { Immediate: true } ? StatsStore.ServiceLevelSeconds : forecast?.PromiseSeconds,
             }, transaction), cancellationToken);
         return new WaitAnnouncement(ahead, onDuty, forecast);
+    }
+
+    /// <summary>
+    /// The forecast for whoever has <paramref name="ahead"/> callers and callbacks before them: with the agents on
+    /// duty now, or for a callback at the department's next opening, with all of its agents. Returns the agents
+    /// counted too.
+    /// </summary>
+    public async Task<(int AgentsOnDuty, WaitForecast? Forecast)> ForecastAsync(
+        Department department, TimeZoneInfo zone, int ahead, DateTimeOffset now, bool atNextOpening, CancellationToken cancellationToken = default)
+    {
+        var staff = (await agents.ListAsync(cancellationToken)).Where(a => a.Department == department.Id).ToList();
+        var onDuty = atNextOpening ? staff.Count : staff.Count(a => a.IsOnDuty(department, zone, now));
+        var free = atNextOpening ? onDuty : Math.Min(staff.Count(a => a.IsFree(department, zone, now)), onDuty);
+        return (onDuty, WaitEstimator.Forecast(new QueueSnapshot(ahead, onDuty, free), rates.For(department.Id)));
     }
 
     /// <summary>

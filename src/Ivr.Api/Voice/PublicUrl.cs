@@ -36,7 +36,7 @@ public static class PublicUrl
     /// The address this server listens on (http preferred, a wildcard host as localhost), e.g. http://localhost:5000:
     /// in local mode the simulator runs on this machine and reaches the service there. Null until the server has started.
     /// </summary>
-    public static string? Listening(IServer server)
+    private static string? Listening(IServer server)
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? addresses.FirstOrDefault();

@@ -168,7 +168,7 @@ public sealed class VoiceCalls(
                         .Replace("{department}", definition.Departments[offer.Department].Title.For(offer.Language))
                         .Replace("{when}", offer.When);
                     twiml.Gather(new GatherOptions { Action = offerUrl, Input = "dtmf", NumDigits = 1, TimeoutSeconds = 5 },
-                        nested => nested.Say(Capitalize(offerText), offer.Language, definition.VoiceFor(offer.Language)));
+                        nested => nested.Say(LocalizedText.Capitalize(offerText), offer.Language, definition.VoiceFor(offer.Language)));
                     twiml.Say(definition.Messages.Get(SystemMessages.Goodbye, offer.Language), offer.Language, definition.VoiceFor(offer.Language));
                     twiml.Hangup();
                     break;
@@ -210,9 +210,6 @@ public sealed class VoiceCalls(
         try { return menus.Current; }
         catch (InvalidOperationException) { return null; }
     }
-
-    private static string Capitalize(string text) =>
-        text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
 
     private string ActionUrl(HttpRequest request, string pathAndQuery) =>
         PublicUrl.Action(options.Value.PublicBaseUrl, request, pathAndQuery);

@@ -191,13 +191,10 @@ public static class FlowEngine
                 text = text.Replace("{department}", department.Title.For(State.Language));
             if (when is not null)
                 text = text.Replace("{when}", when);
-            Instructions.Add(SayInstruction(Capitalize(text)));
+            Instructions.Add(SayInstruction(LocalizedText.Capitalize(text)));
         }
 
         private Instruction.Say SayInstruction(string text) =>
             new(text, State.Language, definition.VoiceFor(State.Language));
-
-        private static string Capitalize(string text) =>
-            text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
     }
 }

@@ -14,29 +14,43 @@ public static class SpokenTime
 
     /// <summary>
     /// <paramref name="moment"/> relative to <paramref name="now"/> (both local to the hotline) in
-    /// <paramref name="language"/>: today, tomorrow, a weekday within the week, else a date.
+    /// <paramref name="language"/>: today, tomorrow, a weekday within the week, else a date. An
+    /// <paramref name="approximate"/> moment (a forecast) is "ok. 14:35", "at about 14:35"; <paramref name="clock"/>
+    /// formats the time ("H:mm" said, "HH:mm" read).
     /// </summary>
-    public static string Say(DateTime moment, DateTime now, string language)
+    public static string Say(DateTime moment, DateTime now, string language, bool approximate = false, string clock = "H:mm")
     {
         var days = DateOnly.FromDateTime(moment).DayNumber - DateOnly.FromDateTime(now).DayNumber;
-        var time = moment.ToString("H:mm", CultureInfo.InvariantCulture);
+        var time = moment.ToString(clock, CultureInfo.InvariantCulture);
         var polish = language.StartsWith("pl", StringComparison.OrdinalIgnoreCase);
         if (polish)
         {
+            var at = approximate ? "ok." : "o";
             return days switch
             {
-                0 => $"dziś o {time}",
-                1 => $"jutro o {time}",
-                < 7 => $"{PolishDays[(int)moment.DayOfWeek]} o {time}",
-                _ => $"{moment.Day} {PolishMonths[moment.Month - 1]} o {time}",
+                0 => $"dziś {at} {time}",
+                1 => $"jutro {at} {time}",
+                < 7 => $"{PolishDays[(int)moment.DayOfWeek]} {at} {time}",
+                _ => $"{moment.Day} {PolishMonths[moment.Month - 1]} {at} {time}",
             };
         }
+        var english = approximate ? "at about" : "at";
         return days switch
         {
-            0 => $"today at {time}",
-            1 => $"tomorrow at {time}",
-            < 7 => $"on {moment.DayOfWeek} at {time}",
-            _ => $"on {moment.Day} {CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(moment.Month)} at {time}",
+            0 => $"today {english} {time}",
+            1 => $"tomorrow {english} {time}",
+            < 7 => $"on {moment.DayOfWeek} {english} {time}",
+            _ => $"on {moment.Day} {CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(moment.Month)} {english} {time}",
         };
+    }
+
+    /// <summary>
+    /// A forecast moment rounded up to five minutes ("14:35" rather than "14:32"): said as a person would, and never
+    /// earlier than forecast.
+    /// </summary>
+    public static DateTimeOffset RoundUpToFiveMinutes(DateTimeOffset moment)
+    {
+        var five = TimeSpan.FromMinutes(5).Ticks;
+        return new DateTimeOffset((moment.UtcTicks + five - 1) / five * five, TimeSpan.Zero);
     }
 }

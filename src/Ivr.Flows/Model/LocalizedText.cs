@@ -29,4 +29,11 @@ public sealed class LocalizedText
 
     /// <summary>True when the text has a translation for <paramref name="language"/>.</summary>
     public bool Has(string language) => _byLanguage.ContainsKey(language);
+
+    /// <summary>
+    /// <paramref name="text"/> starting with a capital: a message that begins with a placeholder ("{department}:
+    /// teraz nieczynne") or a department's title ("dział zamówień") begins a sentence.
+    /// </summary>
+    public static string Capitalize(string text) =>
+        text.Length > 0 && char.IsLower(text[0]) ? char.ToUpperInvariant(text[0]) + text[1..] : text;
 }

@@ -70,7 +70,8 @@ public sealed class DashboardTests : IAsyncLifetime
         await bookings.BookAsync("+48500100204", returns, "pl-PL", "menu", null, null);
         var connected = await bookings.BookAsync("+48500100205", returns, "pl-PL", "menu", null, null);
         using (var db = _factory.OpenDatabase())
-            db.Execute("UPDATE callbacks SET status = 'connected' WHERE reference = @Reference", new { connected.Reference });
+            db.Execute("UPDATE callbacks SET status = 'connected', connected_at = booked_at, ended_at = booked_at WHERE reference = @Reference",
+                new { connected.Reference });
         _factory.Clock.Advance(TimeSpan.FromSeconds(30));
 
         var dashboard = await _api.GetFromJsonAsync<JsonElement>("/admin/api/dashboard");

@@ -219,6 +219,7 @@ public sealed class LocalPhoneOutsideLocalModeTests
         {
             ["Twilio:AccountSid"] = "AC" + new string('1', 32),
             ["Twilio:AuthToken"] = "secret",
+            ["Twilio:PhoneNumber"] = "+48221234567",
         });
         using var http = factory.CreateClient();
 
