@@ -34,6 +34,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Ivr:PublicBaseUrl"] = baseUrl,
     ["Twilio:AccountSid"] = AccountSid,
     ["Twilio:AuthToken"] = AuthToken,
+    ["Twilio:PhoneNumber"] = "+48221234567",
     ["Admin:ApiKey"] = ApiKey,
 });
 builder.AddHotline();
