@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Xml.Linq;
+using Dapper;
+using Ivr.Api.Callbacks;
+using Ivr.Api.Menus;
+using Ivr.Api.Twilio;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ivr.Api.Tests;
+
+/// <summary>
+/// A callback the customer answered: the end of their call may be reported before the agent's leg says they talked,
+/// and a customer who talked is never called again; one who hung up before reaching an agent is.
+/// </summary>
+public sealed class AnsweredTryTests : IAsyncLifetime
+{
+    private const string Customer = "+48500100200";
+    private readonly Creates _twilio = new();
+    private HotlineFactory _factory = null!;
+    private TwilioRequests _requests = null!;
+
+    private sealed class Creates : ITwilioCalls
+    {
+        public ConcurrentQueue<CreateCallRequest> Requests { get; } = new();
+
+        public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
+        {
+            Requests.Enqueue(request);
+            return Task.FromResult(new CallResource { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" });
+        }
+
+        public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
+            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+    }
+
+    public Task InitializeAsync()
+    {
+        _factory = new HotlineFactory(services: s => s.AddSingleton<ITwilioCalls>(_twilio));
+        _requests = new TwilioRequests(_factory.CreateClient());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    private Task DispatchAsync() => _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+
+    // Booked, placed, and answered by the customer: returns the booking, the call and the TwiML they were given.
+    private async Task<(string Reference, string CallSid, XDocument Answer, CreateCallRequest Create)> AnsweredAsync()
+    {
+        var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync(
+            Customer, _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+        await DispatchAsync();
+        for (var i = 0; i < 100 && _twilio.Requests.IsEmpty; i++)
+            await Task.Delay(20);
+        var create = Assert.Single(_twilio.Requests);
+        var callSid = "CA" + new string('5', 32);
+        var answered = TwilioRequests.Gathered(callSid);
+        var answer = await _requests.TwimlAsync(create.Url!.PathAndQuery, answered);
+        return (booking.Reference, callSid, answer, create);
+    }
+
+    private async Task ReportAsync(string pathAndQuery, Dictionary<string, string> form)
+    {
+        using var response = await _requests.PostAsync(pathAndQuery, form);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private (string Status, int Attempts, long BusyAgents) State(string reference)
+    {
+        using var db = _factory.OpenDatabase();
+        var (status, attempts) = db.QuerySingle<(string, int)>("SELECT status, attempts FROM callbacks WHERE reference = @reference", new { reference });
+        return (status, attempts, db.ExecuteScalar<long>("SELECT COUNT(*) FROM agents WHERE busy_call_sid IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task TheCallsEnd_ReportedBeforeTheAgentsLeg_DoesNotCallTheCustomerAgain()
+    {
+        var (reference, callSid, answer, create) = await AnsweredAsync();
+        var dialedUrl = new Uri(answer.Descendants("Dial").Single().Attribute("action")!.Value).PathAndQuery;
+
+        var ended = TwilioRequests.Gathered(callSid);
+        ended["CallStatus"] = "completed";
+        await ReportAsync(create.StatusCallback!.PathAndQuery, ended);
+        _factory.Clock.Advance(TimeSpan.FromSeconds(30));
+        await DispatchAsync();
+        Assert.Equal(("answered", 1, 1L), State(reference));
+
+        var dialed = TwilioRequests.Gathered(callSid);
+        dialed["DialCallStatus"] = "completed";
+        dialed["DialCallDuration"] = "120";
+        await ReportAsync(dialedUrl, dialed);
+        _factory.Clock.Advance(TimeSpan.FromMinutes(10));
+        await DispatchAsync();
+
+        Assert.Equal(("connected", 1, 0L), State(reference));
+        Assert.Single(_twilio.Requests);
+    }
+
+    [Fact]
+    public async Task ACustomerWhoHangsUpBeforeReachingAnAgent_IsCalledAgainLater_AndTheAgentIsFreed()
+    {
+        var (reference, callSid, _, create) = await AnsweredAsync();
+
+        var ended = TwilioRequests.Gathered(callSid);
+        ended["CallStatus"] = "completed";
+        await ReportAsync(create.StatusCallback!.PathAndQuery, ended);
+        _factory.Clock.Advance(CallbackDispatcher.AnsweredGrace + TimeSpan.FromSeconds(1));
+        await DispatchAsync();
+
+        Assert.Equal(("pending", 1, 0L), State(reference));
+        using var db = _factory.OpenDatabase();
+        Assert.Equal("hung-up", db.QuerySingle<string>("SELECT last_result FROM callbacks WHERE reference = @reference", new { reference }));
+    }
+}
