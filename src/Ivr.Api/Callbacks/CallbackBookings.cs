@@ -80,7 +80,7 @@ public sealed class CallbackBookings(
             var callers = await connection.ExecuteScalarAsync<long>(
                 """
                 SELECT COUNT(*) FROM queue_entries
-                WHERE department = @department AND state = 'waiting' AND enqueued_at < @since
+                WHERE department = @department AND state = 'waiting' AND place_at < @since
                 """, new { department = department.Id, since });
             var callbacks = await CallbackStore.DueAheadAsync(connection, department.Id, since, due.ToUnixTimeMilliseconds());
             ahead = callers + callbacks;

@@ -204,7 +204,7 @@ public sealed class CallbackStore(Database database)
             var callerFirst = await connection.ExecuteScalarAsync<long>(
                 """
                 SELECT COUNT(*) FROM queue_entries
-                WHERE department = @department AND state = 'waiting' AND enqueued_at < @RequestedAt
+                WHERE department = @department AND state = 'waiting' AND place_at < @RequestedAt
                 """, new { department = department.Id, callback.RequestedAt }, transaction);
             if (callerFirst > 0)
                 return null;
@@ -300,6 +300,29 @@ public sealed class CallbackStore(Database database)
                 "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE busy_call_sid = @reservation",
                 new { reservation = Reservation(callbackId), freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
             return 0;
+        }, cancellationToken);
+
+    /// <summary>
+    /// A customer called back who waited in the queue (their agent had missed the call, or was given back) talked to
+    /// an agent there: the callback of that call is connected.
+    /// </summary>
+    public Task ConnectedInQueueAsync(string callSid, DateTimeOffset connectedAt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var callbackId = await connection.QuerySingleOrDefaultAsync<long?>(
+                "SELECT id FROM callbacks WHERE attempt_call_sid = @callSid AND status = 'answered'", new { callSid }, transaction);
+            if (callbackId is null)
+                return 0;
+            await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'connected', connected_at = @connectedAt, ended_at = @at, last_result = 'connected',
+                                     updated_at = @at
+                WHERE id = @callbackId
+                """, new { callbackId, connectedAt = connectedAt.ToUnixTimeMilliseconds(), at }, transaction);
+            return await connection.ExecuteAsync(
+                "UPDATE callback_attempts SET result = 'connected', ended_at = @at WHERE callback_id = @callbackId AND call_sid = @callSid",
+                new { callbackId, callSid, at }, transaction);
         }, cancellationToken);
 
     /// <summary>

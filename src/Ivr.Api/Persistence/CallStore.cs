@@ -101,12 +101,12 @@ public sealed class CallStore(Database database)
                 switch (instruction)
                 {
                     case Instruction.Enqueue enqueue:
-                        // A caller coming back from a callback joins at the place they booked it from.
+                        // A caller coming back from a callback takes the place they booked it from.
                         await connection.ExecuteAsync(
                             """
-                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, state)
-                            VALUES (@callSid, @Department, @Language, @since, 'waiting')
-                            """, new { callSid, enqueue.Department, enqueue.Language, since = enqueue.Since?.ToUnixTimeMilliseconds() ?? at }, transaction);
+                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state)
+                            VALUES (@callSid, @Department, @Language, @at, @place, 'waiting')
+                            """, new { callSid, enqueue.Department, enqueue.Language, at, place = enqueue.Since?.ToUnixTimeMilliseconds() ?? at }, transaction);
                         break;
                 }
             }

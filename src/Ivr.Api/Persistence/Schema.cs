@@ -122,6 +122,12 @@ public static class Schema
         CREATE INDEX callbacks_by_status ON callbacks (status, claimed_at);
         CREATE INDEX callbacks_by_attempt_call ON callbacks (attempt_call_sid);
 
+        -- A caller's place in line: when they joined, or the place of the callback they came back from; enqueued_at
+        -- stays the moment they joined, which waits and figures are measured from.
+        ALTER TABLE queue_entries ADD COLUMN place_at INTEGER;
+        UPDATE queue_entries SET place_at = enqueued_at;
+        CREATE INDEX queue_entries_line ON queue_entries (department, state, place_at);
+
         CREATE TABLE callback_attempts (
             id           INTEGER PRIMARY KEY AUTOINCREMENT,
             callback_id  INTEGER NOT NULL REFERENCES callbacks (id),

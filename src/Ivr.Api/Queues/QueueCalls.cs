@@ -20,6 +20,7 @@ public sealed class QueueCalls(
     WaitAnnouncer announcer,
     VoiceCalls voice,
     Callbacks.CallbackCalls callbacks,
+    Callbacks.CallbackStore callbackStore,
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<QueueOptions> options,
@@ -189,6 +190,7 @@ public sealed class QueueCalls(
             await queues.CompleteAsync(entry, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct);
             var answeredAt = now.ToUnixTimeMilliseconds() - talked * 1000L;
             rates.Served(department, (answeredAt - offer.EnqueuedAt) / 1000.0, talked, now);
+            await callbackStore.ConnectedInQueueAsync(offer.CallSid, DateTimeOffset.FromUnixTimeMilliseconds(answeredAt), now, ct);
             distributor.Wake();
             twiml.Hangup();
             return twiml.ToResult();

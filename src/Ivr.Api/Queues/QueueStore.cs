@@ -20,6 +20,7 @@ public sealed class QueueStore(Database database)
         public long Id { get; set; }
         public string CallSid { get; set; } = "";
         public long EnqueuedAt { get; set; }
+        public long PlaceAt { get; set; }
         public string Language { get; set; } = "";
     }
 
@@ -32,9 +33,9 @@ public sealed class QueueStore(Database database)
         {
             var entry = await connection.QueryFirstOrDefaultAsync<EntryRow>(
                 """
-                SELECT id AS Id, call_sid AS CallSid, enqueued_at AS EnqueuedAt, language AS Language
+                SELECT id AS Id, call_sid AS CallSid, enqueued_at AS EnqueuedAt, place_at AS PlaceAt, language AS Language
                 FROM queue_entries WHERE department = @department AND state = 'waiting'
-                ORDER BY enqueued_at, id LIMIT 1
+                ORDER BY place_at, id LIMIT 1
                 """, new { department = department.Id }, transaction);
             if (entry is null)
                 return null;
@@ -43,8 +44,8 @@ public sealed class QueueStore(Database database)
             var callbackFirst = await connection.ExecuteScalarAsync<long>(
                 """
                 SELECT COUNT(*) FROM callbacks
-                WHERE department = @department AND status = 'pending' AND due_at <= @at AND requested_at <= @EnqueuedAt
-                """, new { department = department.Id, at = now.ToUnixTimeMilliseconds(), entry.EnqueuedAt }, transaction);
+                WHERE department = @department AND status = 'pending' AND due_at <= @at AND requested_at <= @PlaceAt
+                """, new { department = department.Id, at = now.ToUnixTimeMilliseconds(), entry.PlaceAt }, transaction);
             if (callbackFirst > 0)
                 return null;
 
@@ -117,25 +118,18 @@ public sealed class QueueStore(Database database)
             await connection.ExecuteAsync(
                 "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE id = @agent",
                 new { agent, freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
-            // A customer called back who waited here (their agent had missed the call) has now been connected.
-            await connection.ExecuteAsync(
-                """
-                UPDATE callbacks SET status = 'connected', connected_at = @answeredAt, ended_at = @at, last_result = 'connected',
-                                     updated_at = @at
-                WHERE status = 'answered' AND attempt_call_sid = (SELECT call_sid FROM queue_entries WHERE id = @entryId)
-                """, new { entryId, at, answeredAt = at - talkedSeconds * 1000L }, transaction);
             return 0;
         }, cancellationToken);
 
     /// <summary>
-    /// A waiting caller pressed 1 for a callback: their entry leaves the line (state <c>callback</c>) and its arrival
-    /// time is returned, to be the callback's place. Null when they are no longer waiting (an agent was quicker).
+    /// A waiting caller pressed 1 for a callback: their entry leaves the line (state <c>callback</c>) and its place
+    /// is returned, to be the callback's. Null when they are no longer waiting (an agent was quicker).
     /// </summary>
     public Task<DateTimeOffset?> LeaveForCallbackAsync(string callSid, string department, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var enqueuedAt = await connection.QuerySingleOrDefaultAsync<long?>(
-                "SELECT enqueued_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'waiting'",
+                "SELECT place_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'waiting'",
                 new { callSid, department }, transaction);
             if (enqueuedAt is null)
                 return (DateTimeOffset?)null;
@@ -147,13 +141,13 @@ public sealed class QueueStore(Database database)
             return DateTimeOffset.FromUnixTimeMilliseconds(enqueuedAt.Value);
         }, cancellationToken);
 
-    /// <summary>When a caller who left <paramref name="department"/>'s line for a callback had joined it; null if they did not.</summary>
+    /// <summary>The place of a caller who left <paramref name="department"/>'s line for a callback; null if they did not.</summary>
     public async Task<DateTimeOffset?> LeftForCallbackAsync(string callSid, string department, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var enqueuedAt = await connection.QueryFirstOrDefaultAsync<long?>(
             """
-            SELECT enqueued_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'callback'
+            SELECT place_at FROM queue_entries WHERE call_sid = @callSid AND department = @department AND state = 'callback'
             ORDER BY id DESC LIMIT 1
             """, new { callSid, department });
         return enqueuedAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null;

@@ -28,10 +28,10 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
                 """
                 SELECT (SELECT COUNT(*) FROM queue_entries o
                         WHERE o.department = e.department AND o.state = 'waiting'
-                          AND (o.enqueued_at < e.enqueued_at OR (o.enqueued_at = e.enqueued_at AND o.id < e.id)))
+                          AND (o.place_at < e.place_at OR (o.place_at = e.place_at AND o.id < e.id)))
                      + (SELECT COUNT(*) FROM callbacks c
                         WHERE c.department = e.department AND c.status = 'pending' AND c.due_at <= @at
-                          AND c.requested_at <= e.enqueued_at),
+                          AND c.requested_at <= e.place_at),
                        e.state
                 FROM queue_entries e
                 WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
