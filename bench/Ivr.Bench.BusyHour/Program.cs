@@ -1,33 +1,46 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
 using Ivr.Api;
+using Ivr.Api.Callbacks;
 using Ivr.Api.Twilio;
 using Ivr.Simulator;
+using Microsoft.Extensions.Options;
 
 // A simulated busy hour of the orders team through the real service (Kestrel on loopback, a SQLite file) and the
 // switchboard standing in for Twilio, on virtual time. Prints what the service reports in /api/stats next to the
 // ground truth the switchboard recorded for the same calls (the ratio shows how true the service's figures are).
+// With --callbacks SHARE, that share of callers take the callback offered when the wait is long; the run goes on
+// after the hour until every callback has been put through or given up.
 var perHour = Option("--calls-per-hour", 100);
 var talkSeconds = Option("--talk", 90);
 var patienceSeconds = Option("--patience", 240);
 var seed = Option("--seed", 7);
+var callbackShare = Share("--callbacks", 0);
+var noAnswerShare = Share("--no-answer", 0.1);
+var retryDelaySeconds = args.Contains("--retry-delay") ? Option("--retry-delay", 300) : (int?)null;
+if (callbackShare is null || noAnswerShare is null)
+{
+    Console.Error.WriteLine("--callbacks and --no-answer take a share between 0 and 1, e.g. --callbacks 0.5");
+    return 1;
+}
 const string AccountSid = "AC0be0c0be0c0be0c0be0c0be0c0be0c0b";
 const string AuthToken = "busy-hour-token";
 const string ApiKey = "busy-hour-key";
+// Callers still on the line this long after 9:00 hang up; callbacks still open then are left open.
+var cap = TimeSpan.FromHours(3);
 
 var port = FreePort();
 var baseUrl = $"http://127.0.0.1:{port}";
 var workDirectory = Directory.CreateTempSubdirectory("ivr-busy-hour-");
-var clock = new VirtualClock(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero)); // 9:00 in Warsaw, a Wednesday
+var start = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero); // 9:00 in Warsaw, a Wednesday
+var clock = new VirtualClock(start);
 Switchboard board = null!;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.UseUrls(baseUrl);
-builder.Logging.ClearProviders();
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+var settings = new Dictionary<string, string?>
 {
     ["ConnectionStrings:Ivr"] = $"Data Source={Path.Combine(workDirectory.FullName, "busy-hour.db")}",
     ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
@@ -36,7 +49,14 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Twilio:AuthToken"] = AuthToken,
     ["Twilio:PhoneNumber"] = "+48221234567",
     ["Admin:ApiKey"] = ApiKey,
-});
+};
+if (retryDelaySeconds is { } retryDelay)
+    settings["Callbacks:RetryDelaySeconds"] = retryDelay.ToString(CultureInfo.InvariantCulture);
+
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+builder.WebHost.UseUrls(baseUrl);
+builder.Logging.ClearProviders();
+builder.Configuration.AddInMemoryCollection(settings);
 builder.AddHotline();
 builder.Services.AddSingleton<TimeProvider>(clock);
 builder.Services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
@@ -45,6 +65,22 @@ var app = builder.Build();
 if (!await app.PrepareHotlineAsync())
     return 1;
 await app.StartAsync();
+
+// Every caller presses 1 (order status) and 1 (the team). Past the menu the only keys asked for are the callback
+// offer (on joining and in every hold update while the wait is long) and then the number to confirm: a caller who
+// takes it presses 1 and 1; one who does not stays silent at the first offer, and a scripted caller keeps waiting
+// silently at the later ones. Whether a caller takes it is drawn from a stream of its own, so that arrivals,
+// patience and talk times are the same whatever the share, and a caller who takes it at 0.3 takes it at 0.5 too.
+var choices = Seeded(seed, 1);
+var customerSeeds = Seeded(seed, 2);
+var arrivals = Draw.PoissonArrivals(seed, perHour, TimeSpan.FromHours(1),
+        _ => new ScriptedCaller(choices.NextDouble() < callbackShare ? ["1", "1", "1", "1"] : ["1", "1", "-"]))
+    // Each caller has a number of their own: a booking is per number, and a number with one open is greeted with it.
+    .Select((call, index) => call with { From = CallerNumber(index) })
+    .ToList();
+// Each try of a callback rings the customer's phone: not answered at all (--no-answer), or picked up after 5-20 s.
+// Draws per customer, so that one customer's tries do not depend on when the others' happen.
+var customerDraws = arrivals.ToDictionary(call => call.From, _ => new Random(customerSeeds.Next()));
 
 using var webhooks = new HttpClient();
 var talk = Draw.Exponential(TimeSpan.FromSeconds(talkSeconds));
@@ -60,53 +96,132 @@ board = new Switchboard(webhooks, clock, new SwitchboardOptions
         ["+48221234502"] = SimulatedAgent.Answering(TimeSpan.FromSeconds(4), talk),
         ["sip:katarzyna@sklep-przykladowy.sip.twilio.com"] = SimulatedAgent.Answering(TimeSpan.FromSeconds(4), talk),
     },
+    Customers = CalledBack,
     Patience = Draw.Exponential(TimeSpan.FromSeconds(patienceSeconds)),
     Seed = seed,
     SettlePeriod = TimeSpan.FromMilliseconds(5),
 });
 
-var arrivals = Draw.PoissonArrivals(seed, perHour, TimeSpan.FromHours(1), _ => new ScriptedCaller(["1", "1"]));
-var wall = Stopwatch.StartNew();
-var calls = await board.RunAsync(arrivals, until: TimeSpan.FromHours(3));
-wall.Stop();
-
 using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
 api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
-var stats = await api.GetFromJsonAsync<JsonElement>("/api/stats");
-var orders = stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
+
+var wall = Stopwatch.StartNew();
+await board.RunAsync(arrivals, until: cap);
+var settled = await SettleCallbacksAsync(start + cap);
+// Ends whatever is still on the line at the cap (nothing, when the callbacks settled).
+var calls = await board.RunAsync([], until: TimeSpan.Zero);
+wall.Stop();
+
+var orders = await OrdersAsync();
 
 // Ground truth per call: joined the queue when the request that routed it was answered; answered when the
 // agent picked up; abandoned when it hung up in the queue.
-var queued = calls.Where(c => c.Requests.Any(r => r.Url.Contains("/voice/queue/"))).ToList();
+var queued = calls.Where(c => c.Direction == "inbound" && c.Requests.Any(r => r.Url.Contains("/voice/queue/"))).ToList();
 var answered = queued.Where(c => c.AnsweredAt is not null).ToList();
 var waits = answered.Select(c => (c.AnsweredAt!.Value - JoinedAt(c)).TotalSeconds).ToList();
+var abandoned = queued.Where(c => c.Abandoned).ToList();
 var truth = new Dictionary<string, double?>
 {
     ["offered"] = queued.Count,
     ["answered"] = answered.Count,
-    ["abandoned"] = queued.Count(c => c.Abandoned),
+    ["abandoned"] = abandoned.Count,
     ["averageSpeedOfAnswerSeconds"] = waits.Count > 0 ? waits.Average() : null,
-    ["serviceLevel"] = queued.Count > 0 ? (double)waits.Count(w => w <= 20) / (answered.Count + queued.Count(c => c.Abandoned)) : null,
+    // Of those who stayed on the line: callers who left the queue for a callback are neither answered nor abandoned.
+    ["serviceLevel"] = answered.Count + abandoned.Count > 0 ? (double)waits.Count(w => w <= 20) / (answered.Count + abandoned.Count) : null,
     ["averageHandleSeconds"] = answered.Count > 0 ? answered.Average(c => c.HandleTime.TotalSeconds) : null,
 };
 
-Console.WriteLine($"busy hour: {arrivals.Count} calls in one hour to orders (3 agents, talk ~ exp {talkSeconds} s, " +
-                  $"patience ~ exp {patienceSeconds} s, seed {seed}); {clock.GetUtcNow() - new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero):hh\\:mm\\:ss} " +
-                  $"virtual in {wall.Elapsed.TotalSeconds:F1} s real; application errors: {calls.Count(c => c.HadApplicationError)}");
-Console.WriteLine($"{"figure",-30} {"service",10} {"truth",10} {"ratio",7}");
-foreach (var (name, expected) in truth)
+// Callbacks as the switchboard saw them. A booking is the number confirmed with 1 in the booking dialog; it counts
+// from the end of that call. Every caller has their own number, so a callback (the To of its call) pairs with the
+// call that booked it. Connected: the agent picked up on the callback's call.
+var bookedEnds = calls.Where(c => c.Direction == "inbound" && c.Requests.Any(r => r.Url.Contains("/voice/callbacks/confirm") && r.Form.GetValueOrDefault("Digits") == "1"))
+    .ToDictionary(c => c.Requests.First().Form["From"], c => c.StartedAt + c.VirtualDuration);
+var placed = calls.Where(c => c.Direction == "outbound-api").ToList();
+var pickedUp = placed.Where(c => c.Status == "completed").ToList();
+var connected = placed.Where(c => c.AnsweredAt is not null).ToList();
+var toConnect = connected.Select(c => (c.StartedAt + c.AnsweredAt!.Value - bookedEnds[c.Requests.First().Form["To"]]).TotalMinutes).ToList();
+var connectedNumbers = connected.Select(c => c.Requests.First().Form["To"]).ToHashSet();
+var callbackTruth = new Dictionary<string, double?>
 {
-    var reported = orders.GetProperty(name).ValueKind == JsonValueKind.Null ? (double?)null : orders.GetProperty(name).GetDouble();
-    var ratio = reported is { } r && expected is { } e && e != 0 ? (r / e).ToString("F3") : "-";
-    Console.WriteLine($"{name,-30} {Format(reported),10} {Format(expected),10} {ratio,7}");
-}
-Console.WriteLine($"{"announcements",-30} {orders.GetProperty("announcements").GetInt32(),10}");
-Console.WriteLine($"{"announcement mean error (s)",-30} {Format(Nullable(orders.GetProperty("announcementMeanErrorSeconds"))),10}");
-Console.WriteLine($"{"answered within promise",-30} {Format(Nullable(orders.GetProperty("answeredWithinPromise"))),10}");
+    ["booked"] = bookedEnds.Count,
+    ["placed"] = placed.Count,
+    ["connected"] = connectedNumbers.Count,
+    // Once settled, a booking never put through has used up its tries.
+    ["failed"] = settled ? bookedEnds.Keys.Count(number => !connectedNumbers.Contains(number)) : null,
+    ["averageMinutesToConnect"] = toConnect.Count > 0 ? toConnect.Average() : null,
+    ["longestMinutesToConnect"] = toConnect.Count > 0 ? toConnect.Max() : null,
+};
+
+var callbackSettings = app.Services.GetRequiredService<IOptions<CallbackOptions>>().Value;
+Console.WriteLine($"busy hour: {arrivals.Count} calls in one hour to orders (3 agents, talk ~ exp {talkSeconds} s, " +
+                  $"patience ~ exp {patienceSeconds} s, seed {seed}); {clock.GetUtcNow() - start:hh\\:mm\\:ss} " +
+                  $"virtual in {wall.Elapsed.TotalSeconds:F1} s real; application errors: {calls.Count(c => c.HadApplicationError)}");
+Console.WriteLine($"callbacks: {Format(callbackShare)} of callers take the offer; customers answer after 5-20 s, " +
+                  $"{Format(noAnswerShare)} of tries not answered; {callbackSettings.MaxAttempts} tries {callbackSettings.RetryDelaySeconds} s apart; " +
+                  (settled ? "all settled" : $"still open at the cap: {orders.GetProperty("callbacks").GetProperty("openNow").GetInt32()}"));
+Console.WriteLine($"{"figure",-34} {"service",10} {"truth",10} {"ratio",7}");
+Table(orders, truth, "");
+Table(orders.GetProperty("callbacks"), callbackTruth, "callbacks.");
+Console.WriteLine($"{"callbacks.tries answered",-34} {"",10} {pickedUp.Count,10}");
+Console.WriteLine($"{"announcements",-34} {orders.GetProperty("announcements").GetInt32(),10}");
+Console.WriteLine($"{"announcement mean error (s)",-34} {Format(Nullable(orders.GetProperty("announcementMeanErrorSeconds"))),10}");
+Console.WriteLine($"{"answered within promise",-34} {Format(Nullable(orders.GetProperty("answeredWithinPromise"))),10}");
+
+// What callers got, to set side by side with a run at another share (same seed): the same callers arrive, so the
+// difference is what the callbacks made. On the line: those who stayed in the queue (answered or abandoned).
+var leftForCallback = queued.Count(c => c.Requests.Any(r =>
+    r.Url.Contains("/voice/queue/orders/callback") && r.Form.GetValueOrDefault("Digits") == "1"));
+var stayed = answered.Count + abandoned.Count;
+var timeInQueue = answered.Select(c => c.AnsweredAt!.Value - JoinedAt(c))
+    .Concat(abandoned.Select(c => c.Events.OfType<LeftQueue>().Last().At - JoinedAt(c)))
+    .Select(t => t.TotalSeconds).ToList();
+Console.WriteLine("callers (truth):");
+Console.WriteLine($"  stayed on the line {stayed}: answered {answered.Count}, abandoned {abandoned.Count}; left the queue for a callback {leftForCallback}");
+Console.WriteLine($"  on the line: service level {Format(truth["serviceLevel"])}, mean wait to an agent {Format(truth["averageSpeedOfAnswerSeconds"])} s, " +
+                  $"mean time in the queue (abandoned too) {Format(timeInQueue.Count > 0 ? timeInQueue.Average() : null)} s");
+Console.WriteLine($"  reached an agent {answered.Count + connectedNumbers.Count} of {arrivals.Count}: on the line {answered.Count}, called back {connectedNumbers.Count}");
 
 await app.StopAsync();
 workDirectory.Delete(recursive: true);
 return calls.Any(c => c.HadApplicationError) ? 2 : 0;
+
+// Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is
+// live and no callback is open (true), or the cap (false).
+async Task<bool> SettleCallbacksAsync(DateTimeOffset until)
+{
+    while (true)
+    {
+        await board.SettleAsync();
+        if (board.Calls.All(c => c.IsCompleted) && (await OrdersAsync()).GetProperty("callbacks").GetProperty("openNow").GetInt32() == 0)
+            return true;
+        var next = clock.NextDue;
+        // The service's background rounds set their next timer when they finish; give a running one a moment.
+        for (var wait = 0; next is null && wait < 100; wait++)
+        {
+            await Task.Delay(10);
+            await board.SettleAsync();
+            next = clock.NextDue;
+        }
+        if (next is null || next > until)
+            return false;
+        clock.AdvanceTo(next.Value);
+    }
+}
+
+async Task<JsonElement> OrdersAsync()
+{
+    var stats = await api.GetFromJsonAsync<JsonElement>("/api/stats");
+    return stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
+}
+
+SimulatedCustomer CalledBack(string number)
+{
+    if (!customerDraws.TryGetValue(number, out var random))
+        return SimulatedCustomer.NeverAnswers;
+    var answers = random.NextDouble() >= noAnswerShare;
+    var after = TimeSpan.FromSeconds(5 + 15 * random.NextDouble());
+    return answers ? SimulatedCustomer.Answering(after, new ScriptedCaller([])) : SimulatedCustomer.NeverAnswers;
+}
 
 TimeSpan JoinedAt(CallRecord call) =>
     call.Requests.Last(r => r.Url.Contains("/voice/gather")).At;
@@ -117,7 +232,32 @@ int Option(string name, int fallback)
     return index >= 0 && index + 1 < args.Length && int.TryParse(args[index + 1], out var value) ? value : fallback;
 }
 
-static string Format(double? value) => value is { } v ? v.ToString("0.###") : "-";
+double? Share(string name, double fallback)
+{
+    var index = Array.IndexOf(args, name);
+    if (index < 0)
+        return fallback;
+    return index + 1 < args.Length && double.TryParse(args[index + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+           && value is >= 0 and <= 1 ? value : null;
+}
+
+static void Table(JsonElement reported, IReadOnlyDictionary<string, double?> truth, string prefix)
+{
+    foreach (var (name, expected) in truth)
+    {
+        var value = Nullable(reported.GetProperty(name));
+        var ratio = value is { } r && expected is { } e && e != 0 ? (r / e).ToString("F3", CultureInfo.InvariantCulture) : "-";
+        Console.WriteLine($"{prefix + name,-34} {Format(value),10} {Format(expected),10} {ratio,7}");
+    }
+}
+
+// Polish mobile numbers, one per caller.
+static string CallerNumber(int index) => $"+4850{index.ToString("D7", CultureInfo.InvariantCulture)}";
+
+// Separate, repeatable streams of draws from one seed.
+static Random Seeded(int seed, int stream) => new(unchecked(seed * 1_000_003 + stream));
+
+static string Format(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "-";
 
 static double? Nullable(JsonElement element) => element.ValueKind == JsonValueKind.Null ? null : element.GetDouble();
 
