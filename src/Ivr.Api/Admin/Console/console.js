@@ -212,7 +212,7 @@
         }
       } catch (error) {
         if (error.status === 401) return;
-        setStatus(error.status === 404 ? "Menu editing is not available in this version of the service." : error.message, "invalid");
+        setStatus(error.message, "invalid");
       }
     }
 
@@ -392,7 +392,7 @@
         render();
       } catch (error) {
         if (error.status === 401) return;
-        message(error.status === 404 ? "The version history is not available in this version of the service." : error.message);
+        message(error.message);
       }
     }
 
@@ -584,7 +584,7 @@
       } catch (error) {
         if (error.status === 401) return;
         $("#callbacks-tables").replaceChildren();
-        message(error.status === 404 ? "The callbacks list is not available in this version of the service." : `The callbacks cannot be read: ${error.message}`);
+        message(`The callbacks cannot be read: ${error.message}`);
       }
     }
 
