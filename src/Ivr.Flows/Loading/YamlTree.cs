@@ -63,15 +63,30 @@ internal static partial class YamlTree
     public static YamlNode? Read(string yaml, ProblemCollector problems)
     {
         var events = new List<ParsingEvent>();
+        var scanner = new Scanner(new StringReader(yaml));
         try
         {
-            var parser = new Parser(new StringReader(yaml));
+            var parser = new Parser(scanner);
             while (parser.MoveNext())
                 events.Add(parser.Current!);
         }
         catch (YamlException e)
         {
             problems.Error(Line(e.Start), Column(e.Start), "(syntax)", $"not valid YAML: {ParserMessage(e.Message)}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, inside some unclosed '{' or '[' (name: {Shop).
+            var at = scanner.CurrentPosition;
+            problems.Error(Line(at), Column(at), "(syntax)", $"not valid YAML: {UnclosedFlow}");
+            return null;
+        }
+        // On some broken input the parser ends a document or the stream inside an open '{' or '[' without a word;
+        // reading on would run off the end of the events.
+        if (Unbalanced(events) is { } where)
+        {
+            problems.Error(Line(where), Column(where), "(syntax)", $"not valid YAML: {UnclosedFlow}");
             return null;
         }
 
@@ -92,6 +107,27 @@ internal static partial class YamlTree
         var reader = new EventReader(events, problems);
         return reader.ReadDocument();
     }
+
+    // Where the events stop nesting properly, or null when every list and mapping is closed inside its document.
+    private static Mark? Unbalanced(List<ParsingEvent> events)
+    {
+        var open = 0;
+        foreach (var e in events)
+        {
+            open += e switch
+            {
+                MappingStart or SequenceStart => 1,
+                MappingEnd or SequenceEnd => -1,
+                _ => 0,
+            };
+            if (open < 0 || (open > 0 && e is DocumentEnd or StreamEnd))
+                return e.Start;
+        }
+        return events is [.., StreamEnd] ? null : events.Count > 0 ? events[^1].End : Mark.Empty;
+    }
+
+    private const string UnclosedFlow =
+        "a '{' or '[' is not closed where it should be, or a value inside it is not finished (quote values that contain '{', '[', '#' or ':')";
 
     private static int Line(Mark mark) => (int)Math.Max(1, mark.Line);
 
@@ -153,6 +189,13 @@ internal static partial class YamlTree
 
                 case MappingStart mappingStart:
                     return Remember(mappingStart, ReadMap(depth, path, line, column));
+
+                case MappingEnd or SequenceEnd or DocumentEnd or StreamEnd:
+                    // On some broken input the parser closes a mapping after a key without its value: the value is
+                    // missing, and the closing event is left for the mapping or list that owns it.
+                    _next--;
+                    problems.Error(line, column, PathOrRoot(path), "not valid YAML: the value is missing here");
+                    return (new YamlScalar("", isPlain: true, line, column), 1);
 
                 default:
                     // The parser only yields the events above inside a document; anything else is skipped.

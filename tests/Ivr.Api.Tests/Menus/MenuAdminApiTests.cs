@@ -91,6 +91,28 @@ public sealed class MenuAdminApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUnclosedBrace_IsASyntaxProblemWithItsPosition_NotAServerError()
+    {
+        // "name: {Sklep" makes YamlDotNet's scanner throw an exception of its own rather than a parse error.
+        var brace = MenuFolder.Sample.Replace("  name: ", "  name: {");
+        Assert.NotEqual(MenuFolder.Sample, brace);
+
+        var validated = await JsonAsync(await _client.PostAsJsonAsync("/admin/api/menu/validate", new { content = brace }), HttpStatusCode.OK);
+        var refused = await SaveAsync(brace, HttpStatusCode.UnprocessableEntity);
+
+        Assert.False(validated.GetProperty("valid").GetBoolean());
+        foreach (var answer in new[] { validated, refused })
+        {
+            var problem = Assert.Single(answer.GetProperty("problems").EnumerateArray());
+            Assert.Equal("(syntax)", problem.GetProperty("path").GetString());
+            Assert.True(problem.GetProperty("line").GetInt32() > 1);
+            Assert.True(problem.GetProperty("column").GetInt32() >= 1);
+            Assert.Contains("not valid YAML", problem.GetProperty("message").GetString());
+        }
+        Assert.Equal(MenuFolder.Sample, _folder.Read());
+    }
+
+    [Fact]
     public async Task Validate_ListsProblemsWithoutSavingAnything()
     {
         var invalid = await JsonAsync(await _client.PostAsJsonAsync("/admin/api/menu/validate", new { content = Broken }), HttpStatusCode.OK);
