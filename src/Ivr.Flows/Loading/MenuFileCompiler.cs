@@ -184,7 +184,8 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
     {
         if (target is null || _menuIds.Contains(target.Value))
             return true;
-        problems.Error(target.Node, target.Path, $"unknown menu '{target.Value}' (known: {Suggest.List(_menuIds)})");
+        var hint = LikelyMenu(target.Value) is { } likely ? $"; did you mean '{likely}'?" : "";
+        problems.Error(target.Node, target.Path, $"unknown menu '{target.Value}' (known: {Suggest.List(_menuIds)}){hint}");
         return false;
     }
 
@@ -338,35 +339,54 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         }
     }
 
+    // The menu a mistyped reference most likely meant: the closest known id, if it is close.
+    private string? LikelyMenu(string typed) => Suggest.Closest(typed, _menuIds);
+
+    /// <summary>
+    /// Warns once for each menu that nothing leads to, naming the menus only it leads to, so one cut-off branch is
+    /// one warning. A mistyped reference counts as leading to the menu it most likely meant: its error is the cause,
+    /// and the menus behind it are not reported again.
+    /// </summary>
     private void WarnUnreachableMenus(RawHotline? hotline)
     {
         if (hotline?.Start is not { } start || !_menuIds.Contains(start.Value))
             return;
         var byId = file.Menus.GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First());
-        var reached = new HashSet<string>();
-        var pending = new Queue<string>();
-        void Reach(string? id)
+        IEnumerable<string> LeadsTo(RawMenu menu) =>
+            new[] { menu.Action is { Kind: "next" } action ? action.Target?.Value : null, menu.OnFail?.Value }
+                .Concat(menu.Options.Select(o => o.Action is { Kind: "next" } optionAction ? optionAction.Target?.Value : null))
+                .OfType<string>()
+                .Select(id => byId.ContainsKey(id) ? id : LikelyMenu(id))
+                .OfType<string>();
+        HashSet<string> Reached(IEnumerable<string> from, ISet<string> without)
         {
-            if (id is not null && byId.ContainsKey(id) && reached.Add(id))
+            var reached = new HashSet<string>();
+            var pending = new Queue<string>();
+            foreach (var id in from.Where(id => byId.ContainsKey(id) && !without.Contains(id) && reached.Add(id)))
                 pending.Enqueue(id);
+            while (pending.TryDequeue(out var id))
+            {
+                foreach (var next in LeadsTo(byId[id]).Where(next => !without.Contains(next) && reached.Add(next)))
+                    pending.Enqueue(next);
+            }
+            return reached;
         }
 
-        Reach(start.Value);
-        Reach(hotline.OnFail?.Value);
-        while (pending.TryDequeue(out var id))
+        var fromStart = Reached(new[] { start.Value, hotline.OnFail?.Value }.OfType<string>(), new HashSet<string>());
+        var reported = new HashSet<string>(fromStart);
+        foreach (var menu in file.Menus.Where(m => !reported.Contains(m.Id)))
         {
-            var menu = byId[id];
-            if (menu.Action is { Kind: "next" } action)
-                Reach(action.Target?.Value);
-            Reach(menu.OnFail?.Value);
-            foreach (var option in menu.Options)
-            {
-                if (option.Action is { Kind: "next" } optionAction)
-                    Reach(optionAction.Target?.Value);
-            }
+            // The first menu in the file of a cut-off branch stands for it, unless another cut-off menu leads to it.
+            var leader = file.Menus.FirstOrDefault(other => !reported.Contains(other.Id) && other.Id != menu.Id
+                && Reached([other.Id], reported).Contains(menu.Id) && !Reached([menu.Id], reported).Contains(other.Id));
+            if (leader is not null)
+                continue;
+            var behind = Reached([menu.Id], reported).Where(id => id != menu.Id).Order(StringComparer.Ordinal).ToList();
+            reported.Add(menu.Id);
+            reported.UnionWith(behind);
+            var also = behind.Count == 0 ? "" : $"; so are the menus only it leads to: {string.Join(", ", behind.Select(id => $"'{id}'"))}";
+            problems.Warning(menu.Key, menu.Path, $"menu '{menu.Id}' is never reached: no start, next, option or on_fail leads to it{also}");
         }
-        foreach (var menu in file.Menus.Where(m => !reached.Contains(m.Id)))
-            problems.Warning(menu.Key, menu.Path, $"menu '{menu.Id}' is never reached: no start, next, option or on_fail leads to it");
     }
 
     [GeneratedRegex(@"\{[a-z_]+\}")]
