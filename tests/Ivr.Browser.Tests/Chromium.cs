@@ -30,12 +30,13 @@ public sealed class Chromium : IAsyncLifetime
         });
     }
 
-    /// <summary>A new page in its own context (cookies, storage), with the browser's language set.</summary>
-    public async Task<IPage> NewPageAsync(string locale = "pl-PL")
+    /// <summary>A new page in its own context (cookies, storage), with the browser's language (and time zone) set.</summary>
+    public async Task<IPage> NewPageAsync(string locale = "pl-PL", string? timeZone = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
             Locale = locale,
+            TimezoneId = timeZone,
             ExtraHTTPHeaders = new Dictionary<string, string> { ["Accept-Language"] = locale },
         });
         return await context.NewPageAsync();

@@ -23,9 +23,9 @@ public sealed class ConsoleTests(Chromium chromium)
         return new LiveHotline(all, services);
     }
 
-    private async Task<IPage> OpenAsync(LiveHotline hotline, string view = "")
+    private async Task<IPage> OpenAsync(LiveHotline hotline, string view = "", string? timeZone = null)
     {
-        var page = await chromium.NewPageAsync("en-US");
+        var page = await chromium.NewPageAsync("en-US", timeZone);
         await page.GotoAsync(hotline.Url("/admin" + view));
         return page;
     }
@@ -52,6 +52,43 @@ public sealed class ConsoleTests(Chromium chromium)
         var orders = page.Locator("article[data-department=orders]");
         await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("0");
         await Expect(orders.Locator("figure svg")).ToHaveCountAsync(2);
+    }
+
+    [Fact]
+    public async Task SignOut_IsOfferedOnlyWhenSignedIn_AndSigningOutIsSaidAsNewsNotAsAnError()
+    {
+        await using var hotline = ConsoleHotline();
+        var page = await OpenAsync(hotline);
+        var signOut = page.GetByRole(AriaRole.Button, new() { Name = "Sign out" });
+
+        await Expect(page.GetByLabel("User name")).ToBeVisibleAsync();
+        await Expect(signOut).ToBeHiddenAsync();
+        await SignInAsync(page);
+        await Expect(signOut).ToBeVisibleAsync();
+        await Expect(page.Locator("#who")).ToContainTextAsync(Username);
+
+        await signOut.ClickAsync();
+
+        await Expect(page.GetByLabel("User name")).ToBeVisibleAsync();
+        await Expect(signOut).ToBeHiddenAsync();
+        await Expect(page.Locator("#who")).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Status).Filter(new() { HasText = "Signed out." })).ToBeVisibleAsync();
+        await Expect(page.Locator("#login-error")).ToBeEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Times_AreTheHotlinesClock_NotTheBrowsers()
+    {
+        // 9:00 UTC is 10:00 in Warsaw, the sample hotline's zone, and 4:00 in New York, where this browser is.
+        var start = new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero);
+        await using var hotline = ConsoleHotline(services: services =>
+            services.AddSingleton<TimeProvider>(new AcceleratedClock(start, 1)));
+        var page = await OpenAsync(hotline, "#versions", timeZone: "America/New_York");
+        await SignInAsync(page);
+
+        var live = page.Locator("#versions table tbody tr").First;
+        await Expect(live).ToContainTextAsync(new Regex(@"\b10:00\b"));
+        await Expect(live).Not.ToContainTextAsync(new Regex(@"\b4:00\b"));
     }
 
     [Fact]
@@ -109,6 +146,30 @@ public sealed class ConsoleTests(Chromium chromium)
         await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync($"Callback {reference} is canceled.");
         var after = await api.GetFromJsonAsync<JsonElement>($"/api/callbacks/{reference}");
         Assert.Equal("canceled", after.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task AtPhoneWidth_TheCallbacksTableScrollsInItsOwnBox_AndAFilterThatFindsNothingSaysSo()
+    {
+        await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = "console-test-key" });
+        using var api = new HttpClient { BaseAddress = hotline.BaseAddress };
+        api.DefaultRequestHeaders.Add("X-Api-Key", "console-test-key");
+        foreach (var agent in new[] { "returns.magdalena", "returns.tomasz" })
+            (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
+        (await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true })).EnsureSuccessStatusCode();
+
+        var page = await OpenAsync(hotline, "#callbacks");
+        await page.SetViewportSizeAsync(390, 844);
+        await SignInAsync(page);
+
+        await Expect(page.Locator("table[data-status=pending] tbody tr")).ToHaveCountAsync(1);
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
+
+        await page.GetByLabel("Status").SelectOptionAsync("failed");
+        await Expect(page.Locator("#callbacks-message")).ToBeVisibleAsync();
+        await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("No failed callbacks.");
+        await Expect(page.Locator("#callbacks-tables table")).ToHaveCountAsync(0);
     }
 
     /// <summary>A copy of the sample menu that the service may rewrite; deleted with its folder.</summary>

@@ -1,3 +1,4 @@
+using Ivr.Api.Menus;
 using Ivr.Api.Queues;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -14,7 +15,7 @@ public static class AdminConsole
 {
     public sealed record SignIn(string? Username, string? Password);
 
-    public sealed record Session(bool Configured, bool SignedIn, string? Username);
+    public sealed record Session(bool Configured, bool SignedIn, string? Username, string? TimeZone = null);
 
     public static IServiceCollection AddAdminConsole(this IServiceCollection services)
     {
@@ -61,10 +62,11 @@ public static class AdminConsole
         console.MapGet("/console.js", () => ConsoleAssets.Result("console.js"));
         console.MapGet("/console.css", () => ConsoleAssets.Result("console.css"));
 
-        console.MapGet("/session", (HttpContext http, IOptions<AdminOptions> options) => TypedResults.Ok(new Session(
+        console.MapGet("/session", (HttpContext http, IOptions<AdminOptions> options, MenuCatalog menus) => TypedResults.Ok(new Session(
             options.Value.HasConsoleUser,
             SignedIn: http.User.Identity?.IsAuthenticated == true,
-            Username: http.User.Identity?.Name)));
+            Username: http.User.Identity?.Name,
+            TimeZone: menus.Current.Hotline.TimeZone.Id)));
         console.MapPost("/login", SignInAsync);
         console.MapPost("/logout", async (HttpContext http) =>
         {

@@ -6,7 +6,7 @@
   const $ = (selector, root = document) => root.querySelector(selector);
   const SVG = "http://www.w3.org/2000/svg";
   const views = ["dashboard", "menu", "diagram", "versions", "callbacks"];
-  const state = { signedIn: false, view: null, dashboardTimer: null, departments: [] };
+  const state = { signedIn: false, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
 
   // ---- HTTP -------------------------------------------------------------------------------------------------------
 
@@ -52,8 +52,9 @@
   }
   const percent = value => (value === null || value === undefined ? dash : `${Math.round(value * 100)}%`);
   const signedSeconds = value => (value === null || value === undefined ? dash : `${value >= 0 ? "+" : "−"}${seconds(Math.abs(value))}`);
-  const dateTime = value => (value ? new Date(value).toLocaleString() : dash);
-  const time = value => (value ? new Date(value).toLocaleTimeString() : dash);
+  // Times are the hotline's clock (its time zone comes with the session), wherever the browser is.
+  const dateTime = value => (value ? new Date(value).toLocaleString(undefined, { timeZone: state.timeZone }) : dash);
+  const time = value => (value ? new Date(value).toLocaleTimeString(undefined, { timeZone: state.timeZone }) : dash);
 
   function element(tag, attributes = {}, ...children) {
     const node = document.createElement(tag);
@@ -87,6 +88,7 @@
 
     try {
       const session = await api.get("/admin/session");
+      state.timeZone = session.timeZone || undefined;
       $("#loading").hidden = true;
       if (!session.configured) {
         $("#login").hidden = false;
@@ -102,14 +104,16 @@
     }
   }
 
-  function showLogin(message) {
+  // A note is news (signed out, the session ended); errors are for a sign-in that failed.
+  function showLogin(note) {
     state.signedIn = false;
     clearTimeout(state.dashboardTimer);
     for (const view of views) $(`#${view}`).hidden = true;
     $("#nav").hidden = true;
     $("#who").hidden = true;
     $("#login").hidden = false;
-    $("#login-error").textContent = message || "";
+    $("#login-error").textContent = "";
+    $("#login-note").textContent = note || "";
     $("#username").focus();
   }
 
@@ -127,6 +131,7 @@
     const button = $("#login-submit");
     button.disabled = true;
     $("#login-error").textContent = "";
+    $("#login-note").textContent = "";
     try {
       const session = await api.post("/admin/login", { username: $("#username").value, password: $("#password").value });
       $("#password").value = "";
@@ -579,7 +584,8 @@
       if ($("#callbacks-department").value) query.set("department", $("#callbacks-department").value);
       try {
         const list = await api.get(`/admin/api/callbacks?${query}`);
-        message(list.length ? "" : "No callbacks match.");
+        const status = $("#callbacks-status").value;
+        message(list.length ? "" : `No ${status ? `${status} ` : ""}callbacks${$("#callbacks-department").value ? ` for ${$("#callbacks-department").value}` : ""}.`);
         render(list);
       } catch (error) {
         if (error.status === 401) return;
