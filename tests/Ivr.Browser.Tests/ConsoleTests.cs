@@ -14,6 +14,7 @@ public sealed class ConsoleTests(Chromium chromium)
 {
     private const string Username = "admin";
     private const string Password = "correct horse battery";
+    private const string ApiKey = "console-test-key";
 
     private static LiveHotline ConsoleHotline(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
@@ -124,15 +125,9 @@ public sealed class ConsoleTests(Chromium chromium)
     [Fact]
     public async Task Callbacks_AreListedByStatus_AndAPendingOneCanBeCanceled()
     {
-        await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = "console-test-key" });
-        using var api = new HttpClient { BaseAddress = hotline.BaseAddress };
-        api.DefaultRequestHeaders.Add("X-Api-Key", "console-test-key");
-        // The returns team is away, so the booking waits in line rather than being dialed.
-        foreach (var agent in new[] { "returns.magdalena", "returns.tomasz" })
-            (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
-        using var booked = await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true });
-        booked.EnsureSuccessStatusCode();
-        var reference = (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reference").GetString()!;
+        await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = ApiKey });
+        using var api = AdminApi(hotline);
+        var reference = await BookWhileReturnsAreAwayAsync(api);
 
         var page = await OpenAsync(hotline, "#callbacks");
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
@@ -151,12 +146,9 @@ public sealed class ConsoleTests(Chromium chromium)
     [Fact]
     public async Task AtPhoneWidth_TheCallbacksTableScrollsInItsOwnBox_AndAFilterThatFindsNothingSaysSo()
     {
-        await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = "console-test-key" });
-        using var api = new HttpClient { BaseAddress = hotline.BaseAddress };
-        api.DefaultRequestHeaders.Add("X-Api-Key", "console-test-key");
-        foreach (var agent in new[] { "returns.magdalena", "returns.tomasz" })
-            (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
-        (await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true })).EnsureSuccessStatusCode();
+        await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = ApiKey });
+        using var api = AdminApi(hotline);
+        await BookWhileReturnsAreAwayAsync(api);
 
         var page = await OpenAsync(hotline, "#callbacks");
         await page.SetViewportSizeAsync(390, 844);
@@ -170,6 +162,23 @@ public sealed class ConsoleTests(Chromium chromium)
         await Expect(page.Locator("#callbacks-message")).ToBeVisibleAsync();
         await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync("No failed callbacks.");
         await Expect(page.Locator("#callbacks-tables table")).ToHaveCountAsync(0);
+    }
+
+    private static HttpClient AdminApi(LiveHotline hotline)
+    {
+        var api = new HttpClient { BaseAddress = hotline.BaseAddress };
+        api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        return api;
+    }
+
+    /// <summary>Books a callback for +48500100200 with the returns team away, so it waits in line rather than being dialed.</summary>
+    private static async Task<string> BookWhileReturnsAreAwayAsync(HttpClient api)
+    {
+        foreach (var agent in new[] { "returns.magdalena", "returns.tomasz" })
+            (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
+        using var booked = await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true });
+        booked.EnsureSuccessStatusCode();
+        return (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reference").GetString()!;
     }
 
     /// <summary>A copy of the sample menu that the service may rewrite; deleted with its folder.</summary>
