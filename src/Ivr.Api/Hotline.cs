@@ -96,11 +96,12 @@ public static class Hotline
         app.MapCallbackForm();
         app.MapCallbackApi();
         app.MapAdminConsole();
+        // Console users reach what their role allows (ConsoleAccess); the API key reaches everything.
         var adminApi = app.MapGroup("/admin/api").AddEndpointFilter<AdminApiFilter>();
         adminApi.MapMenuAdmin();
-        adminApi.MapMenuDiagram();
-        adminApi.MapDashboard();
-        adminApi.MapCallbackAdmin();
+        adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapMenuDiagram();
+        adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Viewer).MapDashboard();
+        adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapCallbackAdmin();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }

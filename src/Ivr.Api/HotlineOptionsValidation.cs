@@ -60,7 +60,35 @@ public static class HotlineOptionsValidation
             .Validate(o => string.IsNullOrEmpty(o.Password) || o.Password.Length >= MinimumPasswordLength,
                 $"Admin:Password must be at least {MinimumPasswordLength} characters long")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Queues.AdminOptions>, ConsoleUsersValidation>();
         return services;
+    }
+
+    /// <summary>Every entry of Admin:Users needs a name of its own, a role and a password hash that hash-password made.</summary>
+    private sealed class ConsoleUsersValidation : IValidateOptions<Queues.AdminOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, Queues.AdminOptions options)
+        {
+            var failures = new List<string>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            if (!string.IsNullOrEmpty(options.Username))
+                names.Add(options.Username);
+            for (var index = 0; index < options.Users.Count; index++)
+            {
+                var user = options.Users[index];
+                var key = $"Admin:Users:{index}";
+                if (string.IsNullOrWhiteSpace(user.Name))
+                    failures.Add($"{key}:Name is missing: give each console user a name to sign in with");
+                else if (!names.Add(user.Name))
+                    failures.Add($"{key}:Name '{user.Name}' is taken (by Admin:Username or an earlier user); names must differ");
+                if (Admin.ConsoleRoles.Parse(user.Role) is null)
+                    failures.Add($"{key}:Role must be admin, supervisor or viewer");
+                if (!Admin.ConsoleCredentials.IsHash(user.PasswordHash))
+                    failures.Add($"{key}:PasswordHash is not a password hash: make one with " +
+                                 "`dotnet run --project src/Ivr.Api -- hash-password` and paste what it prints (never the password itself)");
+            }
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
     }
 
     /// <summary>The console is reachable wherever the service is; a short password would fall to guessing.</summary>

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Ivr.Api.Admin;
 
 /// <summary>
-/// Guards <c>/admin/api</c>: a signed-in console session, or the <c>X-Api-Key</c> of <c>Admin:ApiKey</c> for scripts.
+/// Guards <c>/admin/api</c>: a signed-in console session whose role the endpoint allows (<see cref="ConsoleAccess"/>),
+/// or the <c>X-Api-Key</c> of <c>Admin:ApiKey</c> for scripts, which may do everything.
 /// A session's requests that change something must also carry <see cref="ConsoleRequest.HeaderName"/>: another site
 /// can make a browser send the session cookie, but never that header, so a forged form post is refused.
 /// </summary>
@@ -17,6 +18,14 @@ public sealed class AdminApiFilter(IOptions<AdminOptions> options) : IEndpointFi
         {
             if (!ConsoleRequest.IsSafe(http.Request) && !ConsoleRequest.IsMarked(http.Request))
                 return ConsoleRequest.Unmarked();
+            // Endpoints name the least role they allow; the rest are for admins.
+            var least = http.GetEndpoint()?.Metadata.GetMetadata<ConsoleAccess>()?.Least ?? ConsoleRole.Admin;
+            var role = ConsoleCredentials.RoleOf(http.User);
+            if (role < least)
+                return TypedResults.Problem(
+                    title: "Not for your role",
+                    detail: $"This needs the {least.Name()} role; {http.User.Identity?.Name} is a {role.Name()}.",
+                    statusCode: StatusCodes.Status403Forbidden);
             return await next(context);
         }
 

@@ -15,7 +15,7 @@ public static class AdminConsole
 {
     public sealed record SignIn(string? Username, string? Password);
 
-    public sealed record Session(bool Configured, bool SignedIn, string? Username, string? TimeZone = null);
+    public sealed record Session(bool Configured, bool SignedIn, string? Username, string? Role, string? TimeZone = null);
 
     public static IServiceCollection AddAdminConsole(this IServiceCollection services)
     {
@@ -66,6 +66,7 @@ public static class AdminConsole
             options.Value.HasConsoleUser,
             SignedIn: http.User.Identity?.IsAuthenticated == true,
             Username: http.User.Identity?.Name,
+            Role: http.User.Identity?.IsAuthenticated == true ? ConsoleCredentials.RoleOf(http.User).Name() : null,
             TimeZone: menus.Current.Hotline.TimeZone.Id)));
         console.MapPost("/login", SignInAsync);
         console.MapPost("/logout", async (HttpContext http) =>
@@ -99,7 +100,7 @@ public static class AdminConsole
                 statusCode: StatusCodes.Status429TooManyRequests);
         }
 
-        if (!ConsoleCredentials.Match(admin, attempt?.Username, attempt?.Password))
+        if (ConsoleCredentials.Match(admin, attempt?.Username, attempt?.Password) is not { } role)
         {
             throttle.Failed(address);
             logger.LogWarning("Failed console sign-in from {Address}", address);
@@ -107,10 +108,11 @@ public static class AdminConsole
         }
 
         throttle.Succeeded(address);
+        var username = attempt!.Username!;
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
-            ConsoleCredentials.Principal(admin, CookieAuthenticationDefaults.AuthenticationScheme));
-        logger.LogInformation("Console sign-in of {User} from {Address}", admin.Username, address);
-        return TypedResults.Ok(new Session(true, true, admin.Username));
+            ConsoleCredentials.Principal(admin, username, role, CookieAuthenticationDefaults.AuthenticationScheme));
+        logger.LogInformation("Console sign-in of {User} ({Role}) from {Address}", username, role.Name(), address);
+        return TypedResults.Ok(new Session(true, true, username, role.Name()));
     }
 
     private static Task Status(HttpResponse response, int status)

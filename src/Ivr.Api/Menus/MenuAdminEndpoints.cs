@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ivr.Api.Admin;
 using Ivr.Flows.Graph;
 using Ivr.Flows.Loading;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -44,12 +45,13 @@ public static class MenuAdminEndpoints
 
     public static IEndpointRouteBuilder MapMenuAdmin(this IEndpointRouteBuilder group)
     {
+        // Supervisors may read the menu and try an edit; saving and rolling back are for admins.
         group.MapGet("/menu", (MenuCatalog menus) =>
         {
             var live = menus.Live;
             return TypedResults.Ok(new MenuView(live.ActivationId, live.Definition.Version, live.LoadedAt, live.Source,
                 menus.FilePath, live.Content, Rejected(menus)));
-        });
+        }).AllowConsoleRole(ConsoleRole.Supervisor);
 
         group.MapPost("/menu/validate", async Task<Results<Ok<ValidationView>, ProblemHttpResult>> (
             HttpRequest request, MenuAdmin admin, CancellationToken ct) =>
@@ -59,15 +61,16 @@ public static class MenuAdminEndpoints
                 return problem!;
             var result = admin.Validate(content);
             return TypedResults.Ok(new ValidationView(result.IsValid, Views(result.Problems)));
-        });
+        }).AllowConsoleRole(ConsoleRole.Supervisor);
 
         group.MapPut("/menu", SaveAsync);
-        group.MapGet("/menu/versions", async (MenuAdmin admin, CancellationToken ct) => TypedResults.Ok(await admin.ListAsync(ct)));
-        group.MapGet("/menu/versions/{id}", FindAsync);
-        group.MapGet("/menu/diff", DiffAsync);
+        group.MapGet("/menu/versions", async (MenuAdmin admin, CancellationToken ct) => TypedResults.Ok(await admin.ListAsync(ct)))
+            .AllowConsoleRole(ConsoleRole.Supervisor);
+        group.MapGet("/menu/versions/{id}", FindAsync).AllowConsoleRole(ConsoleRole.Supervisor);
+        group.MapGet("/menu/diff", DiffAsync).AllowConsoleRole(ConsoleRole.Supervisor);
         group.MapPost("/menu/versions/{id}/rollback", RollBackAsync);
         group.MapGet("/menu/graph", (MenuCatalog menus) =>
-            TypedResults.Text(MenuGraph.ToMermaid(menus.Current), "text/plain; charset=utf-8"));
+            TypedResults.Text(MenuGraph.ToMermaid(menus.Current), "text/plain; charset=utf-8")).AllowConsoleRole(ConsoleRole.Supervisor);
         return group;
     }
 

@@ -35,6 +35,24 @@ public sealed class AdminOptions
     /// <summary>The console's password, set together with <see cref="Username"/>.</summary>
     public string? Password { get; set; }
 
-    /// <summary>True when a console user is configured.</summary>
-    public bool HasConsoleUser => !string.IsNullOrEmpty(Username) && !string.IsNullOrEmpty(Password);
+    /// <summary>More console users, each with a role and a password hash (<c>hash-password</c> makes one).</summary>
+    public List<ConsoleUser> Users { get; set; } = [];
+
+    /// <summary>True when <see cref="Username"/> and <see cref="Password"/> are set: that user is an admin.</summary>
+    public bool HasAdminUser => !string.IsNullOrEmpty(Username) && !string.IsNullOrEmpty(Password);
+
+    /// <summary>True when anyone can sign in to the console.</summary>
+    public bool HasConsoleUser => HasAdminUser || Users.Count > 0;
+}
+
+/// <summary>One entry of <c>Admin:Users</c>.</summary>
+public sealed class ConsoleUser
+{
+    public string Name { get; set; } = "";
+
+    /// <summary>ASP.NET Core's <c>PasswordHasher</c> hash of the password (PBKDF2), never the password itself.</summary>
+    public string PasswordHash { get; set; } = "";
+
+    /// <summary><c>admin</c>, <c>supervisor</c> or <c>viewer</c>.</summary>
+    public string Role { get; set; } = "";
 }

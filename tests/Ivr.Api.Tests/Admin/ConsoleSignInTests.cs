@@ -51,14 +51,14 @@ public sealed class ConsoleSignInTests : IAsyncLifetime
     public async Task SigningIn_OpensTheAdminApi_AndSigningOut_ClosesItAgain()
     {
         using var client = _factory.CreateClient();
-        Assert.Equal(new AdminConsole.Session(true, false, null), await client.GetFromJsonAsync<AdminConsole.Session>("/admin/session"));
+        Assert.Equal(new AdminConsole.Session(true, false, null, Role: null, TimeZone: "Europe/Warsaw"), await client.GetFromJsonAsync<AdminConsole.Session>("/admin/session"));
 
         using var signIn = await SignInAsync(client, Username, Password);
         Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
         using var dashboard = await client.GetAsync("/admin/api/dashboard");
         Assert.Equal(HttpStatusCode.OK, dashboard.StatusCode);
         var session = await client.GetFromJsonAsync<AdminConsole.Session>("/admin/session");
-        Assert.Equal(new AdminConsole.Session(true, true, Username), session);
+        Assert.Equal(new AdminConsole.Session(true, true, Username, Role: "admin", TimeZone: "Europe/Warsaw"), session);
 
         using var signOut = new HttpRequestMessage(HttpMethod.Post, "/admin/logout");
         signOut.Headers.Add(ConsoleRequest.HeaderName, "1");

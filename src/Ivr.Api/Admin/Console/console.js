@@ -6,7 +6,13 @@
   const $ = (selector, root = document) => root.querySelector(selector);
   const SVG = "http://www.w3.org/2000/svg";
   const views = ["dashboard", "menu", "diagram", "versions", "callbacks"];
-  const state = { signedIn: false, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
+  // What each role may open and do; the service checks the same on every request.
+  const roles = {
+    viewer: { views: ["dashboard"], editsMenu: false },
+    supervisor: { views, editsMenu: false },
+    admin: { views, editsMenu: true },
+  };
+  const state = { signedIn: false, role: roles.viewer, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
 
   // ---- HTTP -------------------------------------------------------------------------------------------------------
 
@@ -95,7 +101,7 @@
         $("#login-form").hidden = true;
         $("#login-heading").textContent = "The admin console is closed: reload this page after setting Admin:Username and Admin:Password.";
       } else if (session.signedIn) {
-        showConsole(session.username);
+        showConsole(session.username, session.role);
       } else {
         showLogin();
       }
@@ -117,12 +123,17 @@
     $("#username").focus();
   }
 
-  function showConsole(username) {
+  function showConsole(username, role) {
     state.signedIn = true;
+    state.role = roles[role] || roles.viewer;
     $("#login").hidden = true;
     $("#nav").hidden = false;
+    for (const link of document.querySelectorAll("#nav a"))
+      link.parentElement.hidden = !state.role.views.includes(link.getAttribute("href").slice(1));
     $("#who").hidden = false;
-    $("#who-name").textContent = username || "";
+    $("#who-name").textContent = role && role !== "admin" ? `${username} (${role})` : username || "";
+    $("#menu-save").hidden = !state.role.editsMenu;
+    $("#menu-readonly").hidden = state.role.editsMenu;
     show(currentView(), false);
   }
 
@@ -135,7 +146,7 @@
     try {
       const session = await api.post("/admin/login", { username: $("#username").value, password: $("#password").value });
       $("#password").value = "";
-      showConsole(session.username);
+      showConsole(session.username, session.role);
     } catch (error) {
       $("#login-error").textContent = error.status === 401 ? "Wrong user name or password." : error.message;
       $("#password").select();
@@ -154,7 +165,7 @@
 
   function currentView() {
     const name = location.hash.replace("#", "");
-    return views.includes(name) ? name : "dashboard";
+    return state.role.views.includes(name) ? name : "dashboard";
   }
 
   function show(view, moveFocus) {
@@ -408,7 +419,7 @@
     function render() {
       const rows = list.map(v => {
         const actions = element("td", { class: "actions-cell" });
-        if (!v.live) {
+        if (!v.live && state.role.editsMenu) {
           const rollback = element("button", { type: "button", class: "danger", text: "Roll back to this version" });
           rollback.addEventListener("click", () => rollBack(v));
           actions.append(rollback);
