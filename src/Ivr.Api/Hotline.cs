@@ -22,6 +22,7 @@ public static class Hotline
         builder.Services.AddHostedService<WalCheckpointer>();
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<MenuVersionStore>();
+        builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
         builder.Services.AddHostedService<MenuFileWatcher>();
@@ -102,6 +103,7 @@ public static class Hotline
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapMenuDiagram();
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Viewer).MapDashboard();
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapCallbackAdmin();
+        adminApi.MapAudit();
         app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
         return true;
     }

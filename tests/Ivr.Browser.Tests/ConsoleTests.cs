@@ -269,6 +269,7 @@ public sealed class ConsoleTests(Chromium chromium)
 
         await page.Locator("#menu-editor").FillAsync(MenuCopy.Sample.Replace("attempts: 3", "attempts: 4"));
         await Expect(page.Locator("#menu-validation")).ToHaveTextAsync("Valid.");
+        await page.GetByLabel("Note for the history").FillAsync("one more try before the operator");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(page.Locator("#menu-validation")).ToContainTextAsync("is live");
         await Expect(live).Not.ToHaveTextAsync(first!);
@@ -279,9 +280,19 @@ public sealed class ConsoleTests(Chromium chromium)
         await Expect(page.Locator("#diff-output tr.removed")).ToContainTextAsync("attempts: 3");
         await Expect(page.Locator("#diff-output tr.added")).ToContainTextAsync("attempts: 4");
 
+        await Expect(page.Locator("#versions-table tbody tr").First).ToContainTextAsync("admin");
+        await Expect(page.Locator("#versions-table tbody tr").First).ToContainTextAsync("one more try before the operator");
+
         await page.GetByRole(AriaRole.Button, new() { Name = "Roll back to this version" }).ClickAsync();
         await Expect(page.Locator("#versions-message")).ToContainTextAsync($"Version {first} is live again.");
         Assert.Equal(MenuCopy.Sample, await File.ReadAllTextAsync(menu.FilePath));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit" }).ClickAsync();
+        var entries = page.Locator("#audit-table tbody tr");
+        await Expect(entries).ToHaveCountAsync(3);
+        await Expect(entries.Nth(0)).ToContainTextAsync("menu-rollback");
+        await Expect(entries.Nth(1)).ToContainTextAsync("one more try before the operator");
+        await Expect(entries.Nth(2)).ToContainTextAsync("sign-in");
     }
 
     [Fact]

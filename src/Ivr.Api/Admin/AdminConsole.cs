@@ -1,4 +1,5 @@
 using Ivr.Api.Menus;
+using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -69,10 +70,12 @@ public static class AdminConsole
             Role: http.User.Identity?.IsAuthenticated == true ? ConsoleCredentials.RoleOf(http.User).Name() : null,
             TimeZone: menus.Current.Hotline.TimeZone.Id)));
         console.MapPost("/login", SignInAsync);
-        console.MapPost("/logout", async (HttpContext http) =>
+        console.MapPost("/logout", async (HttpContext http, AuditLog audit, TimeProvider time) =>
         {
             if (!ConsoleRequest.IsMarked(http.Request))
                 return ConsoleRequest.Unmarked();
+            if (http.User.Identity is { IsAuthenticated: true, Name: { } name })
+                await audit.RecordAsync(name, "sign-out", null, null, time.GetUtcNow());
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return TypedResults.NoContent();
         });
@@ -80,7 +83,8 @@ public static class AdminConsole
     }
 
     private static async Task<IResult> SignInAsync(
-        SignIn? attempt, HttpContext http, IOptions<AdminOptions> options, LoginThrottle throttle, ILoggerFactory loggers)
+        SignIn? attempt, HttpContext http, IOptions<AdminOptions> options, LoginThrottle throttle, AuditLog audit, TimeProvider time,
+        ILoggerFactory loggers)
     {
         var admin = options.Value;
         var logger = loggers.CreateLogger("Ivr.Admin");
@@ -104,6 +108,8 @@ public static class AdminConsole
         {
             throttle.Failed(address);
             logger.LogWarning("Failed console sign-in from {Address}", address);
+            // The name typed may be a password typed in the wrong box: only its length is kept.
+            await audit.RecordAsync("-", "sign-in-refused", null, $"from {address}, a name of {attempt?.Username?.Length ?? 0} characters", time.GetUtcNow());
             return TypedResults.Problem(title: "Wrong user name or password", statusCode: StatusCodes.Status401Unauthorized);
         }
 
@@ -112,6 +118,7 @@ public static class AdminConsole
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
             ConsoleCredentials.Principal(admin, username, role, CookieAuthenticationDefaults.AuthenticationScheme));
         logger.LogInformation("Console sign-in of {User} ({Role}) from {Address}", username, role.Name(), address);
+        await audit.RecordAsync(username, "sign-in", null, $"{role.Name()}, from {address}", time.GetUtcNow());
         return TypedResults.Ok(new Session(true, true, username, role.Name()));
     }
 

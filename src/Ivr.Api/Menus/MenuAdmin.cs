@@ -3,8 +3,15 @@ using Ivr.Flows.Loading;
 
 namespace Ivr.Api.Menus;
 
-/// <summary>One activation of a menu, as listed: which content (by hash) went live, when, how, and whether it is live now.</summary>
-public sealed record MenuVersionInfo(long Id, string Version, DateTimeOffset LoadedAt, string Source, string File, bool Live);
+/// <summary>
+/// One activation of a menu, as listed: which content (by hash) went live, when, how, by whom and why (for a save or
+/// rollback), and whether it is live now.
+/// </summary>
+public sealed record MenuVersionInfo(long Id, string Version, DateTimeOffset LoadedAt, string Source, string File, bool Live,
+    string? Author, string? Note);
+
+/// <summary>Who saved or rolled back a menu, and the note they left.</summary>
+public sealed record MenuChangeBy(string Author, string? Note);
 
 /// <summary>An activation with the YAML that went live.</summary>
 public sealed record MenuVersionContent(MenuVersionInfo Info, string Content);
@@ -46,20 +53,20 @@ public sealed class MenuAdmin(MenuCatalog catalog, MenuVersionStore versions)
     public MenuLoadResult Validate(string content) => catalog.Validate(content);
 
     /// <summary>Saves <paramref name="content"/> as the menu file and makes it live, or returns its problems and writes nothing.</summary>
-    public Task<MenuChange> SaveAsync(string content, CancellationToken cancellationToken = default) =>
-        catalog.WriteAsync(content, MenuSource.Console, cancellationToken);
+    public Task<MenuChange> SaveAsync(string content, MenuChangeBy by, CancellationToken cancellationToken = default) =>
+        catalog.WriteAsync(content, MenuSource.Console, by, cancellationToken);
 
     /// <summary>
     /// Makes the content of activation <paramref name="id"/> live again as a new activation, rewriting the menu
     /// file with it; null when there is no such activation.
     /// </summary>
-    public async Task<MenuChange?> RollBackAsync(long id, CancellationToken cancellationToken = default)
+    public async Task<MenuChange?> RollBackAsync(long id, MenuChangeBy by, CancellationToken cancellationToken = default)
     {
         if (await FindAsync(id, cancellationToken) is not { } version)
             return null;
-        return await catalog.WriteAsync(version.Content, MenuSource.Rollback, cancellationToken);
+        return await catalog.WriteAsync(version.Content, MenuSource.Rollback, by, cancellationToken);
     }
 
     private static MenuVersionInfo Info(MenuActivationRow row, long live) =>
-        new(row.Id, row.Version, row.ActivatedAtTime, row.Source, row.File, row.Id == live);
+        new(row.Id, row.Version, row.ActivatedAtTime, row.Source, row.File, row.Id == live, row.Author, row.Note);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ivr.Api.Admin;
+using Ivr.Api.Persistence;
 using Ivr.Flows.Graph;
 using Ivr.Flows.Loading;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +17,12 @@ public static class MenuAdminEndpoints
     /// <summary>A menu larger than this is refused before it is parsed (the sample is about 12 kB).</summary>
     public const int MaxContentLength = 1_000_000;
 
-    public sealed record ContentRequest(string? Content);
+    public sealed record ContentRequest(string? Content, string? Note = null);
+
+    public sealed record NoteRequest(string? Note);
+
+    /// <summary>A note on a save or rollback longer than this is cut (a line for the history, not a document).</summary>
+    public const int MaxNoteLength = 500;
 
     public sealed record ProblemView(int Line, int Column, string Path, string Message, string Severity);
 
@@ -30,7 +36,8 @@ public static class MenuAdminEndpoints
 
     public sealed record ActivatedView(long Id, string Version);
 
-    public sealed record VersionView(long Id, string Version, DateTimeOffset LoadedAt, string Source, string File, bool Live, string Content);
+    public sealed record VersionView(long Id, string Version, DateTimeOffset LoadedAt, string Source, string File, bool Live, string Content,
+        string? Author, string? Note);
 
     public sealed record DiffLineView(
         string Kind, string Text,
@@ -56,10 +63,10 @@ public static class MenuAdminEndpoints
         group.MapPost("/menu/validate", async Task<Results<Ok<ValidationView>, ProblemHttpResult>> (
             HttpRequest request, MenuAdmin admin, CancellationToken ct) =>
         {
-            var (content, problem) = await ReadContentAsync(request, ct);
-            if (content is null)
+            var (body, problem) = await ReadContentAsync(request, ct);
+            if (body is null)
                 return problem!;
-            var result = admin.Validate(content);
+            var result = admin.Validate(body.Content!);
             return TypedResults.Ok(new ValidationView(result.IsValid, Views(result.Problems)));
         }).AllowConsoleRole(ConsoleRole.Supervisor);
 
@@ -82,26 +89,45 @@ public static class MenuAdminEndpoints
     private static async Task<Results<Ok<ActivatedView>, ProblemHttpResult>> SaveAsync(
         HttpRequest request, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)
     {
-        var (content, problem) = await ReadContentAsync(request, ct);
-        if (content is null)
+        var (body, problem) = await ReadContentAsync(request, ct);
+        if (body is null)
             return problem!;
-        return await ChangeAsync(async () => await admin.SaveAsync(content, ct), null, logger);
+        var by = new MenuChangeBy(Actor.Of(request.HttpContext), Note(body.Note));
+        return await ChangeAsync(async () => await admin.SaveAsync(body.Content!, by, ct), null, logger);
     }
 
     private static async Task<Results<Ok<ActivatedView>, ProblemHttpResult>> RollBackAsync(
-        string id, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)
+        string id, HttpRequest request, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)
     {
         if (!long.TryParse(id, out var number))
             return NoSuchVersion(id);
-        return await ChangeAsync(() => admin.RollBackAsync(number, ct), id, logger);
+        // The body is optional: {"note": "why"}.
+        NoteRequest? body = null;
+        if (request.HasJsonContentType())
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<NoteRequest>(ct);
+            }
+            catch (JsonException exception)
+            {
+                return BadBody($"The body is not JSON of the form {{\"note\": \"...\"}}: {exception.Message}");
+            }
+        }
+        var by = new MenuChangeBy(Actor.Of(request.HttpContext), Note(body?.Note));
+        return await ChangeAsync(() => admin.RollBackAsync(number, by, ct), id, logger);
     }
+
+    private static string? Note(string? note) =>
+        string.IsNullOrWhiteSpace(note) ? null : note.Trim() is var trimmed && trimmed.Length > MaxNoteLength ? trimmed[..MaxNoteLength] : trimmed;
 
     private static async Task<Results<Ok<VersionView>, ProblemHttpResult>> FindAsync(string id, MenuAdmin admin, CancellationToken ct)
     {
         if (!long.TryParse(id, out var number) || await admin.FindAsync(number, ct) is not { } found)
             return NoSuchVersion(id);
         var info = found.Info;
-        return TypedResults.Ok(new VersionView(info.Id, info.Version, info.LoadedAt, info.Source, info.File, info.Live, found.Content));
+        return TypedResults.Ok(new VersionView(info.Id, info.Version, info.LoadedAt, info.Source, info.File, info.Live, found.Content,
+            info.Author, info.Note));
     }
 
     private static async Task<Results<Ok<DiffView>, ProblemHttpResult>> DiffAsync(string? from, string? to, MenuAdmin admin, CancellationToken ct)
@@ -152,7 +178,7 @@ public static class MenuAdminEndpoints
     }
 
     /// <summary>The <c>content</c> of a JSON body, or the 400 that says what to send instead.</summary>
-    private static async Task<(string? Content, ProblemHttpResult? Problem)> ReadContentAsync(HttpRequest request, CancellationToken ct)
+    private static async Task<(ContentRequest? Body, ProblemHttpResult? Problem)> ReadContentAsync(HttpRequest request, CancellationToken ct)
     {
         ContentRequest? body;
         try
@@ -168,7 +194,7 @@ public static class MenuAdminEndpoints
             return (null, BadBody("Send the menu as JSON: {\"content\": \"<the YAML>\"}."));
         if (content.Length > MaxContentLength)
             return (null, BadBody($"The menu is longer than {MaxContentLength} characters."));
-        return (content, null);
+        return (body, null);
     }
 
     private static ProblemHttpResult BadBody(string detail) =>

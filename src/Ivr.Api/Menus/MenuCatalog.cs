@@ -83,7 +83,7 @@ public sealed class MenuCatalog(
             var content = await ReadFileAsync(FilePath, cancellationToken);
             var result = content is null ? Missing() : Validate(content);
             if (result.IsValid)
-                await ActivateAsync(result, content!, MenuSource.Start, cancellationToken);
+                await ActivateAsync(result, content!, MenuSource.Start, by: null, cancellationToken);
             return result;
         }
         finally
@@ -118,7 +118,7 @@ public sealed class MenuCatalog(
             var result = content is null ? Missing() : Validate(content);
             if (result.IsValid)
             {
-                await ActivateAsync(result, content!, MenuSource.File, CancellationToken.None);
+                await ActivateAsync(result, content!, MenuSource.File, by: null, CancellationToken.None);
                 return FileReload.Activated;
             }
 
@@ -138,7 +138,7 @@ public sealed class MenuCatalog(
     /// Validates <paramref name="content"/>; when it is valid, replaces the menu file with it atomically and makes
     /// it live (a new activation even when the content was live before). When it is not, nothing is written.
     /// </summary>
-    public async Task<MenuChange> WriteAsync(string content, string source, CancellationToken cancellationToken = default)
+    public async Task<MenuChange> WriteAsync(string content, string source, MenuChangeBy by, CancellationToken cancellationToken = default)
     {
         var result = Validate(content);
         if (!result.IsValid)
@@ -149,7 +149,7 @@ public sealed class MenuCatalog(
         {
             // Once the file is replaced, the live version follows it whatever becomes of the request.
             await WriteFileAtomicallyAsync(FilePath, content);
-            await ActivateAsync(result, content, source, CancellationToken.None);
+            await ActivateAsync(result, content, source, by, CancellationToken.None);
             return new MenuChange(_live, result.Problems);
         }
         finally
@@ -191,14 +191,14 @@ public sealed class MenuCatalog(
         }
     }
 
-    private async Task ActivateAsync(MenuLoadResult result, string content, string source, CancellationToken cancellationToken)
+    private async Task ActivateAsync(MenuLoadResult result, string content, string source, MenuChangeBy? by, CancellationToken cancellationToken)
     {
         var definition = result.Definition!;
         foreach (var warning in result.Problems.Where(p => p.Severity == ProblemSeverity.Warning))
             logger.LogWarning("Menu file: {Problem}", warning.ToString());
 
         var now = time.GetUtcNow();
-        var id = await versions.RecordActivationAsync(definition.Version, FilePath, content, source, now, cancellationToken);
+        var id = await versions.RecordActivationAsync(definition.Version, FilePath, content, source, by, now, cancellationToken);
         _byVersion[definition.Version] = definition;
         _live = new LiveMenu(definition, content, id, source, now);
         _rejected = null;

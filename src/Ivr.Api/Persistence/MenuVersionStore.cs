@@ -10,6 +10,8 @@ public sealed class MenuActivationRow
     public string Source { get; set; } = "";
     public string File { get; set; } = "";
     public long ActivatedAt { get; set; }
+    public string? Author { get; set; }
+    public string? Note { get; set; }
 
     public DateTimeOffset ActivatedAtTime => DateTimeOffset.FromUnixTimeMilliseconds(ActivatedAt);
 }
@@ -21,13 +23,17 @@ public sealed class MenuActivationRow
 public sealed class MenuVersionStore(Database database)
 {
     private const string SelectActivations = """
-        SELECT id AS Id, version AS Version, source AS Source, file AS File, activated_at AS ActivatedAt
+        SELECT id AS Id, version AS Version, source AS Source, file AS File, activated_at AS ActivatedAt, author AS Author, note AS Note
         FROM menu_activations
         """;
 
-    /// <summary>Stores the content under its version (once) and records that it went live; returns the activation's id.</summary>
+    /// <summary>
+    /// Stores the content under its version (once) and records that it went live, by whom and why when a person did
+    /// it (then also in the audit log); returns the activation's id.
+    /// </summary>
     public Task<long> RecordActivationAsync(
-        string version, string file, string content, string source, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        string version, string file, string content, string source, Menus.MenuChangeBy? by, DateTimeOffset now,
+        CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
@@ -36,11 +42,15 @@ public sealed class MenuVersionStore(Database database)
                 INSERT INTO menu_versions (version, file, content, loaded_at) VALUES (@version, @file, @content, @at)
                 ON CONFLICT (version) DO NOTHING
                 """, new { version, file, content, at }, transaction);
-            return await connection.ExecuteScalarAsync<long>(
+            var id = await connection.ExecuteScalarAsync<long>(
                 """
-                INSERT INTO menu_activations (version, source, file, activated_at) VALUES (@version, @source, @file, @at)
+                INSERT INTO menu_activations (version, source, file, activated_at, author, note)
+                VALUES (@version, @source, @file, @at, @author, @note)
                 RETURNING id
-                """, new { version, source, file, at }, transaction);
+                """, new { version, source, file, at, author = by?.Author, note = by?.Note }, transaction);
+            if (by is not null)
+                await AuditLog.RecordAsync(connection, transaction, by.Author, $"menu-{source}", $"version {id} ({version})", by.Note, now);
+            return id;
         }, cancellationToken);
 
     public async Task<string?> FindContentAsync(string version, CancellationToken cancellationToken = default)

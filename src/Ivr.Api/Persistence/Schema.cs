@@ -155,5 +155,18 @@ public static class Schema
         INSERT INTO menu_activations (version, source, file, activated_at)
         SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
         """,
+        """
+        -- Who made a menu live and why (null for the file and the start); and what people did to the hotline.
+        ALTER TABLE menu_activations ADD COLUMN author TEXT;
+        ALTER TABLE menu_activations ADD COLUMN note TEXT;
+        CREATE TABLE audit_log (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            at       INTEGER NOT NULL,
+            actor    TEXT NOT NULL,
+            action   TEXT NOT NULL,
+            subject  TEXT,
+            detail   TEXT
+        );
+        """,
     ];
 }

@@ -5,11 +5,11 @@
 (() => {
   const $ = (selector, root = document) => root.querySelector(selector);
   const SVG = "http://www.w3.org/2000/svg";
-  const views = ["dashboard", "menu", "diagram", "versions", "callbacks"];
+  const views = ["dashboard", "menu", "diagram", "versions", "callbacks", "audit"];
   // What each role may open and do; the service checks the same on every request.
   const roles = {
     viewer: { views: ["dashboard"], editsMenu: false },
-    supervisor: { views, editsMenu: false },
+    supervisor: { views: ["dashboard", "menu", "diagram", "versions", "callbacks"], editsMenu: false },
     admin: { views, editsMenu: true },
   };
   const state = { signedIn: false, role: roles.viewer, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
@@ -133,6 +133,7 @@
     $("#who").hidden = false;
     $("#who-name").textContent = role && role !== "admin" ? `${username} (${role})` : username || "";
     $("#menu-save").hidden = !state.role.editsMenu;
+    $("#menu-note").hidden = !state.role.editsMenu;
     $("#menu-readonly").hidden = state.role.editsMenu;
     show(currentView(), false);
   }
@@ -177,7 +178,7 @@
       else link.removeAttribute("aria-current");
     }
     if (moveFocus) $(`#${view}-heading`).focus();
-    ({ dashboard: dashboard.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load })[view]();
+    ({ dashboard: dashboard.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load, audit: audit.load })[view]();
     scheduleDashboard();
   }
 
@@ -271,7 +272,8 @@
       clearTimeout(validateTimer);
       validation++;
       try {
-        const result = await api.put("/admin/api/menu", { content: editor().value });
+        const result = await api.put("/admin/api/menu", { content: editor().value, note: $("#menu-note").value });
+        $("#menu-note").value = "";
         problems = [];
         render();
         const menu = await api.get("/admin/api/menu");
@@ -429,6 +431,8 @@
           element("td", {}, element("code", { text: v.version }), " ", live),
           element("td", { text: dateTime(v.loadedAt) }),
           element("td", { text: v.source || "" }),
+          element("td", { text: v.author || dash }),
+          element("td", { text: v.note || "" }),
           actions);
       });
       $("#versions-table tbody").replaceChildren(...rows);
@@ -444,9 +448,10 @@
     }
 
     async function rollBack(v) {
-      if (!confirm(`Make version ${v.version} from ${dateTime(v.loadedAt)} live again? New calls will use it; calls in progress keep theirs.`)) return;
+      const note = prompt(`Make version ${v.version} from ${dateTime(v.loadedAt)} live again? New calls will use it; calls in progress keep theirs.\n\nWhy (optional, for the history):`, "");
+      if (note === null) return;
       try {
-        const result = await api.post(`/admin/api/menu/versions/${encodeURIComponent(v.id)}/rollback`);
+        const result = await api.post(`/admin/api/menu/versions/${encodeURIComponent(v.id)}/rollback`, { note });
         await load();
         message(`Version ${result.version} is live again.`);
       } catch (error) {
@@ -652,6 +657,25 @@
 
     return { wire, load, departmentsKnown };
   })();
+
+  // ---- Audit ------------------------------------------------------------------------------------------------------
+
+  const audit = {
+    async load() {
+      try {
+        const entries = await api.get("/admin/api/audit");
+        $("#audit-message").textContent = entries.length ? "" : "Nothing has been done yet.";
+        $("#audit-table tbody").replaceChildren(...entries.map(e => element("tr", {},
+          element("td", { text: dateTime(e.at) }),
+          element("td", { text: e.actor }),
+          element("td", { text: e.action }),
+          element("td", { text: e.subject || "" }),
+          element("td", { text: e.detail || "" }))));
+      } catch (error) {
+        if (error.status !== 401) $("#audit-message").textContent = `The audit log cannot be read: ${error.message}`;
+      }
+    },
+  };
 
   start();
 })();
