@@ -155,5 +155,13 @@ public static class Schema
         INSERT INTO menu_activations (version, source, file, activated_at)
         SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
         """,
+        """
+        -- /healthz proves the database takes writes by updating this one row.
+        CREATE TABLE health_checks (
+            id          INTEGER PRIMARY KEY,
+            checked_at  INTEGER NOT NULL
+        );
+        INSERT INTO health_checks (id, checked_at) VALUES (1, 0);
+        """,
     ];
 }
