@@ -9,8 +9,8 @@ namespace Ivr.Api;
 
 /// <summary>
 /// <c>/healthz</c>: whether the service can take calls. Anyone is told ok or not and the live menu version; the
-/// details (the database's write check, a refused menu edit) need <c>X-Api-Key</c> = Admin:ApiKey or a console
-/// session. 503 when calls cannot be taken: no menu is live, or the database refuses a write.
+/// details (the database's write check, a refused menu edit) need <c>X-Api-Key</c> = Admin:ApiKey, or a console
+/// session at <c>/admin/api/health</c>. 503 when calls cannot be taken: no menu is live, or the database refuses a write.
 /// </summary>
 public sealed class Health(Database database, MenuCatalog menus, TimeProvider time, ILogger<Health> logger)
 {
@@ -35,7 +35,11 @@ public sealed class Health(Database database, MenuCatalog menus, TimeProvider ti
     private readonly SemaphoreSlim _checking = new(1, 1);
     private (DateTimeOffset At, DatabaseView View)? _lastCheck;
 
-    public async Task<IResult> AnswerAsync(HttpContext http)
+    /// <summary>
+    /// The answer of <c>/healthz</c>, with the details for the API key (or a session, which only reaches it as
+    /// <c>/admin/api/health</c>: the console's cookie is for /admin) or when <paramref name="detailed"/>.
+    /// </summary>
+    public async Task<IResult> AnswerAsync(HttpContext http, bool detailed = false)
     {
         var version = LiveVersion();
         var database = await DatabaseAsync(http.RequestAborted);
@@ -45,7 +49,7 @@ public sealed class Health(Database database, MenuCatalog menus, TimeProvider ti
 
         var admin = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
         var sent = http.Request.Headers[ApiKeyFilter.HeaderName].ToString();
-        if (http.User.Identity?.IsAuthenticated == true || Secrets.IsKey(sent, admin.ApiKey))
+        if (detailed || http.User.Identity?.IsAuthenticated == true || Secrets.IsKey(sent, admin.ApiKey))
             return Results.Json(new DetailsView(status, version, database, MenuAdminEndpoints.RejectedForHealth(menus)), statusCode: code);
         if (sent.Length > 0)
             return TypedResults.Problem(title: "Wrong key",

@@ -26,7 +26,8 @@ public static class Hotline
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
         builder.Services.AddSingleton<Health>();
-        builder.Services.AddHostedService<Retention>();
+        builder.Services.AddSingleton<Retention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Retention>());
         builder.Services.AddHostedService<MenuFileWatcher>();
         builder.Services.AddSingleton<VoiceCalls>();
         builder.Services.AddSingleton<AgentStore>();
@@ -115,6 +116,7 @@ public static class Hotline
         adminApi.MapMenuDiagram();
         adminApi.MapDashboard();
         adminApi.MapCallbackAdmin();
+        adminApi.MapGet("/health", (HttpContext http, Health health) => health.AnswerAsync(http, detailed: true));
         app.MapGet("/healthz", (HttpContext http, Health health) => health.AnswerAsync(http));
         return true;
     }
