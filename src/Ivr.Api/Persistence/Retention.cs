@@ -25,6 +25,8 @@ public sealed class Retention(Database database, IOptions<DataOptions> options, 
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // A day from the start of this run, however long the run takes.
+            var next = time.GetUtcNow() + Interval;
             try
             {
                 Purged?.Invoke(await PurgeAsync(stoppingToken));
@@ -35,7 +37,8 @@ public sealed class Retention(Database database, IOptions<DataOptions> options, 
             }
             try
             {
-                await Task.Delay(Interval, time, stoppingToken);
+                if (next - time.GetUtcNow() is { Ticks: > 0 } wait)
+                    await Task.Delay(wait, time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
