@@ -6,39 +6,72 @@ namespace Ivr.Api.Persistence;
 /// <summary>
 /// Deletes personal data older than Data:RetentionDays: calls with their events and wait announcements, queue
 /// entries that ended, and callbacks that are over (connected, failed, cancelled) with their tries. Runs at start
-/// and then once a day, on the service's clock. Rows are found on a reading connection and deleted by key in small
+/// and then once a day by the service's clock. Rows are found on a reading connection and deleted by key in small
 /// batches, so the single writer is never held for more than a moment and webhooks go on meanwhile.
 /// </summary>
-public sealed class Retention(Database database, IOptions<DataOptions> options, TimeProvider time, ILogger<Retention> logger)
-    : BackgroundService
+public sealed class Retention : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromDays(1);
+
+    /// <summary>How often it wakes to see whether a day has passed on the service's clock.</summary>
+    public static readonly TimeSpan CheckEvery = TimeSpan.FromMinutes(10);
+
     private const int Batch = 500;
 
     /// <summary>The statuses of a callback that is over; any other status is still someone's booking.</summary>
     private static readonly string[] FinishedCallbacks = ["connected", "failed", "canceled"];
 
-    /// <summary>After each scheduled purge, with the number of rows deleted (for tests to follow the schedule).</summary>
-    internal event Action<int>? Purged;
+    private readonly Database database;
+    private readonly IOptions<DataOptions> options;
+    private readonly TimeProvider time;
+    private readonly TimeProvider wakeUps;
+    private readonly ILogger<Retention> logger;
+
+    public Retention(Database database, IOptions<DataOptions> options, TimeProvider time, ILogger<Retention> logger)
+        : this(database, options, time, TimeProvider.System, logger)
+    {
+    }
+
+    /// <summary>
+    /// With the clock it wakes on given apart: on the real clock in the service, so that a simulated clock's next
+    /// timer stays the hotline's own work (simulations jump to it) and never a purge a day away.
+    /// </summary>
+    internal Retention(Database database, IOptions<DataOptions> options, TimeProvider time, TimeProvider wakeUps, ILogger<Retention> logger)
+    {
+        this.database = database;
+        this.options = options;
+        this.time = time;
+        this.wakeUps = wakeUps;
+        this.logger = logger;
+    }
+
+    /// <summary>After each wake-up, once the next is set: the rows deleted, or null when no purge was due.</summary>
+    internal event Action<int?>? Checked;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var due = time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
-            // A day from the start of this run, however long the run takes.
-            var next = time.GetUtcNow() + Interval;
+            int? deleted = null;
+            if (time.GetUtcNow() >= due)
+            {
+                due = time.GetUtcNow() + Interval;
+                try
+                {
+                    deleted = await PurgeAsync(stoppingToken);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogError(exception, "Deleting data older than {Days} days failed; it is tried again in a day", options.Value.RetentionDays);
+                    deleted = 0;
+                }
+            }
+            var wake = Task.Delay(CheckEvery, wakeUps, stoppingToken);
+            Checked?.Invoke(deleted);
             try
             {
-                Purged?.Invoke(await PurgeAsync(stoppingToken));
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogError(exception, "Deleting data older than {Days} days failed; it is tried again in a day", options.Value.RetentionDays);
-            }
-            try
-            {
-                if (next - time.GetUtcNow() is { Ticks: > 0 } wait)
-                    await Task.Delay(wait, time, stoppingToken);
+                await wake;
             }
             catch (OperationCanceledException)
             {

@@ -85,19 +85,20 @@ public sealed class PersonalDataTests
         var now = clock.GetUtcNow();
         AddCall(db, "CAold", now - TimeSpan.FromDays(91));
         AddCall(db, "CAalmost", now - TimeSpan.FromDays(89.5));
-        var retention = new Retention(database, Options.Create(new DataOptions()), clock, NullLogger<Retention>.Instance);
-        var purges = System.Threading.Channels.Channel.CreateUnbounded<int>();
-        retention.Purged += deleted => purges.Writer.TryWrite(deleted);
+        var retention = new Retention(database, Options.Create(new DataOptions()), clock, clock, NullLogger<Retention>.Instance);
+        var checks = System.Threading.Channels.Channel.CreateUnbounded<int?>();
+        retention.Checked += deleted => checks.Writer.TryWrite(deleted);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
 
         await retention.StartAsync(CancellationToken.None);
-        Assert.Equal(4, await purges.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(4, await checks.Reader.ReadAsync(timeout.Token));
         Assert.Equal(["CAalmost"], db.Query<string>("SELECT call_sid FROM calls"));
 
         clock.Advance(TimeSpan.FromHours(23));
-        Assert.False(purges.Reader.TryRead(out _));
+        Assert.Null(await checks.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(["CAalmost"], db.Query<string>("SELECT call_sid FROM calls"));
         clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal(4, await purges.Reader.ReadAsync(timeout.Token));
+        Assert.Equal(4, await checks.Reader.ReadAsync(timeout.Token));
         Assert.Empty(db.Query<string>("SELECT call_sid FROM calls"));
 
         await retention.StopAsync(CancellationToken.None);
