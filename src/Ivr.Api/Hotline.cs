@@ -17,6 +17,7 @@ public static class Hotline
     public static WebApplicationBuilder AddHotline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        KeepNumbersOutOfFrameworkLogs(builder);
         builder.Services.AddHotlineOptions();
         builder.Services.AddSingleton<Database>();
         builder.Services.AddHostedService<WalCheckpointer>();
@@ -25,6 +26,9 @@ public static class Hotline
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
+        builder.Services.AddSingleton<Health>();
+        builder.Services.AddSingleton<Retention>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Retention>());
         builder.Services.AddHostedService<MenuFileWatcher>();
         builder.Services.AddSingleton<VoiceCalls>();
         builder.Services.AddSingleton<AgentStore>();
@@ -44,12 +48,19 @@ public static class Hotline
         builder.Services.AddTwilioRestClient();
         builder.Services.AddAdminConsole();
         builder.Services.AddLocalPhone();
-        builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<IvrOptions>>((forwarded, ivr) =>
         {
-            // Behind a tunnel or proxy the public scheme and host come from X-Forwarded-*; Ivr:PublicBaseUrl overrides both.
+            // X-Forwarded-* are believed only from the proxies in Ivr:TrustedProxies, walking back from the
+            // connection through trusted hops; anyone else's are ignored (the middleware is not even used without any).
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            forwarded.ForwardLimit = null;
             forwarded.KnownIPNetworks.Clear();
             forwarded.KnownProxies.Clear();
+            var (addresses, networks, _) = ivr.Value.ParsedProxies();
+            foreach (var address in addresses)
+                forwarded.KnownProxies.Add(address);
+            foreach (var network in networks)
+                forwarded.KnownIPNetworks.Add(network);
         });
         return builder;
     }
@@ -87,7 +98,11 @@ public static class Hotline
 
         await app.Services.GetRequiredService<DepartmentRates>().LoadAsync(app.Services.GetRequiredService<TimeProvider>().GetUtcNow());
 
-        app.UseForwardedHeaders();
+        // With no known proxies the middleware would believe everyone, so it runs only when some are configured.
+        if (app.Services.GetRequiredService<IOptions<IvrOptions>>().Value.ParsedProxies() is { } proxies
+            && proxies.Addresses.Count + proxies.Networks.Count > 0)
+            app.UseForwardedHeaders();
+        app.UseBodyLimits();
         app.UseAuthentication();
         app.UseVoiceSafetyNet();
         app.MapVoice();
@@ -104,17 +119,38 @@ public static class Hotline
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Viewer).MapDashboard();
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapCallbackAdmin();
         adminApi.MapAudit();
-        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
+        adminApi.MapGet("/health", (HttpContext http, Health health) => health.AnswerAsync(http, detailed: true))
+            .AllowConsoleRole(ConsoleRole.Viewer);
+        app.MapGet("/healthz", (HttpContext http, Health health) => health.AnswerAsync(http));
         return true;
+    }
+
+    /// <summary>
+    /// ASP.NET Core logs every request's full URL at Information, and the HTTP client every URL it calls; webhook
+    /// URLs can carry a caller's number (a callback to confirm). Those categories log warnings only, unless
+    /// Logging:LogLevel says otherwise for them.
+    /// </summary>
+    private static void KeepNumbersOutOfFrameworkLogs(WebApplicationBuilder builder)
+    {
+        foreach (var category in new[] { "Microsoft.AspNetCore", "System.Net.Http.HttpClient" })
+        {
+            if (builder.Configuration[$"Logging:LogLevel:{category}"] is null)
+                builder.Logging.AddFilter(category, LogLevel.Warning);
+        }
     }
 
     private static void WarnAboutLocalShortcuts(WebApplication app, ILogger logger)
     {
         var twilio = app.Services.GetRequiredService<IOptions<TwilioOptions>>().Value;
         var ivr = app.Services.GetRequiredService<IOptions<IvrOptions>>().Value;
-        if (twilio.IsLocalMode)
-            logger.LogInformation("Local mode: no Twilio credentials (Twilio:AccountSid, Twilio:AuthToken); " +
-                                  "webhooks are accepted when signed by the local simulator");
+        if (twilio.IsLocalMode && ivr.LocalModeIsOpen)
+            logger.LogWarning("LOCAL MODE, OPEN: no Twilio credentials (Twilio:AccountSid, Twilio:AuthToken), and Ivr:LocalMode=open: " +
+                              "ANY address that reaches this service may use the browser phone at /phone and send webhooks signed " +
+                              "with the simulator's public token. Never run it like this where strangers can reach it");
+        else if (twilio.IsLocalMode)
+            logger.LogWarning("LOCAL MODE: no Twilio credentials (Twilio:AccountSid, Twilio:AuthToken). Webhooks signed by the " +
+                              "local simulator and the browser phone at /phone are accepted from this machine only (loopback); " +
+                              "set Twilio credentials to take real calls");
         if (!ivr.ValidateSignatures)
             logger.LogWarning("Ivr:ValidateSignatures is false: X-Twilio-Signature is NOT checked and anyone who " +
                               "can reach this service can drive calls. Use this only on a local machine");

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net;
 
 namespace Ivr.Api;
 
@@ -28,6 +29,66 @@ public sealed class IvrOptions
     /// anyone who can reach the service can then drive calls.
     /// </summary>
     public bool ValidateSignatures { get; set; } = true;
+
+    /// <summary>
+    /// The proxies in front of the service (IP addresses or CIDR ranges), whose X-Forwarded-For, -Proto and -Host
+    /// are believed. Bound from a list (Ivr:TrustedProxies:0, ...) or, by <see cref="HotlineOptionsValidation"/>,
+    /// from one comma-separated value. Empty (the default): the client is the connection's address, always.
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>Who may use local mode's browser phone and send simulator-signed webhooks: <see cref="LocalModeLoopback"/>
+    /// (this machine only, the default) or <see cref="LocalModeOpen"/> (any address).</summary>
+    public string LocalMode { get; set; } = LocalModeLoopback;
+
+    public const string LocalModeLoopback = "loopback";
+    public const string LocalModeOpen = "open";
+
+    public bool LocalModeIsOpen => string.Equals(LocalMode, LocalModeOpen, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The largest body of a /voice webhook: Twilio's are 1-3 KB, a long speech result some more; larger ones get 413 before they are read.</summary>
+    public int MaxVoiceBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The largest body of an /admin/api request: room for a menu of MaxContentLength characters as JSON.</summary>
+    public int MaxAdminBodyBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>The largest body of any other request (sign-in, agents, the browser phone).</summary>
+    public int MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>The proxies of <see cref="TrustedProxies"/>, parsed; entries that are neither are in Invalid.</summary>
+    public (List<IPAddress> Addresses, List<IPNetwork> Networks, List<string> Invalid) ParsedProxies()
+    {
+        var addresses = new List<IPAddress>();
+        var networks = new List<IPNetwork>();
+        var invalid = new List<string>();
+        foreach (var entry in TrustedProxies.SelectMany(p => p.Split(',')).Select(p => p.Trim()).Where(p => p.Length > 0))
+        {
+            if (entry.Contains('/') ? IPNetwork.TryParse(entry, out var network) && Add(networks, network)
+                : IPAddress.TryParse(entry, out var address) && IsWritten(entry, address) && Add(addresses, address))
+                continue;
+            invalid.Add(entry);
+        }
+        return (addresses, networks, invalid);
+
+        // IPAddress.TryParse takes "10" for 0.0.0.10; an address must be written out.
+        static bool IsWritten(string entry, IPAddress address) =>
+            address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? entry.Count(c => c == '.') == 3 : entry.Contains(':');
+
+        static bool Add<T>(List<T> list, T item)
+        {
+            list.Add(item);
+            return true;
+        }
+    }
+}
+
+/// <summary>The <c>Data</c> configuration section: how long personal data is kept.</summary>
+public sealed class DataOptions
+{
+    public const string SectionName = "Data";
+
+    /// <summary>Calls, their events and announcements, queue entries and finished callbacks older than this are deleted.</summary>
+    public int RetentionDays { get; set; } = 90;
 }
 
 /// <summary>The <c>Twilio</c> configuration section. Without AccountSid and AuthToken the service runs in local mode.</summary>

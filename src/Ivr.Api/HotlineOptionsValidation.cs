@@ -9,12 +9,32 @@ public static class HotlineOptionsValidation
     {
         services.AddOptions<IvrOptions>().BindConfiguration(IvrOptions.SectionName)
             .ValidateDataAnnotations()
-            .Validate(o => o.PublicBaseUrl is null || IsHttpUrl(o.PublicBaseUrl),
+            .Validate(o => string.IsNullOrEmpty(o.PublicBaseUrl) || IsHttpUrl(o.PublicBaseUrl),
                 "Ivr:PublicBaseUrl must be an absolute http(s) URL such as https://hotline.example.com")
             .Validate(o => string.IsNullOrEmpty(o.FallbackNumber) || IsE164(o.FallbackNumber),
                 "Ivr:FallbackNumber must be an E.164 number such as +48221234567")
             .Validate(o => string.IsNullOrEmpty(o.HoldMusicUrl) || IsHttpUrl(o.HoldMusicUrl),
                 "Ivr:HoldMusicUrl must be an absolute http(s) URL of an audio file")
+            .Validate(o => o.LocalModeIsOpen || string.Equals(o.LocalMode, IvrOptions.LocalModeLoopback, StringComparison.OrdinalIgnoreCase),
+                "Ivr:LocalMode must be loopback (the default: without Twilio credentials only this machine may use the browser phone " +
+                "and send simulator-signed webhooks) or open (any address may)")
+            .Validate(o => o.MaxVoiceBodyBytes is >= 4096 and <= 1_048_576,
+                "Ivr:MaxVoiceBodyBytes must be between 4096 and 1048576 (Twilio's webhooks are a few KB)")
+            .Validate(o => o.MaxAdminBodyBytes is >= 65_536 and <= 104_857_600,
+                "Ivr:MaxAdminBodyBytes must be between 65536 and 104857600 (a menu upload is sent as JSON)")
+            .Validate(o => o.MaxBodyBytes is >= 4096 and <= 104_857_600,
+                "Ivr:MaxBodyBytes must be between 4096 and 104857600")
+            .ValidateOnStart();
+        // Ivr:TrustedProxies may be one comma-separated value, which the binder does not turn into a list.
+        services.AddOptions<IvrOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            if (configuration.GetSection(IvrOptions.SectionName).GetSection(nameof(IvrOptions.TrustedProxies)).Value is { Length: > 0 } value)
+                o.TrustedProxies = [value];
+        });
+        services.AddSingleton<IValidateOptions<IvrOptions>, TrustedProxiesValidation>();
+        services.AddOptions<DataOptions>().BindConfiguration(DataOptions.SectionName)
+            .Validate(o => o.RetentionDays is >= 1 and <= 3650,
+                "Data:RetentionDays must be between 1 and 3650 (days calls and finished callbacks are kept)")
             .ValidateOnStart();
         services.AddOptions<IvrOptions>()
             .Validate<Microsoft.Extensions.Options.IOptions<TwilioOptions>>(
@@ -88,6 +108,20 @@ public static class HotlineOptionsValidation
                                  "`dotnet run --project src/Ivr.Api -- hash-password` and paste what it prints (never the password itself)");
             }
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+
+    /// <summary>Every entry of Ivr:TrustedProxies must be an address or a range: a typo must not silently trust nobody, or everybody.</summary>
+    private sealed class TrustedProxiesValidation : IValidateOptions<IvrOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, IvrOptions options)
+        {
+            var invalid = options.ParsedProxies().Invalid;
+            return invalid.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(invalid.Select(entry =>
+                    $"Ivr:TrustedProxies: '{entry}' is neither an IP address nor a CIDR range; list the proxies in front of " +
+                    "the service, comma-separated, e.g. 10.0.0.5 or 10.0.0.0/8 (a range starts at its first address)"));
         }
     }
 

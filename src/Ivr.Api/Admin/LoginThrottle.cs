@@ -1,11 +1,13 @@
 using System.Collections.Concurrent;
+using System.Net;
 
 namespace Ivr.Api.Admin;
 
 /// <summary>
-/// Slows down password guessing: a client address that fails to sign in <see cref="MaxFailures"/> times within
+/// Slows down password guessing: a client that fails to sign in <see cref="MaxFailures"/> times within
 /// <see cref="Window"/> is refused for <see cref="LockOut"/>, even with the right password. A successful sign-in
-/// forgets the address's failures.
+/// forgets the client's failures. A client is its address, an IPv6 one its /64 (as for the callback limits).
+/// Memory stays bounded: stale entries go every minute, and past <see cref="MaxClients"/> the oldest go first.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
 {
@@ -13,18 +15,24 @@ public sealed class LoginThrottle(TimeProvider time)
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
     public static readonly TimeSpan LockOut = TimeSpan.FromMinutes(5);
 
-    // Enough for any real office; past it, addresses whose failures are stale are dropped.
-    private const int PruneAbove = 10_000;
+    /// <summary>Far more than any real office; past it an attacker with many addresses only evicts their own.</summary>
+    public const int MaxClients = 10_000;
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
 
     private sealed record Failures(int Count, DateTimeOffset First, DateTimeOffset? LockedUntil);
 
-    private readonly ConcurrentDictionary<string, Failures> _byAddress = new();
+    private readonly ConcurrentDictionary<string, Failures> _byClient = new();
+    private readonly Lock _pruning = new();
+    private DateTimeOffset _nextPrune = DateTimeOffset.MinValue;
+
+    /// <summary>How many clients are remembered now.</summary>
+    public int Count => _byClient.Count;
 
     /// <summary>How long <paramref name="address"/> must still wait, or null when it may try.</summary>
     public TimeSpan? RetryAfter(string address)
     {
         var now = time.GetUtcNow();
-        return _byAddress.TryGetValue(address, out var failures) && failures.LockedUntil is { } until && until > now
+        return _byClient.TryGetValue(Key(address), out var failures) && failures.LockedUntil is { } until && until > now
             ? until - now
             : null;
     }
@@ -32,7 +40,7 @@ public sealed class LoginThrottle(TimeProvider time)
     public void Failed(string address)
     {
         var now = time.GetUtcNow();
-        _byAddress.AddOrUpdate(address,
+        _byClient.AddOrUpdate(Key(address),
             _ => new Failures(1, now, null),
             (_, known) =>
             {
@@ -41,16 +49,31 @@ public sealed class LoginThrottle(TimeProvider time)
                 var count = known.Count + 1;
                 return new Failures(count, known.First, count >= MaxFailures ? now + LockOut : null);
             });
-        if (_byAddress.Count > PruneAbove)
+        if (now >= _nextPrune || _byClient.Count > MaxClients)
             Prune(now);
     }
 
-    public void Succeeded(string address) => _byAddress.TryRemove(address, out _);
+    public void Succeeded(string address) => _byClient.TryRemove(Key(address), out _);
+
+    private static string Key(string address) =>
+        IPAddress.TryParse(address, out var parsed) ? Callbacks.CallbackRateLimits.ClientKey(parsed) : address;
 
     private void Prune(DateTimeOffset now)
     {
-        foreach (var (address, failures) in _byAddress)
-            if (now - failures.First > Window && (failures.LockedUntil is not { } until || until <= now))
-                _byAddress.TryRemove(address, out _);
+        lock (_pruning)
+        {
+            _nextPrune = now + PruneEvery;
+            foreach (var (client, failures) in _byClient)
+                if (IsStale(failures, now))
+                    _byClient.TryRemove(client, out _);
+            var excess = _byClient.Count - MaxClients * 9 / 10;
+            if (_byClient.Count <= MaxClients || excess <= 0)
+                return;
+            foreach (var client in _byClient.OrderBy(e => e.Value.First).Take(excess).Select(e => e.Key).ToList())
+                _byClient.TryRemove(client, out _);
+        }
     }
+
+    private static bool IsStale(Failures failures, DateTimeOffset now) =>
+        now - failures.First > Window && (failures.LockedUntil is not { } until || until <= now);
 }

@@ -30,15 +30,28 @@ public sealed class CallbackLimitOptions
 
 /// <summary>
 /// At most a number of events per key within a sliding window (the times of the recent events are kept, so a
-/// burst at the edge of a fixed window cannot double the limit). Keys whose events are all old are dropped now
-/// and then, so the memory follows the recent traffic.
+/// burst at the edge of a fixed window cannot double the limit). Memory stays bounded whatever the traffic: keys
+/// whose events have all left the window are dropped every minute, and past <paramref name="maxKeys"/> keys the
+/// least recently seen go first (forgetting an old key's count is the lesser harm; one key per client address or
+/// number is all an attacker with many addresses could grow it by).
 /// </summary>
-public sealed class SlidingWindowLimiter(TimeSpan window)
+public sealed class SlidingWindowLimiter(TimeSpan window, int maxKeys = SlidingWindowLimiter.DefaultMaxKeys)
 {
-    private const int TidyAbove = 10_000;
+    public const int DefaultMaxKeys = 100_000;
+    private static readonly TimeSpan TidyEvery = TimeSpan.FromMinutes(1);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Queue<DateTimeOffset>> _events = new(StringComparer.Ordinal);
     private DateTimeOffset _nextTidy = DateTimeOffset.MinValue;
+
+    /// <summary>How many keys are remembered now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+                return _events.Count;
+        }
+    }
 
     /// <summary>
     /// Counts an event for <paramref name="key"/> if fewer than <paramref name="limit"/> happened in the window;
@@ -48,7 +61,8 @@ public sealed class SlidingWindowLimiter(TimeSpan window)
     {
         lock (_gate)
         {
-            Tidy(now);
+            if (now >= _nextTidy || (_events.Count >= maxKeys && !_events.ContainsKey(key)))
+                Tidy(now);
             if (!_events.TryGetValue(key, out var events))
                 _events[key] = events = new Queue<DateTimeOffset>();
             while (events.Count > 0 && events.Peek() <= now - window)
@@ -62,14 +76,18 @@ public sealed class SlidingWindowLimiter(TimeSpan window)
 
     private void Tidy(DateTimeOffset now)
     {
-        if (_events.Count <= TidyAbove || now < _nextTidy)
-            return;
         foreach (var (key, events) in _events)
         {
             if (events.Count == 0 || events.Last() <= now - window)
                 _events.Remove(key);
         }
-        _nextTidy = now + TimeSpan.FromMinutes(1);
+        _nextTidy = now + TidyEvery;
+        if (_events.Count < maxKeys)
+            return;
+        // Still full of live keys: the least recently seen tenth goes, so that this sort is rare.
+        var excess = _events.Count - maxKeys * 9 / 10;
+        foreach (var key in _events.OrderBy(e => e.Value.Last()).Take(excess).Select(e => e.Key).ToList())
+            _events.Remove(key);
     }
 }
 
@@ -100,9 +118,11 @@ public sealed class CallbackRateLimits(IOptions<CallbackLimitOptions> options, T
     /// The client a request counts for: its address (after forwarded headers), an IPv6 client by its /64 network,
     /// since one connection usually has a whole /64 to pick addresses from.
     /// </summary>
-    public static string ClientKey(HttpContext context)
+    public static string ClientKey(HttpContext context) => ClientKey(context.Connection.RemoteIpAddress);
+
+    /// <inheritdoc cref="ClientKey(HttpContext)"/>
+    public static string ClientKey(IPAddress? address)
     {
-        var address = context.Connection.RemoteIpAddress;
         if (address is null)
             return "unknown";
         if (address.IsIPv4MappedToIPv6)

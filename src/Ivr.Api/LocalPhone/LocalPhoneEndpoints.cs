@@ -159,11 +159,15 @@ public static class LocalPhoneEndpoints
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
     /// <summary>404 for everything under /phone unless the service runs in local mode: with Twilio credentials
-    /// there is no simulator to call through.</summary>
-    private sealed class LocalModeOnly(IOptions<TwilioOptions> twilio) : IEndpointFilter
+    /// there is no simulator to call through. In local mode, 403 for clients <see cref="LocalClients"/> does not let in.</summary>
+    private sealed class LocalModeOnly(IOptions<TwilioOptions> twilio, IOptions<IvrOptions> ivr) : IEndpointFilter
     {
-        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-            twilio.Value.IsLocalMode ? await next(context) : TypedResults.NotFound();
+        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        {
+            if (!twilio.Value.IsLocalMode)
+                return TypedResults.NotFound();
+            return LocalClients.MayUse(context.HttpContext, ivr.Value) ? await next(context) : LocalClients.Refused();
+        }
     }
 
     /// <summary>The page, written by hand and built into the service, so that it needs nothing from the internet.</summary>

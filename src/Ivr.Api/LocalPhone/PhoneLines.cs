@@ -5,8 +5,24 @@ namespace Ivr.Api.LocalPhone;
 /// (the switchboard's events). A page keeps its line by asking for events; one that has not asked for a while was
 /// closed, and its line goes.
 /// </summary>
-public sealed class PhoneLines(TimeProvider time)
+public sealed class PhoneLines
 {
+    private readonly TimeProvider time;
+
+    // Whether a browser is still there is a matter of real seconds, whatever clock the calls run on.
+    private readonly TimeProvider wall;
+
+    public PhoneLines(TimeProvider time) : this(time, TimeProvider.System)
+    {
+    }
+
+    /// <summary>With a wall clock of the tests' own.</summary>
+    internal PhoneLines(TimeProvider time, TimeProvider wall)
+    {
+        this.time = time;
+        this.wall = wall;
+    }
+
     /// <summary>More open pages than this on one machine means something loops; a new one is refused.</summary>
     public const int MaxLines = 50;
 
@@ -16,13 +32,10 @@ public sealed class PhoneLines(TimeProvider time)
     private readonly Lock gate = new();
     private readonly Dictionary<string, Entry> lines = [];
 
-    // Whether a browser is still there is a matter of real seconds, whatever clock the calls run on.
-    private static readonly TimeProvider Wall = TimeProvider.System;
-
-    private sealed class Entry(PhoneLine line)
+    private sealed class Entry(PhoneLine line, DateTimeOffset opened)
     {
         public PhoneLine Line => line;
-        public DateTimeOffset LastSeen { get; set; } = Wall.GetUtcNow();
+        public DateTimeOffset LastSeen { get; set; } = opened;
         public int Polling { get; set; }
     }
 
@@ -34,8 +47,18 @@ public sealed class PhoneLines(TimeProvider time)
             if (lines.Count >= MaxLines)
                 return null;
             var line = new PhoneLine(Guid.NewGuid().ToString("N"), number, time);
-            lines[line.Id] = new Entry(line);
+            lines[line.Id] = new Entry(line, wall.GetUtcNow());
             return line;
+        }
+    }
+
+    /// <summary>How many lines are open.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+                return lines.Count;
         }
     }
 
@@ -75,7 +98,7 @@ public sealed class PhoneLines(TimeProvider time)
     /// <summary>Removes the lines of pages gone for <see cref="Forgotten"/> and returns them, for their calls to end.</summary>
     public IReadOnlyList<PhoneLine> CloseForgotten()
     {
-        var now = Wall.GetUtcNow();
+        var now = wall.GetUtcNow();
         lock (gate)
         {
             var gone = lines.Values.Where(e => e.Polling == 0 && now - e.LastSeen > Forgotten).Select(e => e.Line).ToList();
@@ -91,7 +114,7 @@ public sealed class PhoneLines(TimeProvider time)
         {
             if (lines.GetValueOrDefault(line.Id) is { } entry)
             {
-                entry.LastSeen = Wall.GetUtcNow();
+                entry.LastSeen = wall.GetUtcNow();
                 entry.Polling += polling;
             }
         }

@@ -46,10 +46,6 @@ public static class MenuAdminEndpoints
 
     public sealed record DiffView(long From, long To, IReadOnlyList<DiffLineView> Lines, string Unified);
 
-    public sealed record HealthView(
-        string Status, string MenuVersion,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RejectedReloadView? RejectedReload);
-
     public static IEndpointRouteBuilder MapMenuAdmin(this IEndpointRouteBuilder group)
     {
         // Supervisors may read the menu and try an edit; saving and rolling back are for admins.
@@ -81,10 +77,9 @@ public static class MenuAdminEndpoints
         return group;
     }
 
-    /// <summary>What <c>/healthz</c> says about the menu: the live version, and the refused edit if the latest one was.</summary>
-    /// <summary>What /healthz says, to anyone: the live version and a refused edit, naming the file but not where it lives.</summary>
-    public static HealthView Health(MenuCatalog menus) =>
-        new("ok", menus.Current.Version, Rejected(menus) is { } rejected ? rejected with { File = Path.GetFileName(rejected.File) } : null);
+    /// <summary>What /healthz's details say about a refused edit: the problems, naming the file but not where it lives.</summary>
+    public static RejectedReloadView? RejectedForHealth(MenuCatalog menus) =>
+        Rejected(menus) is { } rejected ? rejected with { File = Path.GetFileName(rejected.File) } : null;
 
     private static async Task<Results<Ok<ActivatedView>, ProblemHttpResult>> SaveAsync(
         HttpRequest request, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)

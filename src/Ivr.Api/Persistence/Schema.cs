@@ -156,6 +156,14 @@ public static class Schema
         SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
         """,
         """
+        -- /healthz proves the database takes writes by updating this one row.
+        CREATE TABLE health_checks (
+            id          INTEGER PRIMARY KEY,
+            checked_at  INTEGER NOT NULL
+        );
+        INSERT INTO health_checks (id, checked_at) VALUES (1, 0);
+        """,
+        """
         -- Who made a menu live and why (null for the file and the start); and what people did to the hotline.
         ALTER TABLE menu_activations ADD COLUMN author TEXT;
         ALTER TABLE menu_activations ADD COLUMN note TEXT;

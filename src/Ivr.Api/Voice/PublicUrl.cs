@@ -11,7 +11,8 @@ public static class PublicUrl
 {
     /// <summary>
     /// The URL Twilio requested (and signed): the configured public base, or the request's own scheme, host and path
-    /// base (forwarded headers are applied earlier by UseForwardedHeaders), then the path and the raw query string.
+    /// base (set from X-Forwarded-Proto/-Host earlier only when a proxy of Ivr:TrustedProxies sent them), then the
+    /// path and the raw query string.
     /// </summary>
     public static string For(HttpRequest request, string? publicBaseUrl) =>
         Base(publicBaseUrl, request) + request.Path.ToUriComponent() + request.QueryString.Value;

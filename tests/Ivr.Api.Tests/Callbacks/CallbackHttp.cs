@@ -61,9 +61,10 @@ internal static class CallbackHttp
     public static Dictionary<string, string> HiddenFields(IElement form) =>
         form.QuerySelectorAll("input[type=hidden]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
 
+    /// <summary>The request comes from <paramref name="clientAddress"/>, the address of its connection.</summary>
     public static HttpRequestMessage From(this HttpRequestMessage request, string clientAddress)
     {
-        request.Headers.Add("X-Forwarded-For", clientAddress);
+        request.Headers.Add(HotlineFactory.PeerHeader, clientAddress);
         return request;
     }
 

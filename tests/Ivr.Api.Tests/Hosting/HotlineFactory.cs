@@ -1,4 +1,6 @@
+using System.Net;
 using Ivr.Api.Persistence;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -48,7 +50,11 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings)
             builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddTransient<IStartupFilter, SocketPeer>();
+        });
         if (_services is not null)
             builder.ConfigureTestServices(_services);
     }
@@ -59,6 +65,27 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
         var connection = new SqliteConnection($"Data Source={DatabasePath}");
         connection.Open();
         return connection;
+    }
+
+    /// <summary>
+    /// The in-memory server has no socket; this stands in for it: the peer is 127.0.0.1, as for a client on the same
+    /// machine, or the address a test gives in <see cref="PeerHeader"/> (a client or proxy elsewhere).
+    /// </summary>
+    public const string PeerHeader = "X-Test-Socket-Peer";
+
+    private sealed class SocketPeer : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, nextMiddleware) =>
+            {
+                var given = context.Request.Headers[PeerHeader].ToString();
+                context.Connection.RemoteIpAddress = given.Length > 0 ? IPAddress.Parse(given) : IPAddress.Loopback;
+                context.Request.Headers.Remove(PeerHeader);
+                await nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     public override async ValueTask DisposeAsync()

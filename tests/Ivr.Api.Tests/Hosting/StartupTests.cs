@@ -63,4 +63,33 @@ public sealed class StartupTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Ivr:FallbackNumber must be an E.164 number", output);
     }
+
+    [Theory]
+    [InlineData("10.0.0.0/33", "10.0.0.0/33")]
+    [InlineData("proxy.example", "proxy.example")]
+    [InlineData("10.0.0.1, 300.1.1.1", "300.1.1.1")]
+    public async Task ATrustedProxyThatIsNoAddress_StopsTheService_NamingTheKeyAndTheEntry(string proxies, string wrong)
+    {
+        var (exitCode, output) = await RunServiceAsync(new()
+        {
+            ["Ivr__MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
+            ["Ivr__TrustedProxies"] = proxies,
+        });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"Ivr:TrustedProxies: '{wrong}' is neither an IP address nor a CIDR range", output);
+    }
+
+    [Fact]
+    public async Task AnUnknownLocalMode_StopsTheService_NamingTheKey()
+    {
+        var (exitCode, output) = await RunServiceAsync(new()
+        {
+            ["Ivr__MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
+            ["Ivr__LocalMode"] = "everyone",
+        });
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Ivr:LocalMode must be", output);
+    }
 }

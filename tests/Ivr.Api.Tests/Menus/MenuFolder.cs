@@ -64,14 +64,20 @@ public sealed partial class MenuFolder : IDisposable
     public static async Task<JsonElement> WaitForVersionAsync(HttpClient client, string version) =>
         await WaitForHealthAsync(client, health => health.GetProperty("menuVersion").GetString() == version, $"version {version} live");
 
-    /// <summary>Waits (up to a generous deadline) until /healthz satisfies <paramref name="condition"/>; returns its body.</summary>
+    /// <summary>
+    /// Waits (up to a generous deadline) until /healthz, with its details (asked with <see cref="ApiKey"/>),
+    /// satisfies <paramref name="condition"/>; returns its body.
+    /// </summary>
     public static async Task<JsonElement> WaitForHealthAsync(HttpClient client, Func<JsonElement, bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         JsonElement health;
         do
         {
-            health = await client.GetFromJsonAsync<JsonElement>("/healthz");
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+            request.Headers.Add("X-Api-Key", ApiKey);
+            using var response = await client.SendAsync(request);
+            health = await response.Content.ReadFromJsonAsync<JsonElement>();
             if (condition(health))
                 return health;
             await Task.Delay(50);

@@ -115,6 +115,10 @@ public sealed class MenuReloadTests
         var refused = await MenuFolder.WaitForHealthAsync(client, h => h.TryGetProperty("rejectedReload", out _), "the edit to be refused");
 
         Assert.Equal(good, refused.GetProperty("menuVersion").GetString());
+        // Anyone else learns only that the service is up and which version is live.
+        var anonymous = await client.GetFromJsonAsync<JsonElement>("/healthz");
+        Assert.Equal(["menuVersion", "status"], anonymous.EnumerateObject().Select(p => p.Name).Order());
+        Assert.Equal(good, anonymous.GetProperty("menuVersion").GetString());
         var problems = refused.GetProperty("rejectedReload").GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
         Assert.Contains(problems, p => p.StartsWith("ivr-menus.yaml:") && p.Contains("menus.main.options.\"0\".next:") && p.Contains("'operatorr'"));
         var call = await StartCallAsync(factory, twilio);
