@@ -95,7 +95,8 @@ public sealed class ConsoleTests(Chromium chromium)
             (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
         using var booked = await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true });
         booked.EnsureSuccessStatusCode();
-        var reference = (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reference").GetString()!;
+        var booking = await booked.Content.ReadFromJsonAsync<JsonElement>();
+        var reference = booking.GetProperty("reference").GetString()!;
 
         var page = await OpenAsync(hotline, "#callbacks");
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
@@ -107,7 +108,7 @@ public sealed class ConsoleTests(Chromium chromium)
         await page.GetByRole(AriaRole.Button, new() { Name = $"Cancel callback {reference}" }).ClickAsync();
 
         await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync($"Callback {reference} is canceled.");
-        var after = await api.GetFromJsonAsync<JsonElement>($"/api/callbacks/{reference}");
+        var after = await api.GetFromJsonAsync<JsonElement>($"/api/callbacks/{booking.GetProperty("token").GetString()}");
         Assert.Equal("canceled", after.GetProperty("status").GetString());
     }
 
