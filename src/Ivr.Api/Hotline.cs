@@ -101,7 +101,7 @@ public static class Hotline
         adminApi.MapMenuDiagram();
         adminApi.MapDashboard();
         adminApi.MapCallbackAdmin();
-        app.MapGet("/healthz", (MenuCatalog menus) => TypedResults.Ok(MenuAdminEndpoints.Health(menus)));
+        app.MapGet("/healthz", (MenuCatalog menus, TwilioHealth twilio) => TypedResults.Ok(MenuAdminEndpoints.Health(menus, twilio)));
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ivr.Api.Twilio;
 using Ivr.Flows.Graph;
 using Ivr.Flows.Loading;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -40,7 +41,8 @@ public static class MenuAdminEndpoints
 
     public sealed record HealthView(
         string Status, string MenuVersion,
-        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RejectedReloadView? RejectedReload);
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RejectedReloadView? RejectedReload,
+        TwilioHealth.View Twilio);
 
     public static IEndpointRouteBuilder MapMenuAdmin(this IEndpointRouteBuilder group)
     {
@@ -73,8 +75,9 @@ public static class MenuAdminEndpoints
 
     /// <summary>What <c>/healthz</c> says about the menu: the live version, and the refused edit if the latest one was.</summary>
     /// <summary>What /healthz says, to anyone: the live version and a refused edit, naming the file but not where it lives.</summary>
-    public static HealthView Health(MenuCatalog menus) =>
-        new("ok", menus.Current.Version, Rejected(menus) is { } rejected ? rejected with { File = Path.GetFileName(rejected.File) } : null);
+    public static HealthView Health(MenuCatalog menus, TwilioHealth twilio) =>
+        new("ok", menus.Current.Version, Rejected(menus) is { } rejected ? rejected with { File = Path.GetFileName(rejected.File) } : null,
+            twilio.Current());
 
     private static async Task<Results<Ok<ActivatedView>, ProblemHttpResult>> SaveAsync(
         HttpRequest request, MenuAdmin admin, ILogger<MenuAdmin> logger, CancellationToken ct)
