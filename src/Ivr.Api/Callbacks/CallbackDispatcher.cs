@@ -98,8 +98,9 @@ public sealed class CallbackDispatcher(
         }
         catch (Exception unsure) when (!cancellationToken.IsCancellationRequested)
         {
-            // A gateway's 5xx, a timeout, a connection lost after sending: Twilio may have placed the call. The agent goes back to the queue
-            // now; the try stays open until Twilio's webhooks tell, or until it is safe to assume nothing rang.
+            // A gateway's 5xx, a timeout, a connection lost after sending: Twilio may have placed the call. The agent
+            // goes back to the queue now; the try stays open until Twilio's webhooks tell, or until it is safe to
+            // assume nothing rang.
             Logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
                                       "waiting for its webhooks before trying again", claim.Reference, claim.Attempt);
             await store.ReleaseAgentAsync(claim.CallbackId, Time.GetUtcNow(), awayFor: null, CancellationToken.None);

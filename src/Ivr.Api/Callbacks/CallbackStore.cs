@@ -438,8 +438,8 @@ public sealed class CallbackStore(Database database)
         }, cancellationToken);
 
     /// <summary>
-    /// Twilio refused a try for now (429, too many calls): it never happened, so the booking waits for the next
-    /// round without using up a try, and the agent is released.
+    /// Twilio certainly did not place a try (429, unreachable, credentials refused: see TwilioFailure): it never
+    /// happened, so the booking waits for the next round without using up a try, and the agent is released.
     /// </summary>
     public Task ReturnClaimAsync(long callbackId, int attempt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>

@@ -142,8 +142,8 @@ public sealed class CallbackPathTests
         var other = await factory.Services.GetRequiredService<CallbackBookings>().BookAsync(
             "+48500100999", factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
 
-        // 0: the operator menu; 1: orders (closed); 1: take the offer; 2: another number, keyed in.
-        var call = await CallAsync(factory, "0,1,1,2,500100999");
+        // 0: the operator menu; 1: orders (closed); 1: take the offer; 2: another number, keyed in; 1: confirm it.
+        var call = await CallAsync(factory, "0,1,1,2,500100999,1");
 
         Assert.Equal(Kept, call.Spoken.Last());
         Assert.DoesNotContain(call.Spoken, text => text.Contains(Digits(other.Reference)));
