@@ -3,6 +3,7 @@ using Dapper;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
+using Ivr.Api.Twilio;
 using Microsoft.Extensions.Options;
 
 namespace Ivr.Api;
@@ -12,7 +13,7 @@ namespace Ivr.Api;
 /// details (the database's write check, a refused menu edit) need <c>X-Api-Key</c> = Admin:ApiKey, or a console
 /// session at <c>/admin/api/health</c>. 503 when calls cannot be taken: no menu is live, or the database refuses a write.
 /// </summary>
-public sealed class Health(Database database, MenuCatalog menus, TimeProvider time, ILogger<Health> logger)
+public sealed class Health(Database database, MenuCatalog menus, TwilioHealth twilio, TimeProvider time, ILogger<Health> logger)
 {
     /// <summary>How long a write check stands: monitors may ask every second, the single writer should not have to.</summary>
     public static readonly TimeSpan CheckFor = TimeSpan.FromSeconds(5);
@@ -25,11 +26,11 @@ public sealed class Health(Database database, MenuCatalog menus, TimeProvider ti
     public sealed record DatabaseView(bool Writable, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Problem);
 
     /// <summary>
-    /// The details. Each part the service depends on has its entry beside <see cref="Database"/>; Twilio's
-    /// reachability and credentials belong here as a <c>twilio</c> entry.
+    /// The details: each part the service depends on. Twilio being unreachable or refusing the credentials holds back
+    /// callbacks and redirects to agents, but calls are still answered, so it shows here without making the status 503.
     /// </summary>
     public sealed record DetailsView(
-        string Status, string? MenuVersion, DatabaseView Database,
+        string Status, string? MenuVersion, DatabaseView Database, TwilioHealth.View Twilio,
         [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MenuAdminEndpoints.RejectedReloadView? RejectedReload);
 
     private readonly SemaphoreSlim _checking = new(1, 1);
@@ -50,7 +51,7 @@ public sealed class Health(Database database, MenuCatalog menus, TimeProvider ti
         var admin = http.RequestServices.GetRequiredService<IOptions<AdminOptions>>().Value;
         var sent = http.Request.Headers[ApiKeyFilter.HeaderName].ToString();
         if (detailed || http.User.Identity?.IsAuthenticated == true || Secrets.IsKey(sent, admin.ApiKey))
-            return Results.Json(new DetailsView(status, version, database, MenuAdminEndpoints.RejectedForHealth(menus)), statusCode: code);
+            return Results.Json(new DetailsView(status, version, database, twilio.Current(), MenuAdminEndpoints.RejectedForHealth(menus)), statusCode: code);
         if (sent.Length > 0)
             return TypedResults.Problem(title: "Wrong key",
                 detail: $"The {ApiKeyFilter.HeaderName} sent is not the key configured as Admin:ApiKey; without a key /healthz says only ok or not.",

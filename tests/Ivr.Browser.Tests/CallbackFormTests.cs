@@ -49,7 +49,7 @@ public sealed class CallbackFormTests(Chromium chromium)
         await phone.FillAsync("500 100 200");
         await page.GetByRole(AriaRole.Button, new() { Name = "Zamów oddzwonienie" }).ClickAsync();
 
-        await Expect(page).ToHaveURLAsync(new Regex(@"/callback/[0-9]{6}\?lang=pl$"));
+        await Expect(page).ToHaveURLAsync(new Regex(@"/callback/[A-Za-z0-9_-]{22}\?lang=pl$"));
         await Expect(page.Locator("#reference")).ToHaveTextAsync(new Regex("^[0-9]{6}$"));
         await Expect(page.Locator("#status")).ToHaveTextAsync(new Regex(@"^Zadzwonimy .+ ok\. [0-9]{2}:[0-9]{2}\.$"));
 

@@ -156,7 +156,7 @@ public sealed class ConsoleTests(Chromium chromium)
     {
         await using var hotline = ConsoleHotline(new() { ["Admin:ApiKey"] = ApiKey });
         using var api = AdminApi(hotline);
-        var reference = await BookWhileReturnsAreAwayAsync(api);
+        var (reference, token) = await BookWhileReturnsAreAwayAsync(api);
 
         var page = await OpenAsync(hotline, "#callbacks");
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
@@ -168,7 +168,7 @@ public sealed class ConsoleTests(Chromium chromium)
         await page.GetByRole(AriaRole.Button, new() { Name = $"Cancel callback {reference}" }).ClickAsync();
 
         await Expect(page.Locator("#callbacks-message")).ToHaveTextAsync($"Callback {reference} is canceled.");
-        var after = await api.GetFromJsonAsync<JsonElement>($"/api/callbacks/{reference}");
+        var after = await api.GetFromJsonAsync<JsonElement>($"/api/callbacks/{token}");
         Assert.Equal("canceled", after.GetProperty("status").GetString());
     }
 
@@ -200,14 +200,18 @@ public sealed class ConsoleTests(Chromium chromium)
         return api;
     }
 
-    /// <summary>Books a callback for +48500100200 with the returns team away, so it waits in line rather than being dialed.</summary>
-    private static async Task<string> BookWhileReturnsAreAwayAsync(HttpClient api)
+    /// <summary>
+    /// Books a callback for +48500100200 with the returns team away, so it waits in line rather than being dialed;
+    /// returns its reference and the token of its status page.
+    /// </summary>
+    private static async Task<(string Reference, string Token)> BookWhileReturnsAreAwayAsync(HttpClient api)
     {
         foreach (var agent in new[] { "returns.magdalena", "returns.tomasz" })
             (await api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "away" })).EnsureSuccessStatusCode();
         using var booked = await api.PostAsJsonAsync("/api/callbacks", new { phone = "500 100 200", department = "returns", consent = true });
         booked.EnsureSuccessStatusCode();
-        return (await booked.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("reference").GetString()!;
+        var booking = await booked.Content.ReadFromJsonAsync<JsonElement>();
+        return (booking.GetProperty("reference").GetString()!, booking.GetProperty("token").GetString()!);
     }
 
     /// <summary>A copy of the sample menu that the service may rewrite; deleted with its folder.</summary>

@@ -33,7 +33,7 @@ public static class CallbackAdminEndpoints
 
         group.MapPost("/callbacks/{reference}/cancel", async (string reference, CallbackStore store, TimeProvider time, CancellationToken ct) =>
         {
-            var callback = await store.CancelAsync(reference, "cancelled by an admin", time.GetUtcNow(), ct);
+            var callback = await store.CancelByReferenceAsync(reference, "cancelled by an admin", time.GetUtcNow(), ct);
             if (callback is null)
                 return Results.Problem(title: "No such callback", detail: $"No callback has the reference {reference}.", statusCode: 404);
             if (callback.Status != CallbackStatus.Canceled)

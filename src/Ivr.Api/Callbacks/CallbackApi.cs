@@ -15,9 +15,18 @@ namespace Ivr.Api.Callbacks;
 /// </summary>
 public static class CallbackApi
 {
-    /// <summary>A booking as the API shows it; <see cref="StatusUrl"/> is the page the customer can open.</summary>
+    /// <summary>
+    /// A booking as the API shows it: <see cref="Token"/> is the key to <c>/api/callbacks/{token}</c> and to
+    /// <see cref="StatusUrl"/>, the page the customer can open; <see cref="Reference"/> is what is said on the phone.
+    /// </summary>
     public sealed record CallbackView(
-        string Reference, string Status, string Department, string Number, DateTimeOffset? ExpectedAt, string StatusUrl);
+        string Reference, string Token, string Status, string Department, string Number, DateTimeOffset? ExpectedAt, string StatusUrl);
+
+    /// <summary>
+    /// The answer to a booking for a number that already has an open one: it says only that we will call, never
+    /// the open booking's reference or link, which belong to whoever booked it.
+    /// </summary>
+    public sealed record AlreadyBookedView(string Status, string Department, string Number, string Message);
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -30,28 +39,28 @@ public static class CallbackApi
                 IOptions<IvrOptions> ivr, CancellationToken ct) =>
             BookAsync(context, menus.Current, bookings, options.Value.CountryCodes, ivr.Value, limits, ct));
 
-        api.MapGet("/{reference}", async Task<Results<Ok<CallbackView>, ProblemHttpResult>> (
-            string reference, HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options,
+        api.MapGet("/{token}", async Task<Results<Ok<CallbackView>, ProblemHttpResult>> (
+            string token, HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options,
             IOptions<IvrOptions> ivr, CancellationToken ct) =>
         {
             var menu = menus.Current;
             var texts = CallbackTexts.For(WebLanguage.For(context.Request, menu.Hotline.Languages));
             if (limits.TryLookup(context) is { } wait)
                 return TooMany(context, texts, wait);
-            if (!CallbackForm.IsReference(reference) || await bookings.FindAsync(reference, ct) is not { } booking)
+            if (await bookings.FindAsync(token, ct) is not { } booking)
                 return NotFound(texts);
             return TypedResults.Ok(View(booking, menu, context.Request, ivr.Value, options.Value.CountryCodes, fullNumber: false));
         });
 
-        api.MapDelete("/{reference}", async Task<Results<Ok<CallbackView>, ProblemHttpResult>> (
-            string reference, HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options,
+        api.MapDelete("/{token}", async Task<Results<Ok<CallbackView>, ProblemHttpResult>> (
+            string token, HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options,
             IOptions<IvrOptions> ivr, CancellationToken ct) =>
         {
             var menu = menus.Current;
             var texts = CallbackTexts.For(WebLanguage.For(context.Request, menu.Hotline.Languages));
             if (limits.TryLookup(context) is { } wait)
                 return TooMany(context, texts, wait);
-            if (!CallbackForm.IsReference(reference) || await bookings.CancelAsync(reference, "canceled by the customer through the API", ct) is not { } booking)
+            if (await bookings.CancelAsync(token, "canceled by the customer through the API", ct) is not { } booking)
                 return NotFound(texts);
             if (booking.Status != CallbackStatus.Canceled)
                 return TypedResults.Problem(title: texts.CannotCancel, detail: texts.TooLateToCancel,
@@ -62,7 +71,7 @@ public static class CallbackApi
         return app;
     }
 
-    private static async Task<Results<Created<CallbackView>, Ok<CallbackView>, ValidationProblem, ProblemHttpResult>> BookAsync(
+    private static async Task<Results<Created<CallbackView>, Ok<AlreadyBookedView>, ValidationProblem, ProblemHttpResult>> BookAsync(
         HttpContext context, MenuDefinition menu, CallbackBookings bookings, IReadOnlyList<string> countryCodes, IvrOptions ivr,
         CallbackRateLimits limits, CancellationToken ct)
     {
@@ -110,11 +119,19 @@ public static class CallbackApi
 
         if (limits.TryBook(context, check.Number!) is { } wait)
             return TooMany(context, texts, wait);
-        var booking = await bookings.BookAsync(check.Number!, check.Department!, language, source: "api", callSid: null, since: null, ct);
-        var view = View(booking, menu, request, ivr, countryCodes, fullNumber: true);
-        return booking.AlreadyBooked
-            ? TypedResults.Ok(view)
-            : TypedResults.Created($"/api/callbacks/{booking.Reference}", view);
+        CallbackBooking booking;
+        try
+        {
+            booking = await bookings.BookAsync(check.Number!, check.Department!, language, source: "api", callSid: null, since: null, ct);
+        }
+        catch (CallbackReferencesExhaustedException)
+        {
+            return TypedResults.Problem(title: texts.RequestProblemTitle, detail: texts.CannotBookNow,
+                statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        if (booking.AlreadyBooked)
+            return TypedResults.Ok(new AlreadyBookedView("already-booked", check.Department!.Id, check.Number!, texts.AlreadyBooked));
+        return TypedResults.Created($"/api/callbacks/{booking.Token}", View(booking, menu, request, ivr, countryCodes, fullNumber: true));
     }
 
     /// <summary>The body as JSON, or null when it is not UTF-8 JSON (nesting is limited by the parser's depth).</summary>
@@ -191,9 +208,10 @@ public static class CallbackApi
     {
         var zone = menu.Hotline.TimeZone;
         var number = fullNumber ? booking.Number : CallbackPages.PartlyHidden(booking.Number, countryCodes).Shown.Replace(" ", "").Replace('•', '*');
-        return new CallbackView(booking.Reference, booking.Status, booking.Department, number,
+        var token = booking.Token ?? throw new InvalidOperationException($"Callback {booking.Reference} is shown without its token.");
+        return new CallbackView(booking.Reference, token, booking.Status, booking.Department, number,
             booking.ExpectedAt is { } expected ? TimeZoneInfo.ConvertTime(expected, zone) : null,
-            PublicUrl.Action(ivr.PublicBaseUrl, request, $"/callback/{booking.Reference}"));
+            PublicUrl.Action(ivr.PublicBaseUrl, request, $"/callback/{token}"));
     }
 
     private static ValidationProblem BodyProblem(CallbackTexts texts, string message) =>

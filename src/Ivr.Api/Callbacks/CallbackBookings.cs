@@ -6,19 +6,24 @@ using Ivr.Flows.Model;
 
 namespace Ivr.Api.Callbacks;
 
-/// <summary>A booking as the customer sees it: the reference, where it stands, and when to expect the call.</summary>
+/// <summary>
+/// A booking as the customer sees it: the reference, where it stands, and when to expect the call. <see cref="Token"/>
+/// opens its web page; it is known only to whoever booked it (null when <see cref="AlreadyBooked"/>: someone asked
+/// for a number that has an open booking, and learns nothing of it but that it exists).
+/// </summary>
 public sealed record CallbackBooking(
-    string Reference, string Department, string Number, string Language, string Status,
+    string Reference, string? Token, string Department, string Number, string Language, string Status,
     DateTimeOffset RequestedAt, DateTimeOffset DueAt, DateTimeOffset? ExpectedAt, int Attempts, string? LastResult,
-    DateTimeOffset? ConnectedAt, bool AlreadyBooked)
+    DateTimeOffset? ConnectedAt)
 {
-    public static CallbackBooking From(Callback callback, bool alreadyBooked = false) => new(
-        callback.Reference, callback.Department, callback.Number, callback.Language, callback.Status,
+    public bool AlreadyBooked => Token is null;
+
+    public static CallbackBooking From(Callback callback, string? token) => new(
+        callback.Reference, token, callback.Department, callback.Number, callback.Language, callback.Status,
         DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), DateTimeOffset.FromUnixTimeMilliseconds(callback.DueAt),
         callback.ExpectedAt is { } expected ? DateTimeOffset.FromUnixTimeMilliseconds(expected) : null,
         callback.Attempts, callback.LastResult,
-        callback.ConnectedAt is { } connected ? DateTimeOffset.FromUnixTimeMilliseconds(connected) : null,
-        alreadyBooked);
+        callback.ConnectedAt is { } connected ? DateTimeOffset.FromUnixTimeMilliseconds(connected) : null);
 }
 
 /// <summary>
@@ -36,8 +41,10 @@ public sealed class CallbackBookings(
 {
     /// <summary>
     /// Books a callback to <paramref name="number"/> (E.164, already checked) for <paramref name="department"/>;
-    /// an open booking for the same number and department is returned instead of a second one.
+    /// when the number already has an open booking for the department, nothing is booked and the answer is
+    /// <see cref="CallbackBooking.AlreadyBooked"/>: its reference and token must not be shown to whoever asked.
     /// </summary>
+    /// <exception cref="CallbackReferencesExhaustedException">Every reference is held by an open booking.</exception>
     public async Task<CallbackBooking> BookAsync(
         string number, Department department, string language, string source, string? callSid, DateTimeOffset? since,
         CancellationToken cancellationToken = default)
@@ -49,19 +56,21 @@ public sealed class CallbackBookings(
         var due = department.Hours.IsOpen(now, zone) ? now : NextOpening(department, zone, now) ?? now;
         var expected = await ExpectedAtAsync(department, zone, place, due, now, cancellationToken);
 
-        var (callback, existing) = await store.BookAsync(
+        var (callback, token) = await store.BookAsync(
             new NewCallback(number, department.Id, language, source, callSid, place, due, expected), now, cancellationToken);
         dispatcher.Wake();
-        return CallbackBooking.From(callback, existing);
+        return CallbackBooking.From(callback, token);
     }
 
-    /// <summary>The callback with this reference, or null.</summary>
-    public async Task<CallbackBooking?> FindAsync(string reference, CancellationToken cancellationToken = default) =>
-        await store.FindAsync(reference, cancellationToken) is { } callback ? CallbackBooking.From(callback) : null;
+    /// <summary>The callback this token opens, or null (an unknown token and a wrong one alike).</summary>
+    public async Task<CallbackBooking?> FindAsync(string token, CancellationToken cancellationToken = default) =>
+        CallbackToken.IsWellFormed(token) && await store.FindByTokenAsync(token, cancellationToken) is { } callback
+            ? CallbackBooking.From(callback, token) : null;
 
-    /// <summary>Cancels a pending callback; returns it as it stands now (null: unknown reference).</summary>
-    public async Task<CallbackBooking?> CancelAsync(string reference, string why, CancellationToken cancellationToken = default) =>
-        await store.CancelAsync(reference, why, time.GetUtcNow(), cancellationToken) is { } callback ? CallbackBooking.From(callback) : null;
+    /// <summary>Cancels a pending callback by its token; returns it as it stands now (null: unknown token).</summary>
+    public async Task<CallbackBooking?> CancelAsync(string token, string why, CancellationToken cancellationToken = default) =>
+        CallbackToken.IsWellFormed(token) && await store.CancelByTokenAsync(token, why, time.GetUtcNow(), cancellationToken) is { } callback
+            ? CallbackBooking.From(callback, token) : null;
 
     private static DateTimeOffset? NextOpening(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
         department.Hours.NextOpening(now, zone) is { } local

@@ -194,7 +194,7 @@ public sealed class CallbackCalls(
             .Replace("{reference}", PhoneNumbers.DigitByDigit(callback.Reference))
             .Replace("{when}", When(callback.ExpectedAt, definition, language));
         var twiml = new TwimlWriter();
-        var action = Url(request, $"/voice/callbacks/returning?reference={callback.Reference}");
+        var action = Url(request, $"/voice/callbacks/returning?callback={callback.Id}");
         twiml.Gather(new GatherOptions { Action = action, Input = "dtmf", NumDigits = 1, TimeoutSeconds = 6 },
             nested => nested.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language)));
         twiml.Redirect(action);
@@ -205,7 +205,8 @@ public sealed class CallbackCalls(
     public Task<IResult> ReturningChoiceAsync(HttpRequest request, CancellationToken ct) =>
         SafelyAsync(request, ct, async (form, definition, language) =>
         {
-            var callback = await store.FindAsync(request.Query["reference"].ToString(), ct);
+            // References repeat once bookings close: the booking is named by its id (the URL is signed by Twilio).
+            var callback = long.TryParse(request.Query["callback"], out var id) ? await store.FindByIdAsync(id, ct) : null;
             var twiml = new TwimlWriter();
             if (callback is null || callback.Status != CallbackStatus.Pending)
             {
@@ -216,7 +217,7 @@ public sealed class CallbackCalls(
             switch (form["Digits"].ToString())
             {
                 case "2":
-                    await store.CancelAsync(callback.Reference, "cancelled by the caller", time.GetUtcNow(), ct);
+                    await store.CancelAsync(callback.Id, "cancelled by the caller", time.GetUtcNow(), ct);
                     Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackCanceled, language));
                     twiml.Redirect(Url(request, "/voice/incoming?returning=done"));
                     break;
@@ -226,7 +227,7 @@ public sealed class CallbackCalls(
                     twiml.Hangup();
                     break;
                 case "3":
-                    var canceled = await store.CancelAsync(callback.Reference, "waiting on the line instead", time.GetUtcNow(), ct);
+                    var canceled = await store.CancelAsync(callback.Id, "waiting on the line instead", time.GetUtcNow(), ct);
                     if (canceled?.Status != CallbackStatus.Canceled)
                     {
                         twiml.Redirect(Url(request, "/voice/incoming?returning=done"));
@@ -396,6 +397,13 @@ public sealed class CallbackCalls(
         Dialog dialog, string number, string? callSid, CancellationToken ct)
     {
         var booking = await bookings.BookAsync(number, department, language, dialog.Source, callSid, dialog.Since, ct);
+        if (booking.AlreadyBooked)
+        {
+            // The number may have been keyed in by someone else than its owner: say we will call, not the reference.
+            Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackKept, language));
+            twiml.Hangup();
+            return;
+        }
         logger.LogInformation("Callback {Reference} booked by call {CallSid} for {Department} ({Source})",
             booking.Reference, callSid, department.Id, dialog.Source);
         Say(twiml, definition, language, definition.Messages.Get(SystemMessages.CallbackBooked, language)

@@ -13,11 +13,14 @@ namespace Ivr.Api.Callbacks;
 /// the customer, at most <see cref="CallbackOptions.CallsPerSecond"/> calls a second. Tries that Twilio never
 /// confirmed are given up only after <see cref="CallbackOptions.UnconfirmedAttemptSeconds"/>, longer than any ring,
 /// so that a restart in the middle of a try never rings the customer a second time while the first call may be live.
+/// While Twilio cannot be reached or rejects the credentials (<see cref="TwilioHealth"/>), nothing is claimed, and a
+/// try that certainly placed no call is given back unused.
 /// </summary>
 public sealed class CallbackDispatcher(
     CallbackStore store,
     MenuCatalog menus,
     ITwilioCalls twilio,
+    TwilioHealth twilioHealth,
     IOptions<CallbackOptions> options,
     IOptions<IvrOptions> ivr,
     IOptions<TwilioOptions> twilioOptions,
@@ -50,7 +53,8 @@ public sealed class CallbackDispatcher(
         var definition = menus.Current;
         foreach (var department in definition.Departments.Values)
         {
-            while (Time.GetUtcNow() >= _nextCallAllowed
+            // Twilio down or refusing us: claim nothing, so no booking loses a try and no agent is held.
+            while (twilioHealth.MayCall && Time.GetUtcNow() >= _nextCallAllowed
                    && await store.ClaimAsync(department, definition.Hotline.TimeZone, Time.GetUtcNow(), cancellationToken) is { } claim)
             {
                 _nextCallAllowed = Time.GetUtcNow() + TimeSpan.FromSeconds(1 / settings.CallsPerSecond);
@@ -77,10 +81,12 @@ public sealed class CallbackDispatcher(
             Logger.LogInformation("Callback {Reference} try {Attempt}: calling the customer as {CallSid} for {Agent}",
                 claim.Reference, claim.Attempt, call.Sid, claim.AgentId);
         }
-        catch (TwilioApiException busy) when (busy.HttpStatus == 429)
+        catch (Exception notPlaced) when (TwilioFailure.CertainlyNotPlaced(notPlaced))
         {
-            // Too many calls for now: the try never happened; the booking keeps its tries and its place.
-            Logger.LogWarning("Callback {Reference}: Twilio asks for fewer calls ({Message}); trying again shortly", claim.Reference, busy.Message);
+            // Too many calls for now (429), Twilio unreachable or refusing our credentials: the try never happened;
+            // the booking keeps its tries and its place, and the agent is free again.
+            Logger.LogWarning("Callback {Reference}: Twilio did not place the call ({Message}); trying again later",
+                claim.Reference, notPlaced.Message);
             await store.ReturnClaimAsync(claim.CallbackId, claim.Attempt, Time.GetUtcNow(), CancellationToken.None);
         }
         catch (TwilioApiException refused) when (refused.HttpStatus is >= 400 and < 500)
@@ -92,8 +98,9 @@ public sealed class CallbackDispatcher(
         }
         catch (Exception unsure) when (!cancellationToken.IsCancellationRequested)
         {
-            // A 5xx, a timeout, a lost connection: Twilio may have placed the call. The agent goes back to the queue
-            // now; the try stays open until Twilio's webhooks tell, or until it is safe to assume nothing rang.
+            // A gateway's 5xx, a timeout, a connection lost after sending: Twilio may have placed the call. The agent
+            // goes back to the queue now; the try stays open until Twilio's webhooks tell, or until it is safe to
+            // assume nothing rang.
             Logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
                                       "waiting for its webhooks before trying again", claim.Reference, claim.Attempt);
             await store.ReleaseAgentAsync(claim.CallbackId, Time.GetUtcNow(), awayFor: null, CancellationToken.None);

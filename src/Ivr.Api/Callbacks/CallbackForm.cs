@@ -9,7 +9,7 @@ namespace Ivr.Api.Callbacks;
 
 /// <summary>
 /// The web pages where customers who are not on the phone book a callback: the form (<c>/callback</c>), the
-/// status of a booking (<c>/callback/{reference}</c>) and its cancel button. Plain form posts and redirects, so
+/// status of a booking (<c>/callback/{token}</c>, the unguessable key given when it was booked) and its cancel button. Plain form posts and redirects, so
 /// they work without JavaScript; the JSON API beside them is <see cref="CallbackApi"/>.
 /// </summary>
 public static class CallbackForm
@@ -31,22 +31,22 @@ public static class CallbackForm
         pages.MapPost("/", (HttpContext context, MenuCatalog menus, CallbackBookings bookings, IOptions<CallbackOptions> options, CancellationToken ct) =>
             SubmitAsync(context, menus.Current, bookings, options.Value.CountryCodes, limits, ct));
 
-        pages.MapGet("/{reference}", async (string reference, HttpContext context, MenuCatalog menus, CallbackBookings bookings,
+        pages.MapGet("/{token}", async (string token, HttpContext context, MenuCatalog menus, CallbackBookings bookings,
             IOptions<CallbackOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var menu = menus.Current;
             if (limits.TryLookup(context) is { } wait)
                 return TooMany(context, menu, wait);
-            if (!IsReference(reference) || await bookings.FindAsync(reference, ct) is not { } booking)
+            if (await bookings.FindAsync(token, ct) is not { } booking)
                 return NotFound(context, menu);
             var language = WebLanguage.For(context.Request, menu.Hotline.Languages, remembered: booking.Language);
             return new HtmlPage(CallbackPages.Status(menu, language, FormToken.Issue(context), booking, time.GetUtcNow(),
                 options.Value.CountryCodes, notice: null));
         });
 
-        pages.MapPost("/{reference}/cancel", (string reference, HttpContext context, MenuCatalog menus, CallbackBookings bookings,
+        pages.MapPost("/{token}/cancel", (string token, HttpContext context, MenuCatalog menus, CallbackBookings bookings,
             IOptions<CallbackOptions> options, TimeProvider time, CancellationToken ct) =>
-            CancelAsync(reference, context, menus.Current, bookings, options.Value.CountryCodes, time, limits, ct));
+            CancelAsync(token, context, menus.Current, bookings, options.Value.CountryCodes, time, limits, ct));
 
         return app;
     }
@@ -83,32 +83,46 @@ public static class CallbackForm
             return FormAgain(menu, lang, token, values, Empty, CallbackTexts.For(lang).TooMany(wait), StatusCodes.Status429TooManyRequests);
         }
 
-        var booking = await bookings.BookAsync(check.Number!, check.Department!, lang, source: "form", callSid: null, since: null, ct);
-        return new SeeOther($"/callback/{booking.Reference}?lang={WebLanguage.Primary(lang)}");
+        CallbackBooking booking;
+        try
+        {
+            booking = await bookings.BookAsync(check.Number!, check.Department!, lang, source: "form", callSid: null, since: null, ct);
+        }
+        catch (CallbackReferencesExhaustedException)
+        {
+            return FormAgain(menu, lang, token, values, Empty, CallbackTexts.For(lang).CannotBookNow, StatusCodes.Status503ServiceUnavailable);
+        }
+        if (booking.AlreadyBooked)
+        {
+            // Whoever asks may not be whoever booked: say that we will call, never which booking or where its page is.
+            var texts = CallbackTexts.For(lang);
+            return new HtmlPage(CallbackPages.Message(menu, lang, texts.AlreadyBookedTitle, texts.AlreadyBooked, "/callback"));
+        }
+        return new SeeOther($"/callback/{booking.Token}?lang={WebLanguage.Primary(lang)}");
     }
 
     private static async Task<IResult> CancelAsync(
-        string reference, HttpContext context, MenuDefinition menu, CallbackBookings bookings, IReadOnlyList<string> countryCodes,
+        string token, HttpContext context, MenuDefinition menu, CallbackBookings bookings, IReadOnlyList<string> countryCodes,
         TimeProvider time, CallbackRateLimits limits, CancellationToken ct)
     {
         if (limits.TryLookup(context) is { } wait)
             return TooMany(context, menu, wait);
-        if (!IsReference(reference) || await bookings.FindAsync(reference, ct) is not { } booking)
+        if (await bookings.FindAsync(token, ct) is not { } booking)
             return NotFound(context, menu);
         var form = await ReadFormAsync(context.Request, ct);
         var language = WebLanguage.For(context.Request, menu.Hotline.Languages, form is null ? null : First(form, "lang"), booking.Language);
         var texts = CallbackTexts.For(language);
-        var token = FormToken.Issue(context);
+        var formToken = FormToken.Issue(context);
         var now = time.GetUtcNow();
 
         if (form is null || !FormToken.IsValid(context, First(form, FormToken.FieldName)))
-            return new HtmlPage(CallbackPages.Status(menu, language, token, booking, now, countryCodes, texts.FormExpired),
+            return new HtmlPage(CallbackPages.Status(menu, language, formToken, booking, now, countryCodes, texts.FormExpired),
                 StatusCodes.Status400BadRequest);
-        var after = await bookings.CancelAsync(reference, "canceled by the customer on the web page", ct) ?? booking;
+        var after = await bookings.CancelAsync(token, "canceled by the customer on the web page", ct) ?? booking;
         if (after.Status != CallbackStatus.Canceled)
-            return new HtmlPage(CallbackPages.Status(menu, language, token, after, now, countryCodes, texts.TooLateToCancel),
+            return new HtmlPage(CallbackPages.Status(menu, language, formToken, after, now, countryCodes, texts.TooLateToCancel),
                 StatusCodes.Status409Conflict);
-        return new SeeOther($"/callback/{after.Reference}?lang={WebLanguage.Primary(language)}");
+        return new SeeOther($"/callback/{token}?lang={WebLanguage.Primary(language)}");
     }
 
     private const string FormContentType = "application/x-www-form-urlencoded";
@@ -131,9 +145,6 @@ public static class CallbackForm
 
     private static string? First(Dictionary<string, StringValues> form, string field) =>
         form.TryGetValue(field, out var values) ? values.FirstOrDefault() : null;
-
-    /// <summary>References are six digits; anything else is not looked up.</summary>
-    public static bool IsReference(string reference) => reference.Length == 6 && reference.All(char.IsAsciiDigit);
 
     private static HtmlPage FormAgain(
         MenuDefinition menu, string language, string token, CallbackRequest values,
@@ -163,7 +174,7 @@ public static class CallbackForm
 
 /// <summary>
 /// An HTML page of ours, with headers that keep it self-contained: no scripts, styles only from the page itself,
-/// forms posting only here, never framed, never cached (a status page changes), no referrer (it holds a reference).
+/// forms posting only here, never framed, never cached (a status page changes), no referrer (its address holds the booking's token).
 /// </summary>
 public sealed class HtmlPage(string html, int statusCode = StatusCodes.Status200OK) : IResult
 {

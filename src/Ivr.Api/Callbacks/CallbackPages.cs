@@ -88,7 +88,7 @@ public static class CallbackPages
             </dl>
 
             """);
-        var here = $"/callback/{Uri.EscapeDataString(booking.Reference)}";
+        var here = $"/callback/{Uri.EscapeDataString(booking.Token ?? "")}";
         if (booking.Status == CallbackStatus.Pending)
         {
             body.Append(
@@ -136,7 +136,7 @@ public static class CallbackPages
 
     /// <summary>
     /// "+48 ••• ••• 200" and "200": the country code and the last three digits, enough for the customer to
-    /// recognise the number, too little for someone who guessed a reference.
+    /// recognise the number, too little for someone a link was passed on to.
     /// </summary>
     public static (string Shown, string Last) PartlyHidden(string number, IReadOnlyCollection<string> countryCodes)
     {

@@ -58,6 +58,13 @@ public sealed record NewCallback(
     string Number, string Department, string Language, string Source, string? CallSid,
     DateTimeOffset Since, DateTimeOffset DueAt, DateTimeOffset ExpectedAt);
 
+/// <summary>The references <c>First</c> to <c>First + Count - 1</c>.</summary>
+public sealed record ReferenceRange(int First, int Count);
+
+/// <summary>Every reference is held by an open booking: no booking can be taken until one closes.</summary>
+public sealed class CallbackReferencesExhaustedException(int count)
+    : Exception($"All {count} callback references are held by open bookings; no callback can be booked until one is closed.");
+
 /// <summary>A callback claimed for one try: the agent reserved for it and the number to call.</summary>
 public sealed record CallbackClaim(long CallbackId, int Attempt, string Reference, string Number, string AgentId);
 
@@ -68,6 +75,9 @@ public sealed record CallbackClaim(long CallbackId, int Attempt, string Referenc
 /// </summary>
 public sealed class CallbackStore(Database database)
 {
+    /// <summary>The six-digit references bookings are given; tests narrow it to fill it up.</summary>
+    internal ReferenceRange References { get; set; } = new(100_000, 900_000);
+
     private const string Columns =
         """
         id AS Id, reference AS Reference, department AS Department, number AS Number, language AS Language,
@@ -80,60 +90,85 @@ public sealed class CallbackStore(Database database)
     /// <summary>The agent column value of an agent reserved for a callback.</summary>
     public static string Reservation(long callbackId) => $"callback:{callbackId}";
 
+    /// <summary>The statuses of an open booking: a reference is unique among these only, so references never run out.</summary>
+    private const string Open = "('pending', 'dialing', 'answered')";
+
     /// <summary>
-    /// Books a callback, or returns the open one for the same number and department (then <c>Existing</c> is true).
+    /// Books a callback with a new reference and token (the token is returned once and stored only as its hash), or
+    /// finds the open one for the same number and department: then <c>Token</c> is null and nothing is booked.
     /// </summary>
-    public Task<(Callback Callback, bool Existing)> BookAsync(NewCallback request, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(async (connection, transaction) =>
+    /// <exception cref="CallbackReferencesExhaustedException">Every reference is held by an open booking.</exception>
+    public Task<(Callback Callback, string? Token)> BookAsync(NewCallback request, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync<(Callback, string?)>(async (connection, transaction) =>
         {
             var open = await connection.QueryFirstOrDefaultAsync<Callback>(
                 $"""
                 SELECT {Columns} FROM callbacks
-                WHERE number = @Number AND department = @Department AND status IN ('pending', 'dialing', 'answered')
+                WHERE number = @Number AND department = @Department AND status IN {Open}
                 ORDER BY id LIMIT 1
                 """, new { request.Number, request.Department }, transaction);
             if (open is not null)
-                return (open, true);
+                return (open, null);
 
-            var reference = await NewReferenceAsync(connection, transaction);
+            var reference = await NewReferenceAsync(connection, transaction, References);
+            var token = CallbackToken.New();
             var at = now.ToUnixTimeMilliseconds();
             var id = await connection.ExecuteScalarAsync<long>(
                 """
-                INSERT INTO callbacks (call_sid, department, number, requested_at, status, reference, language, source,
+                INSERT INTO callbacks (call_sid, department, number, requested_at, status, reference, token_hash, language, source,
                                        due_at, expected_at, attempts, updated_at, booked_at)
-                VALUES (@CallSid, @Department, @Number, @since, 'pending', @reference, @Language, @Source,
+                VALUES (@CallSid, @Department, @Number, @since, 'pending', @reference, @tokenHash, @Language, @Source,
                         @due, @expected, 0, @at, @at)
                 RETURNING id
                 """,
                 new
                 {
                     request.CallSid, request.Department, request.Number, request.Language, request.Source, reference, at,
+                    tokenHash = CallbackToken.Hash(token),
                     since = request.Since.ToUnixTimeMilliseconds(), due = request.DueAt.ToUnixTimeMilliseconds(),
                     expected = request.ExpectedAt.ToUnixTimeMilliseconds(),
                 }, transaction);
             var created = await connection.QuerySingleAsync<Callback>(
                 $"SELECT {Columns} FROM callbacks WHERE id = @id", new { id }, transaction);
-            return (created, false);
+            return (created, token);
         }, cancellationToken);
 
-    // Six digits: short enough to say and type, and looked up only with the rate limits of the status page.
-    private static async Task<string> NewReferenceAsync(DbConnection connection, DbTransaction transaction)
+    /// <summary>Random references tried before looking at every open one.</summary>
+    private const int RandomTries = 16;
+
+    // Six digits: short enough to say and type. Unique among open bookings only (a closed booking's reference is
+    // free again), so the space never fills with history; a few random tries, then one pass over the open references
+    // from a random place, so a booking ends in bounded time even when nearly every reference is held.
+    private static async Task<string> NewReferenceAsync(DbConnection connection, DbTransaction transaction, ReferenceRange range)
     {
-        while (true)
+        for (var i = 0; i < RandomTries; i++)
         {
-            var reference = RandomNumberGenerator.GetInt32(100_000, 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var reference = Text(range.First + RandomNumberGenerator.GetInt32(range.Count));
             var taken = await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM callbacks WHERE reference = @reference", new { reference }, transaction);
+                $"SELECT COUNT(*) FROM callbacks WHERE reference = @reference AND status IN {Open}", new { reference }, transaction);
             if (taken == 0)
                 return reference;
         }
+        var held = (await connection.QueryAsync<string>(
+            $"SELECT reference FROM callbacks WHERE status IN {Open}", transaction: transaction)).ToHashSet();
+        var start = RandomNumberGenerator.GetInt32(range.Count);
+        for (var i = 0; i < range.Count; i++)
+        {
+            var reference = Text(range.First + (start + i) % range.Count);
+            if (!held.Contains(reference))
+                return reference;
+        }
+        throw new CallbackReferencesExhaustedException(range.Count);
     }
 
-    public async Task<Callback?> FindAsync(string reference, CancellationToken cancellationToken = default)
+    private static string Text(int reference) => reference.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The booking whose token this is, or null (an unknown and a wrong token alike).</summary>
+    public async Task<Callback?> FindByTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<Callback>(
-            $"SELECT {Columns} FROM callbacks WHERE reference = @reference", new { reference });
+            $"SELECT {Columns} FROM callbacks WHERE token_hash = @hash", new { hash = CallbackToken.Hash(token) });
     }
 
     public async Task<Callback?> FindByIdAsync(long id, CancellationToken cancellationToken = default)
@@ -162,18 +197,38 @@ public sealed class CallbackStore(Database database)
             """, new { status, department, limit })).ToList();
     }
 
-    /// <summary>Cancels a callback that is still pending; null when there is no such callback.</summary>
-    public Task<Callback?> CancelAsync(string reference, string why, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    /// <summary>Cancels a callback that is still pending; returns it as it stands (null when there is no such callback).</summary>
+    public Task<Callback?> CancelAsync(long id, string why, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             await connection.ExecuteAsync(
                 """
                 UPDATE callbacks SET status = 'canceled', last_result = @why, ended_at = @at, updated_at = @at
-                WHERE reference = @reference AND status = 'pending'
-                """, new { reference, why, at = now.ToUnixTimeMilliseconds() }, transaction);
+                WHERE id = @id AND status = 'pending'
+                """, new { id, why, at = now.ToUnixTimeMilliseconds() }, transaction);
             return await connection.QuerySingleOrDefaultAsync<Callback>(
-                $"SELECT {Columns} FROM callbacks WHERE reference = @reference", new { reference }, transaction);
+                $"SELECT {Columns} FROM callbacks WHERE id = @id", new { id }, transaction);
         }, cancellationToken);
+
+    /// <summary>Cancels the callback whose token this is, if it is still pending; null for an unknown token.</summary>
+    public async Task<Callback?> CancelByTokenAsync(string token, string why, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        await FindByTokenAsync(token, cancellationToken) is { } callback ? await CancelAsync(callback.Id, why, now, cancellationToken) : null;
+
+    /// <summary>
+    /// Cancels the open callback with this reference (for admins; references repeat over time, so a closed booking
+    /// is found only when no open one has it). Null when no booking has it.
+    /// </summary>
+    public async Task<Callback?> CancelByReferenceAsync(string reference, string why, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        long? id;
+        await using (var connection = await database.OpenAsync(cancellationToken))
+            id = await connection.QueryFirstOrDefaultAsync<long?>(
+                $"""
+                SELECT id FROM callbacks WHERE reference = @reference
+                ORDER BY CASE WHEN status IN {Open} THEN 0 ELSE 1 END, id DESC LIMIT 1
+                """, new { reference });
+        return id is { } found ? await CancelAsync(found, why, now, cancellationToken) : null;
+    }
 
     /// <summary>
     /// Claims the department's first due callback for a try, if it is first in line (no caller on the line arrived
@@ -383,8 +438,8 @@ public sealed class CallbackStore(Database database)
         }, cancellationToken);
 
     /// <summary>
-    /// Twilio refused a try for now (429, too many calls): it never happened, so the booking waits for the next
-    /// round without using up a try, and the agent is released.
+    /// Twilio certainly did not place a try (429, unreachable, credentials refused: see TwilioFailure): it never
+    /// happened, so the booking waits for the next round without using up a try, and the agent is released.
     /// </summary>
     public Task ReturnClaimAsync(long callbackId, int attempt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>

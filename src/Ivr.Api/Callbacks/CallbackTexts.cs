@@ -42,6 +42,9 @@ public sealed record CallbackTexts
     public required string BookAgain { get; init; }
     public required string NotFoundTitle { get; init; }
     public required string NotFound { get; init; }
+    public required string AlreadyBookedTitle { get; init; }
+    public required string AlreadyBooked { get; init; }
+    public required string CannotBookNow { get; init; }
     public required string RequestProblemTitle { get; init; }
     public required string CheckRequestTitle { get; init; }
     public required string NotJson { get; init; }
@@ -76,7 +79,7 @@ public sealed record CallbackTexts
         DepartmentTitle = "Dział",
         StatusLabel = "Stan",
         Pending = when => $"Zadzwonimy {when}.",
-        KeepReference = "Zapisz numer zgłoszenia: pod nim sprawdzisz stan albo anulujesz oddzwonienie.",
+        KeepReference = "Zachowaj adres tej strony: pod nim sprawdzisz stan albo anulujesz oddzwonienie. Dzwoniąc, podamy numer zgłoszenia.",
         Calling = "Dzwonimy do Ciebie teraz.",
         Connected = "Połączyliśmy Cię z konsultantem. Dziękujemy!",
         Failed = "Nie udało nam się do Ciebie dodzwonić. Możesz zamówić oddzwonienie jeszcze raz.",
@@ -87,7 +90,10 @@ public sealed record CallbackTexts
         Refresh = "Odśwież stan",
         BookAgain = "Zamów oddzwonienie",
         NotFoundTitle = "Nie znaleźliśmy tego zgłoszenia",
-        NotFound = "Sprawdź numer zgłoszenia: ma 6 cyfr.",
+        NotFound = "Sprawdź adres strony: otwórz link, który dostałeś przy zgłoszeniu.",
+        AlreadyBookedTitle = "Już oddzwonimy na ten numer",
+        AlreadyBooked = "Mamy już zgłoszenie oddzwonienia na ten numer w tej sprawie i zadzwonimy, nie trzeba zgłaszać się ponownie. Numer zgłoszenia i link do jego strony podaliśmy przy pierwszym zgłoszeniu.",
+        CannotBookNow = "Nie możemy teraz przyjąć zgłoszenia; spróbuj ponownie za kilka minut albo zadzwoń do nas.",
         RequestProblemTitle = "Nie możemy przyjąć tego żądania",
         CheckRequestTitle = "Sprawdź dane zgłoszenia.",
         NotJson = "Treść żądania nie jest poprawnym JSON-em.",
@@ -123,7 +129,7 @@ public sealed record CallbackTexts
         DepartmentTitle = "Team",
         StatusLabel = "Status",
         Pending = when => $"We will call you {when}.",
-        KeepReference = "Keep the reference: with it you can check the status or cancel the callback.",
+        KeepReference = "Keep the address of this page: with it you can check the status or cancel the callback. When we call, we will say the reference.",
         Calling = "We are calling you now.",
         Connected = "You were put through to us. Thank you!",
         Failed = "We could not reach you. You can book another callback.",
@@ -134,7 +140,10 @@ public sealed record CallbackTexts
         Refresh = "Refresh the status",
         BookAgain = "Book a callback",
         NotFoundTitle = "We could not find this callback",
-        NotFound = "Check the reference: it has 6 digits.",
+        NotFound = "Check the address: open the link you were given when you booked.",
+        AlreadyBookedTitle = "We will call this number already",
+        AlreadyBooked = "We already have a callback request for this number about this, and we will call; there is no need to book again. The reference and the link to its page were given when it was booked.",
+        CannotBookNow = "We cannot take a callback request right now; please try again in a few minutes, or call us.",
         RequestProblemTitle = "We cannot accept this request",
         CheckRequestTitle = "Please check the request.",
         NotJson = "The request body is not valid JSON.",

@@ -156,6 +156,16 @@ public static class Schema
         SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
         """,
         """
+        -- The key to a booking's web page is a random token, stored as its SHA-256; bookings from before have none and
+        -- are not reachable on the web (their six-digit links could be guessed). References repeat over time: they
+        -- are unique among open bookings only.
+        ALTER TABLE callbacks ADD COLUMN token_hash TEXT;
+        CREATE UNIQUE INDEX callbacks_by_token ON callbacks (token_hash);
+        DROP INDEX callbacks_by_reference;
+        CREATE INDEX callbacks_by_reference ON callbacks (reference);
+        CREATE UNIQUE INDEX callbacks_open_reference ON callbacks (reference) WHERE status IN ('pending', 'dialing', 'answered');
+        """,
+        """
         -- /healthz proves the database takes writes by updating this one row.
         CREATE TABLE health_checks (
             id          INTEGER PRIMARY KEY,

@@ -15,6 +15,7 @@ public sealed class QueueDistributor(
     QueueStore queues,
     MenuCatalog menus,
     ITwilioCalls twilio,
+    TwilioHealth twilioHealth,
     IOptions<IvrOptions> ivr,
     IOptions<TwilioOptions> twilioOptions,
     IServer server,
@@ -40,7 +41,8 @@ public sealed class QueueDistributor(
         var definition = menus.Current;
         foreach (var department in definition.Departments.Values)
         {
-            while (await queues.TryOfferAsync(department, definition.Hotline.TimeZone, Time.GetUtcNow(), cancellationToken) is { } offer)
+            // Twilio down or refusing us: offer nothing, so callers keep their places and agents stay free.
+            while (twilioHealth.MayCall && await queues.TryOfferAsync(department, definition.Hotline.TimeZone, Time.GetUtcNow(), cancellationToken) is { } offer)
             {
                 var url = $"{publicBase}/voice/queue/{department.Id}/connect?entry={offer.EntryId}";
                 try

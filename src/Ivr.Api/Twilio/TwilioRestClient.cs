@@ -78,7 +78,7 @@ public sealed partial class TwilioRestClient(
                 retryAfter = RetryAfter(response.Headers.RetryAfter);
                 failure = $"HTTP {error.HttpStatus} {error.Message}";
             }
-            catch (HttpRequestException network) when (attempt < MaxRetries && (retryIfUnsure || NeverSent(network)))
+            catch (HttpRequestException network) when (attempt < MaxRetries && (retryIfUnsure || TwilioFailure.NeverSent(network)))
             {
                 failure = network.Message;
             }
@@ -130,11 +130,6 @@ public sealed partial class TwilioRestClient(
             $"Twilio answered HTTP {status} {response.ReasonPhrase} without a Twilio error body: {(excerpt.Length > 0 ? excerpt : "(empty)")}", null);
     }
 
-    // No connection, no name, no TLS: the request never reached Twilio, so sending it again cannot place a call twice.
-    private static bool NeverSent(HttpRequestException exception) =>
-        exception.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError
-            or HttpRequestError.SecureConnectionError;
-
     private static bool IsTransient(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests || (int)status >= 500;
 
     /// <summary>About 0.5 s, 1 s, 2 s, each ±20 % so that instances that failed together do not retry together.</summary>
@@ -161,11 +156,17 @@ public sealed partial class TwilioRestClient(
 
 public static class TwilioRestClientExtensions
 {
-    /// <summary>Registers <see cref="ITwilioCalls"/> as a typed HttpClient; Twilio options come from AddHotlineOptions.</summary>
+    /// <summary>
+    /// Registers <see cref="ITwilioCalls"/>: the typed <see cref="TwilioRestClient"/> behind the circuit breaker of
+    /// <see cref="TwilioHealth"/>. Twilio options come from AddHotlineOptions.
+    /// </summary>
     public static IServiceCollection AddTwilioRestClient(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<ITwilioCalls, TwilioRestClient>();
+        services.AddSingleton<TwilioHealth>();
+        services.AddHttpClient<TwilioRestClient>();
+        services.AddTransient<ITwilioCalls>(provider => new GuardedTwilioCalls(
+            provider.GetRequiredService<TwilioRestClient>(), provider.GetRequiredService<TwilioHealth>()));
         return services;
     }
 }

@@ -36,12 +36,13 @@ public sealed class CallbackApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await JsonAsync(response);
         var reference = body.GetProperty("reference").GetString()!;
+        var token = body.GetProperty("token").GetString()!;
         Assert.Matches("^[0-9]{6}$", reference);
-        Assert.Equal($"/api/callbacks/{reference}", response.Headers.Location?.ToString());
+        Assert.Equal($"/api/callbacks/{token}", response.Headers.Location?.ToString());
         Assert.Equal("pending", body.GetProperty("status").GetString());
         Assert.Equal("returns", body.GetProperty("department").GetString());
         Assert.Equal("+48500100200", body.GetProperty("number").GetString());
-        Assert.Equal($"{HotlineFactory.PublicBaseUrl}/callback/{reference}", body.GetProperty("statusUrl").GetString());
+        Assert.Equal($"{HotlineFactory.PublicBaseUrl}/callback/{token}", body.GetProperty("statusUrl").GetString());
         // Closed on Sunday: returns opens on Monday at 9:00, and the time is given in the hotline's zone.
         var expected = body.GetProperty("expectedAt").GetDateTimeOffset();
         Assert.Equal(TimeSpan.FromHours(1), expected.Offset);
@@ -54,15 +55,17 @@ public sealed class CallbackApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task BookingTheSameNumberAgain_Is200_WithTheOpenBooking()
+    public async Task BookingTheSameNumberAgain_Is200_AndBooksNothingMore()
     {
         var first = await JsonAsync(await BookAsync("""{ "phone": "+48 500 100 201", "consent": true }"""));
 
         var again = await BookAsync("""{ "phone": "500-100-201", "consent": true, "language": "en" }""");
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-        Assert.Equal(first.GetProperty("reference").GetString(), (await JsonAsync(again)).GetProperty("reference").GetString());
+        Assert.DoesNotContain(first.GetProperty("reference").GetString()!, await again.Content.ReadAsStringAsync());
         Assert.Null(again.Headers.Location);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(1, await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM callbacks"));
     }
 
     [Theory]
@@ -182,9 +185,10 @@ public sealed class CallbackApiTests : IAsyncLifetime
     [Fact]
     public async Task ABooking_CanBeLookedUp_WithTheNumberPartlyHidden()
     {
-        var reference = (await JsonAsync(await BookAsync("""{ "phone": "500 100 203", "consent": true }"""))).GetProperty("reference").GetString();
+        var booked = await JsonAsync(await BookAsync("""{ "phone": "500 100 203", "consent": true }"""));
+        var reference = booked.GetProperty("reference").GetString();
 
-        var response = await _client.GetAsync($"/api/callbacks/{reference}");
+        var response = await _client.GetAsync($"/api/callbacks/{booked.GetProperty("token").GetString()}");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await JsonAsync(response);
@@ -197,10 +201,12 @@ public sealed class CallbackApiTests : IAsyncLifetime
     [Fact]
     public async Task APendingBooking_CanBeCanceled_ButNotOnceWeAreCalling()
     {
-        var pending = (await JsonAsync(await BookAsync("""{ "phone": "500 100 204", "consent": true }"""))).GetProperty("reference").GetString();
-        var dialing = (await JsonAsync(await BookAsync("""{ "phone": "500 100 205", "consent": true }"""))).GetProperty("reference").GetString();
+        var pending = (await JsonAsync(await BookAsync("""{ "phone": "500 100 204", "consent": true }"""))).GetProperty("token").GetString();
+        var booked = await JsonAsync(await BookAsync("""{ "phone": "500 100 205", "consent": true }"""));
+        var dialing = booked.GetProperty("token").GetString();
         using (var db = _factory.OpenDatabase())
-            await db.ExecuteAsync("UPDATE callbacks SET status = 'dialing' WHERE reference = @dialing", new { dialing });
+            await db.ExecuteAsync("UPDATE callbacks SET status = 'dialing' WHERE reference = @reference",
+                new { reference = booked.GetProperty("reference").GetString() });
 
         var canceled = await _client.DeleteAsync($"/api/callbacks/{pending}");
         var tooLate = await _client.DeleteAsync($"/api/callbacks/{dialing}");
@@ -217,13 +223,14 @@ public sealed class CallbackApiTests : IAsyncLifetime
     [InlineData("GET", "12345")]
     [InlineData("GET", "abcdef")]
     [InlineData("DELETE", "999999")]
+    [InlineData("GET", "AAAAAAAAAAAAAAAAAAAAAA")]
     public async Task AnUnknownReference_Is404ProblemDetails(string method, string reference)
     {
         var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), $"/api/callbacks/{reference}"));
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", ContentType(response)?.MediaType);
-        Assert.Contains("6 cyfr", (await JsonAsync(response)).GetProperty("detail").GetString());
+        Assert.Contains("otwórz link", (await JsonAsync(response)).GetProperty("detail").GetString());
     }
 
     [Fact]

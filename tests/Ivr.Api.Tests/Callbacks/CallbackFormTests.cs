@@ -131,10 +131,12 @@ public sealed class CallbackFormTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var location = response.Headers.Location!.ToString();
-        Assert.Matches("^/callback/[0-9]{6}\\?lang=pl$", location);
+        Assert.Matches("^/callback/[A-Za-z0-9_-]{22}\\?lang=pl$", location);
 
         var page = await HtmlAsync(await _browser.GetAsync(location));
-        Assert.Equal(location.Split('/', '?')[2], page.QuerySelector("#reference")?.TextContent);
+        using (var stored = _factory.OpenDatabase())
+            Assert.Equal(await stored.QuerySingleAsync<string>("SELECT reference FROM callbacks"), page.QuerySelector("#reference")?.TextContent);
+        Assert.Matches("^[0-9]{6}$", page.QuerySelector("#reference")?.TextContent);
         var status = page.QuerySelector("#status")!;
         Assert.Equal("pending", status.GetAttribute("data-status"));
         // Sunday: the orders team opens on Monday at 8:00.
@@ -275,7 +277,7 @@ public sealed class CallbackFormTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         var page = await HtmlAsync(response);
         Assert.Equal("Nie znaleźliśmy tego zgłoszenia", page.QuerySelector("h1")?.TextContent);
-        Assert.Contains("6 cyfr", page.QuerySelector("[role=alert]")?.TextContent);
+        Assert.Contains("otwórz link", page.QuerySelector("[role=alert]")?.TextContent);
     }
 
     [Fact]

@@ -117,7 +117,7 @@ public sealed class CallbackFuzzTests : IAsyncLifetime
     {
         var inputs = new FuzzInputs(Seed + 3);
         var booked = await JsonAsync(await _client.PostAsync("/api/callbacks", Json("""{ "phone": "500 100 200", "consent": true }""")));
-        var known = booked.GetProperty("reference").GetString()!;
+        var known = booked.GetProperty("token").GetString()!;
         var page = await HtmlAsync(await _client.GetAsync($"/callback/{known}"));
         var token = HiddenFields(page.QuerySelector("form[action$='/cancel']")!)["token"];
         for (var i = 0; i < 1000; i++)

@@ -134,6 +134,23 @@ public sealed class CallbackPathTests
         Assert.Equal("twiml", call.Events.OfType<HungUp>().Single().By);
     }
 
+    [Fact]
+    public async Task ACallerWhoKeysInANumberThatHasABooking_HearsThatWeWillCall_NotItsReference()
+    {
+        await using var factory = new HotlineFactory();
+        factory.Clock.Now = WednesdayEvening;
+        var other = await factory.Services.GetRequiredService<CallbackBookings>().BookAsync(
+            "+48500100999", factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+
+        // 0: the operator menu; 1: orders (closed); 1: take the offer; 2: another number, keyed in; 1: confirm it.
+        var call = await CallAsync(factory, "0,1,1,2,500100999,1");
+
+        Assert.Equal(Kept, call.Spoken.Last());
+        Assert.DoesNotContain(call.Spoken, text => text.Contains(Digits(other.Reference)));
+        using var db = factory.OpenDatabase();
+        Assert.Equal(1, await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM callbacks"));
+    }
+
     [Theory]
     [InlineData("1")] // keep it
     [InlineData("3")] // wait on the line instead, but nobody would answer before the opening

@@ -400,10 +400,11 @@ public class TwilioRestClientTests
     }
 
     [Fact]
-    public void AddTwilioRestClient_ResolvesTheTypedClient()
+    public void AddTwilioRestClient_ResolvesTheTypedClient_BehindTheCircuitBreaker()
     {
         using var services = new ServiceCollection().AddLogging().AddTwilioRestClient().BuildServiceProvider();
 
-        Assert.IsType<TwilioRestClient>(services.GetRequiredService<ITwilioCalls>());
+        Assert.IsType<GuardedTwilioCalls>(services.GetRequiredService<ITwilioCalls>());
+        Assert.IsType<TwilioRestClient>(services.GetRequiredService<TwilioRestClient>());
     }
 }
