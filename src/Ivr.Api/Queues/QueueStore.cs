@@ -119,7 +119,7 @@ public sealed class QueueStore(Database database)
             var offered = await connection.ExecuteAsync(
                 """
                 UPDATE queue_entries SET state = 'offered', agent_id = @agent, offered_at = @at, offers = offers + 1,
-                                         bridged_at = NULL, heard_at = @at, offer_after = NULL
+                                         bridged_at = NULL, offer_after = NULL
                 WHERE id = @Id AND state = 'waiting' AND offers = @Offers
                 """, new { entry.Id, entry.Offers, agent = agent.Id, at }, transaction);
             // Both were just read as free and waiting in this transaction; anything else rolls the offer back.

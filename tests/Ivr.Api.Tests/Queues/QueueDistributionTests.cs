@@ -32,8 +32,17 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     /// <summary>Twilio takes the call's redirects again.</summary>
     public void Unrefuse(string callSid) => _refusals.TryRemove(callSid, out _);
 
-    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("No outbound calls in these tests.");
+    /// <summary>Callbacks placed (only when <see cref="PlacesCalls"/>; otherwise a create is a mistake of the test).</summary>
+    public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
+    public bool PlacesCalls { get; set; }
+
+    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
+    {
+        if (!PlacesCalls)
+            throw new NotSupportedException("No outbound calls in these tests.");
+        Creates.Enqueue(request);
+        return Task.FromResult(new CallResource { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
+    }
 
     public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
     {

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Xml.Linq;
 using Dapper;
+using Ivr.Api.Callbacks;
+using Ivr.Api.Menus;
 using Ivr.Api.Queues;
 using Ivr.Api.Twilio;
 using Microsoft.Extensions.DependencyInjection;
@@ -174,6 +176,27 @@ public sealed class QueueFaultTests : IAsyncLifetime
         _factory.Clock.Advance(TimeSpan.FromSeconds(QueueDistributor.SetAsideAfterFailureSeconds + 1));
         await DistributeAsync();
         Assert.Equal("offered", EntryState(stuck));
+    }
+
+    [Fact]
+    public async Task ACallbackBehindACallerSetAside_IsPlacedMeanwhile()
+    {
+        _rest.PlacesCalls = true;
+        await OnDutyAsync();
+        var stuck = await QueueCallerAsync();
+        _rest.Refuse(stuck, () => new TwilioApiException(503, 20500, "Service unavailable", null));
+        _factory.Clock.Advance(TimeSpan.FromSeconds(5));
+        var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync("+48500100300",
+            _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+
+        await OnDutyAsync(Anna, Piotr);
+        await DistributeAsync();
+        Assert.Equal("waiting", EntryState(stuck));
+        await _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+
+        Assert.Equal("+48500100300", Assert.Single(_rest.Creates).To);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal("dialing", db.QuerySingle<string>("SELECT status FROM callbacks WHERE reference = @Reference", new { booking.Reference }));
     }
 
     [Fact]
