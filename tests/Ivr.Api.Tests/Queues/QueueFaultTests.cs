@@ -65,6 +65,14 @@ public sealed class QueueFaultTests : IAsyncLifetime
 
     private Task SweepAsync() => _factory.Services.GetRequiredService<QueueSweeper>().SweepAsync(CancellationToken.None);
 
+    /// <summary>The one callback placed, by this test's dispatch or by the background one (which may still be placing it).</summary>
+    private async Task<CreateCallRequest> PlacedAsync()
+    {
+        for (var i = 0; i < 100 && _rest.Creates.IsEmpty; i++)
+            await Task.Delay(20);
+        return Assert.Single(_rest.Creates);
+    }
+
     private List<string> Redirected() => _rest.Updates.Select(u => u.CallSid).ToList();
 
     /// <summary>Twilio follows the last redirect of the call: the TwiML that dials the agent.</summary>
@@ -194,7 +202,7 @@ public sealed class QueueFaultTests : IAsyncLifetime
         Assert.Equal("waiting", EntryState(stuck));
         await _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
 
-        Assert.Equal("+48500100300", Assert.Single(_rest.Creates).To);
+        Assert.Equal("+48500100300", (await PlacedAsync()).To);
         using var db = _factory.OpenDatabase();
         Assert.Equal("dialing", db.QuerySingle<string>("SELECT status FROM callbacks WHERE reference = @Reference", new { booking.Reference }));
     }
@@ -260,6 +268,56 @@ public sealed class QueueFaultTests : IAsyncLifetime
         Assert.Equal(1, orders.GetProperty("answered").GetInt32());
         Assert.Equal(180, orders.GetProperty("averageHandleSeconds").GetDouble());
         Assert.Equal(0, orders.GetProperty("abandoned").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheSweep_FreesAnAgentHeldByACallNoEntryAccountsFor_OrByACallbackThatIsSettled()
+    {
+        await OnDutyAsync(Anna, Piotr);
+        var leftover = TwilioRequests.NewCallSid();
+        var endedAt = Now + TimeSpan.FromSeconds(10);
+        _rest.End(leftover, endedAt);
+        using (var db = _factory.OpenDatabase())
+        {
+            // What a lost write or an older version could leave behind.
+            db.Execute("UPDATE agents SET busy_call_sid = @leftover, busy_since = @at WHERE id = @Anna",
+                new { leftover, at = Now.ToUnixTimeMilliseconds(), Anna });
+            db.Execute("UPDATE agents SET busy_call_sid = 'callback:4242', busy_since = @at WHERE id = @Piotr",
+                new { at = Now.ToUnixTimeMilliseconds(), Piotr });
+        }
+
+        _factory.Clock.Advance(TimeSpan.FromSeconds(new QueueOptions().SweepAfterSeconds + 1));
+        await SweepAsync();
+
+        Assert.Equal((null, (endedAt + TimeSpan.FromSeconds(30)).ToUnixTimeMilliseconds()), (Agent(Anna).BusyWith, Agent(Anna).FreeAt));
+        Assert.Null(Agent(Piotr).BusyWith);
+    }
+
+    [Fact]
+    public async Task TheSweep_SettlesAnAnsweredCallbackWhoseCallEndedUnheard_SoItsAgentIsNotHeldForever()
+    {
+        _rest.PlacesCalls = true;
+        await OnDutyAsync(Anna);
+        var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync("+48500100300",
+            _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+        await _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+        var create = await PlacedAsync();
+        var customer = TwilioRequests.NewCallSid();
+        var answer = await _twilio.TwimlAsync(create.Url!.PathAndQuery, TwilioRequests.Gathered(customer));
+        Assert.Single(answer.Descendants("Dial"));
+        Assert.Equal("callback:", Agent(Anna).BusyWith?[..9]);
+
+        // The customer hangs up before Anna answers; the status callback and the dial action are both lost.
+        _rest.End(customer, Now + TimeSpan.FromSeconds(20));
+        _factory.Clock.Advance(TimeSpan.FromSeconds(new QueueOptions().SweepAfterSeconds + 1));
+        await SweepAsync();
+        _factory.Clock.Advance(CallbackDispatcher.AnsweredGrace + TimeSpan.FromSeconds(1));
+        await _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+
+        Assert.Null(Agent(Anna).BusyWith);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(("pending", "hung-up"), db.QuerySingle<(string, string)>(
+            "SELECT status, last_result FROM callbacks WHERE reference = @Reference", new { booking.Reference }));
     }
 
     // ---- Agents follow the leg that holds them ----
