@@ -39,6 +39,8 @@ public static class Hotline
         builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
+        builder.Services.AddSingleton<QueueSweeper>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<QueueSweeper>());
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<CallbackBookings>();
         builder.Services.AddSingleton<CallbackDispatcher>();

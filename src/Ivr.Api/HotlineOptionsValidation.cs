@@ -58,6 +58,8 @@ public static class HotlineOptionsValidation
             .Validate(o => o.RingSeconds is >= 5 and <= 600, "Queues:RingSeconds must be between 5 and 600 (Twilio's limits for <Dial timeout>)")
             .Validate(o => o.TypicalHandleSeconds is >= 10 and <= 7200, "Queues:TypicalHandleSeconds must be between 10 and 7200")
             .Validate(o => o.TypicalPatienceSeconds is >= 10 and <= 7200, "Queues:TypicalPatienceSeconds must be between 10 and 7200")
+            .Validate(o => o.SweepAfterSeconds is >= 30 and <= 3600,
+                "Queues:SweepAfterSeconds must be between 30 and 3600 (how long a queued call may go unheard of before Twilio is asked about it)")
             .ValidateOnStart();
         services.AddOptions<Callbacks.CallbackOptions>().BindConfiguration(Callbacks.CallbackOptions.SectionName)
             .Validate(o => o.RetryDelaySeconds is >= 10 and <= 86400, "Callbacks:RetryDelaySeconds must be between 10 and 86400")

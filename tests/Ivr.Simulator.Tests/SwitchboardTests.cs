@@ -179,6 +179,36 @@ public class SwitchboardTests
     }
 
     [Fact]
+    public async Task Rest_FetchCall_TellsALiveCallsStatus_AnEndedCallsFinalStatusAndEnd_AndAnUnknownCallIs404()
+    {
+        var (board, _) = World(new Dictionary<string, SimulatedAgent>());
+        using var rest = FakeHotline.RestClient(board);
+        var running = board.StartCall(Caller());
+        await board.SettleAsync();
+        board.Clock.Advance(TimeSpan.FromSeconds(1));
+        await board.SettleAsync();
+        var sid = Assert.Single(board.Waiting("sales"));
+        var calls = $"2010-04-01/Accounts/{SimulatorOptions.DefaultAccountSid}/Calls";
+
+        using (var live = JsonDocument.Parse(await rest.GetStringAsync($"{calls}/{sid}.json")))
+        {
+            Assert.Equal("in-progress", live.RootElement.GetProperty("status").GetString());
+            Assert.Equal(JsonValueKind.Null, live.RootElement.GetProperty("end_time").ValueKind);
+        }
+        Assert.True(board.HangUp(sid));
+        await running;
+        using (var ended = JsonDocument.Parse(await rest.GetStringAsync($"{calls}/{sid}.json")))
+        {
+            Assert.Equal("completed", ended.RootElement.GetProperty("status").GetString());
+            Assert.NotEqual(JsonValueKind.Null, ended.RootElement.GetProperty("end_time").ValueKind);
+        }
+        using var unknown = await rest.GetAsync($"{calls}/CA{new string('0', 32)}.json");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        using var error = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync());
+        Assert.Equal(20404, error.RootElement.GetProperty("code").GetInt32());
+    }
+
+    [Fact]
     public async Task Rest_HangUpACallInQueue_EndsIt_AndAFinishedCallCannotBeRedirected()
     {
         var (board, hotline) = World(new Dictionary<string, SimulatedAgent>());

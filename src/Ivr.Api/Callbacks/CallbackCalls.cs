@@ -379,7 +379,8 @@ public sealed class CallbackCalls(
             var now = time.GetUtcNow();
             var callSid = form["CallSid"].ToString();
             if (callSid.Length > 0)
-                rates.Abandoned(await calls.RecordEndAsync(callSid, status, int.TryParse(form["CallDuration"], out var d) ? d : null, now, ct), now);
+                rates.Ended(await calls.RecordEndAsync(callSid, status, int.TryParse(form["CallDuration"], out var d) ? d : null, now,
+                    TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct), now);
             var settings = options.Value;
             var after = await store.TryEndedAsync(id, attempt, status == "completed" ? "hung-up" : status, now,
                 TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken: ct);

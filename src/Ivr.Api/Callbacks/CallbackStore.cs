@@ -256,11 +256,13 @@ public sealed class CallbackStore(Database database)
                 """, new { department = department.Id, at }, transaction);
             if (callback is null)
                 return null;
+            // A caller set aside after a failed redirect does not hold up the callbacks behind them either.
             var callerFirst = await connection.ExecuteScalarAsync<long>(
                 """
                 SELECT COUNT(*) FROM queue_entries
                 WHERE department = @department AND state = 'waiting' AND place_at < @RequestedAt
-                """, new { department = department.Id, callback.RequestedAt }, transaction);
+                  AND (offer_after IS NULL OR offer_after <= @at)
+                """, new { department = department.Id, callback.RequestedAt, at }, transaction);
             if (callerFirst > 0)
                 return null;
             var agent = await QueueStore.LongestFreeAgentAsync(connection, transaction, department, zone, now);

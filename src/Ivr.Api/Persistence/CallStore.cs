@@ -7,6 +7,12 @@ namespace Ivr.Api.Persistence;
 /// <summary>A queue entry that ended with the caller hanging up: when it joined and which department.</summary>
 public sealed record AbandonedEntry(string Department, long EnqueuedAt);
 
+/// <summary>A queue entry that ended with the caller talking to an agent: when they joined, were put through, and how long they talked.</summary>
+public sealed record AnsweredEntry(string Department, long EnqueuedAt, long AnsweredAt, int TalkedSeconds);
+
+/// <summary>What the end of a call settled in the queues: callers who hung up waiting, and conversations.</summary>
+public sealed record CallEnd(IReadOnlyList<AbandonedEntry> Abandoned, IReadOnlyList<AnsweredEntry> Answered);
+
 /// <summary>Who is calling whom, as Twilio sent it with the call's first webhook.</summary>
 public sealed record CallParties(string? Caller, string? Called);
 
@@ -102,10 +108,12 @@ public sealed class CallStore(Database database)
                 {
                     case Instruction.Enqueue enqueue:
                         // A caller coming back from a callback takes the place they booked it from.
+                        // A call is in one line at most: a repeated webhook that enqueues it again adds nobody.
                         await connection.ExecuteAsync(
                             """
-                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state)
-                            VALUES (@callSid, @Department, @Language, @at, @place, 'waiting')
+                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, heard_at)
+                            SELECT @callSid, @Department, @Language, @at, @place, 'waiting', @at
+                            WHERE NOT EXISTS (SELECT 1 FROM queue_entries WHERE call_sid = @callSid AND state IN ('waiting', 'offered'))
                             """, new { callSid, enqueue.Department, enqueue.Language, at, place = enqueue.Since?.ToUnixTimeMilliseconds() ?? at }, transaction);
                         break;
                 }
@@ -147,14 +155,37 @@ public sealed class CallStore(Database database)
             new { callSid }, transaction)).ToList();
 
     /// <summary>
-    /// Records the end of a call (Twilio's status callback); a caller still waiting in a queue abandoned it, and is
-    /// returned so that the department's patience can be learned.
+    /// Records the end of a call (Twilio's status callback). A caller still waiting in a queue, or whose agent's phone
+    /// was still ringing, abandoned it; one whose agent had answered talked until now, even when the dial action that
+    /// says so comes later (Twilio does not order them). The agent held by this call, and only by it, is freed: at once
+    /// after a ring, after <paramref name="wrapUp"/> after a conversation.
     /// </summary>
-    public Task<IReadOnlyList<AbandonedEntry>> RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    public Task<CallEnd> RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, TimeSpan wrapUp, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            var abandoned = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting', 'offered')");
+            var abandoned = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting')");
+            var answered = new List<AnsweredEntry>();
+            var offered = await connection.QueryAsync<Queues.QueueEntry>(
+                """
+                SELECT id AS Id, call_sid AS CallSid, department AS Department, state AS State, agent_id AS AgentId,
+                       offers AS Offers, enqueued_at AS EnqueuedAt, bridged_at AS BridgedAt
+                FROM queue_entries WHERE call_sid = @callSid AND state = 'offered'
+                """, new { callSid }, transaction);
+            foreach (var entry in offered)
+            {
+                if (entry.BridgedAt is { } bridged)
+                {
+                    var talked = (int)Math.Max(0, (at - bridged) / 1000);
+                    await Queues.QueueStore.AnswerAsync(connection, transaction, entry, bridged, talked, at);
+                    await Queues.QueueStore.FreeAgentAsync(connection, transaction, entry, freeAt: at + (long)wrapUp.TotalMilliseconds, awayUntil: null);
+                    answered.Add(new AnsweredEntry(entry.Department, entry.EnqueuedAt, bridged, talked));
+                }
+                else
+                {
+                    abandoned = [.. abandoned, new AbandonedEntry(entry.Department, entry.EnqueuedAt)];
+                }
+            }
             await database.Prepared(connection, transaction,
                     """
                     UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @duration,
@@ -172,7 +203,7 @@ public sealed class CallStore(Database database)
                 .With("@callSid", callSid).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
             await database.Prepared(connection, transaction,
-                    "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @at WHERE busy_call_sid = @callSid")
+                    "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, checked_at = NULL, free_at = @at WHERE busy_call_sid = @callSid")
                 .With("@callSid", callSid).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
             await database.Prepared(connection, transaction,
@@ -182,7 +213,7 @@ public sealed class CallStore(Database database)
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
-            return abandoned;
+            return new CallEnd(abandoned, answered);
         }, cancellationToken);
 
     // Callers can send anything (5,000 digits, a long transcription); the log keeps enough to read.

@@ -156,6 +156,19 @@ public static class Schema
         SELECT version, 'start', file, loaded_at FROM menu_versions ORDER BY loaded_at;
         """,
         """
+        -- Each offer of a queue entry is numbered, and its webhooks carry the number, so that a late or repeated one
+        -- never settles a later offer. bridged_at: the agent answered (Twilio asked for the whisper). heard_at: the
+        -- last sign that the call was still on, which the sweep goes by. offer_after: a redirect failed for a passing
+        -- reason, and the caller is not offered again before this.
+        ALTER TABLE queue_entries ADD COLUMN offers INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE queue_entries ADD COLUMN bridged_at INTEGER;
+        ALTER TABLE queue_entries ADD COLUMN heard_at INTEGER;
+        ALTER TABLE queue_entries ADD COLUMN offer_after INTEGER;
+        CREATE INDEX queue_entries_heard ON queue_entries (state, heard_at);
+        -- When the sweep last found an agent's call still on.
+        ALTER TABLE agents ADD COLUMN checked_at INTEGER;
+        """,
+        """
         -- The key to a booking's web page is a random token, stored as its SHA-256; bookings from before have none and
         -- are not reachable on the web (their six-digit links could be guessed). References repeat over time: they
         -- are unique among open bookings only.

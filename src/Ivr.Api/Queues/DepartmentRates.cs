@@ -38,6 +38,24 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
             _ => Cold().WithWait(waitedSeconds, true, at),
             (_, learner) => learner.WithWait(waitedSeconds, true, at));
 
+    /// <summary>What the end of a call settled: callers who hung up waiting, and conversations, each at <paramref name="now"/>.</summary>
+    public void Ended(CallEnd end, DateTimeOffset now)
+    {
+        Abandoned(end.Abandoned, now);
+        foreach (var answered in end.Answered)
+            Served(answered.Department, (answered.AnsweredAt - answered.EnqueuedAt) / 1000.0, answered.TalkedSeconds, now);
+    }
+
+    /// <summary>An entry the sweep settled; a lost one teaches nothing, since nobody knows when or how it ended.</summary>
+    public void Settled(SettledEntry entry)
+    {
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
+        if (entry.State == EntryState.Abandoned)
+            Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
+        else if (entry.State == EntryState.Answered && entry.AnsweredAt is { } answered)
+            Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.TalkedSeconds, at);
+    }
+
     /// <summary>Callers who hung up while waiting, each at <paramref name="now"/>.</summary>
     public void Abandoned(IEnumerable<AbandonedEntry> entries, DateTimeOffset now)
     {

@@ -125,44 +125,62 @@ public sealed class QueueCalls(
         }
     }
 
-    public async Task<IResult> ConnectAsync(string department, long entry, HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// After the REST redirect of offer <paramref name="offer"/>: the TwiML that dials the agent. A redirect the
+    /// distributor had given up on (it timed out, yet reached the call) finds the caller back in line: they return to
+    /// Twilio's queue at the place they kept.
+    /// </summary>
+    public async Task<IResult> ConnectAsync(string department, long entry, long? offer, HttpRequest request, CancellationToken ct)
     {
-        var offer = await queues.FindOfferAsync(entry, ct);
-        if (offer is null)
+        var current = await queues.FindEntryAsync(entry, ct);
+        var found = current is not null && current.IsCurrent(offer) ? await queues.FindOfferAsync(entry, ct) : null;
+        if (found is null)
         {
-            logger.LogWarning("Connect for unknown queue entry {Entry} in {Department}", entry, department);
+            if (current?.State == EntryState.Waiting)
+            {
+                logger.LogInformation("Late redirect of call {CallSid} (entry {Entry}); back in line", current.CallSid, entry);
+                var (callerMenu, callerLanguage) = await CallerAsync(current.CallSid, ct);
+                var back = new TwimlWriter();
+                EnqueueAgain(request, back, department, callerMenu, callerLanguage, apologise: false);
+                return back.ToResult();
+            }
+            logger.LogWarning("Connect for queue entry {Entry} in {Department}, which is not offered (offer {Offer})", entry, department, offer);
             return voice.Apology();
         }
-        var (definition, language) = await CallerAsync(offer.CallSid, ct);
+        var (definition, language) = await CallerAsync(found.CallSid, ct);
         var twiml = new TwimlWriter();
         twiml.Say(definition.Messages.Get(SystemMessages.AgentConnecting, language), language, definition.VoiceFor(language));
-        var whisper = Url(request, $"/voice/queue/{department}/whisper?entry={entry}");
-        var target = offer.AgentKind switch
+        var whisper = Url(request, $"/voice/queue/{department}/whisper?entry={entry}&offer={found.Number}");
+        var target = found.AgentKind switch
         {
-            "sip" => DialTarget.Sip(offer.AgentAddress),
-            "client" => DialTarget.Client(offer.AgentAddress),
-            _ => DialTarget.Number(offer.AgentAddress),
+            "sip" => DialTarget.Sip(found.AgentAddress),
+            "client" => DialTarget.Client(found.AgentAddress),
+            _ => DialTarget.Number(found.AgentAddress),
         } with { WhisperUrl = whisper };
         twiml.Dial(new DialOptions
         {
-            Action = Url(request, $"/voice/queue/{department}/dialed?entry={entry}"),
+            Action = Url(request, $"/voice/queue/{department}/dialed?entry={entry}&offer={found.Number}"),
             TimeoutSeconds = options.Value.RingSeconds,
             AnswerOnBridge = true,
         }, target);
         return twiml.ToResult();
     }
 
-    /// <summary>What the agent hears before the caller is put through: department, how long they waited, their number.</summary>
-    public async Task<IResult> WhisperAsync(string department, long entry, CancellationToken ct)
+    /// <summary>
+    /// What the agent hears before the caller is put through: department, how long they waited, their number. Twilio
+    /// asks for it once the agent has answered, so from here the caller counts as talking.
+    /// </summary>
+    public async Task<IResult> WhisperAsync(string department, long entry, long? offer, CancellationToken ct)
     {
         var definition = menus.Current;
         var language = definition.DefaultLanguage;
-        var offer = await queues.FindOfferAsync(entry, ct);
+        await queues.BridgedAsync(entry, offer, time.GetUtcNow(), ct);
+        var found = await queues.FindOfferAsync(entry, ct);
         var twiml = new TwimlWriter();
-        if (offer is not null)
+        if (found is not null)
         {
-            var caller = await calls.FindCallerAsync(offer.CallSid, ct);
-            var waitedMinutes = (int)Math.Round((time.GetUtcNow().ToUnixTimeMilliseconds() - offer.EnqueuedAt) / 60000.0);
+            var caller = await calls.FindCallerAsync(found.CallSid, ct);
+            var waitedMinutes = (int)Math.Round((time.GetUtcNow().ToUnixTimeMilliseconds() - found.EnqueuedAt) / 60000.0);
             var title = definition.Departments.TryGetValue(department, out var known) ? known.Title.For(language) : department;
             var waited = SpokenDuration.Waited(waitedMinutes, language);
             var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
@@ -173,38 +191,62 @@ public sealed class QueueCalls(
         return twiml.ToResult();
     }
 
-    public async Task<IResult> DialedAsync(string department, long entry, HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// Dial's action for offer <paramref name="offer"/>: they talked (answered; the agent wraps up), or the agent did
+    /// not take the call (the caller goes back to their place; the agent rests). Twilio may send it twice, late, or
+    /// after the call's end: only the current offer's first report changes anything, and an agent is only ever
+    /// released from this call, never from the one they are on by now.
+    /// </summary>
+    public async Task<IResult> DialedAsync(string department, long entry, long? offer, HttpRequest request, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
         var status = form["DialCallStatus"].ToString();
-        var offer = await queues.FindOfferAsync(entry, ct);
+        var current = await queues.FindEntryAsync(entry, ct);
         var now = time.GetUtcNow();
-        if (offer is null)
+        if (current is null)
             return voice.Apology();
 
-        var (definition, language) = await CallerAsync(offer.CallSid, ct);
+        var (definition, language) = await CallerAsync(current.CallSid, ct);
         var twiml = new TwimlWriter();
         if (status is "completed" or "answered")
         {
             var talked = int.TryParse(form["DialCallDuration"], out var seconds) ? seconds : 0;
-            await queues.CompleteAsync(entry, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct);
-            var answeredAt = now.ToUnixTimeMilliseconds() - talked * 1000L;
-            rates.Served(department, (answeredAt - offer.EnqueuedAt) / 1000.0, talked, now);
-            await callbackStore.ConnectedInQueueAsync(offer.CallSid, DateTimeOffset.FromUnixTimeMilliseconds(answeredAt), now, ct);
-            distributor.Wake();
+            if (await queues.CompleteAsync(entry, offer, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct) == Completion.Completed)
+            {
+                var answeredAt = now.ToUnixTimeMilliseconds() - talked * 1000L;
+                rates.Served(department, (answeredAt - current.EnqueuedAt) / 1000.0, talked, now);
+                await callbackStore.ConnectedInQueueAsync(current.CallSid, DateTimeOffset.FromUnixTimeMilliseconds(answeredAt), now, ct);
+                distributor.Wake();
+            }
             twiml.Hangup();
             return twiml.ToResult();
         }
 
         // no-answer, busy, failed, canceled: the caller goes back to their old place; the agent rests a while.
-        logger.LogInformation("Agent {Agent} did not take call {CallSid} ({Status})", offer.AgentId, offer.CallSid, status);
-        await queues.ReturnAsync(entry, now, TimeSpan.FromSeconds(options.Value.AwayAfterMissedSeconds), ct);
-        distributor.Wake();
-        twiml.Say(definition.Messages.Get(SystemMessages.AgentUnavailable, language), language, definition.VoiceFor(language));
+        if (await queues.ReturnAsync(entry, offer, now, TimeSpan.FromSeconds(options.Value.AwayAfterMissedSeconds), cancellationToken: ct))
+        {
+            logger.LogInformation("Agent {Agent} did not take call {CallSid} ({Status})", current.AgentId, current.CallSid, status);
+            distributor.Wake();
+            EnqueueAgain(request, twiml, department, definition, language, apologise: true);
+            return twiml.ToResult();
+        }
+        // A late or repeated report: a caller in line (or offered again) stays there; a call that ended is over.
+        logger.LogInformation("Late dial result {Status} for entry {Entry} (offer {Offer}) of call {CallSid}, now {State}",
+            status, entry, offer, current.CallSid, current.State);
+        if (current.State is EntryState.Waiting or EntryState.Offered)
+            EnqueueAgain(request, twiml, department, definition, language, apologise: false);
+        else
+            twiml.Hangup();
+        return twiml.ToResult();
+    }
+
+    private void EnqueueAgain(HttpRequest request, TwimlWriter twiml, string department, MenuDefinition definition, string language, bool apologise)
+    {
+        if (apologise)
+            twiml.Say(definition.Messages.Get(SystemMessages.AgentUnavailable, language), language, definition.VoiceFor(language));
         twiml.Enqueue(department,
             waitUrl: Url(request, $"/voice/queue/{department}/wait"),
             action: Url(request, $"/voice/queue/{department}/done"));
-        return twiml.ToResult();
     }
 
     private async Task<(MenuDefinition Definition, string Language)> CallerAsync(string callSid, CancellationToken ct)

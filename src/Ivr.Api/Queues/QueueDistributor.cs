@@ -22,11 +22,19 @@ public sealed class QueueDistributor(
     TimeProvider time,
     ILogger<QueueDistributor> logger) : RoundsService(time, logger)
 {
+    /// <summary>Seconds a caller whose redirect failed for a passing reason is left out of the offers.</summary>
+    public const int SetAsideAfterFailureSeconds = 15;
+
     private bool _warned;
+
+    private readonly SemaphoreSlim _oneRound = new(1, 1);
 
     protected override Task RoundAsync(CancellationToken cancellationToken) => DistributeAsync(cancellationToken);
 
-    /// <summary>One round over every department until nobody waits or nobody is free.</summary>
+    /// <summary>
+    /// One round over every department until nobody waits or nobody is free. Rounds run one at a time, so that a
+    /// caller set aside by one is not offered by another meanwhile.
+    /// </summary>
     public async Task DistributeAsync(CancellationToken cancellationToken)
     {
         if (PublicUrl.OfService(ivr.Value, twilioOptions.Value, server) is not { } publicBase)
@@ -38,26 +46,63 @@ public sealed class QueueDistributor(
             _warned = !twilioOptions.Value.IsLocalMode;
             return;
         }
-        var definition = menus.Current;
-        foreach (var department in definition.Departments.Values)
+        await _oneRound.WaitAsync(cancellationToken);
+        try
         {
-            // Twilio down or refusing us: offer nothing, so callers keep their places and agents stay free.
-            while (twilioHealth.MayCall && await queues.TryOfferAsync(department, definition.Hotline.TimeZone, Time.GetUtcNow(), cancellationToken) is { } offer)
+            var definition = menus.Current;
+            foreach (var department in definition.Departments.Values)
+                await DistributeAsync(department, definition.Hotline.TimeZone, publicBase, cancellationToken);
+        }
+        finally
+        {
+            _oneRound.Release();
+        }
+    }
+
+    private async Task DistributeAsync(Ivr.Flows.Model.Department department, TimeZoneInfo zone, string publicBase, CancellationToken cancellationToken)
+    {
+        // Twilio down or refusing us: offer nothing, so callers keep their places and agents stay free.
+        while (twilioHealth.MayCall && await queues.TryOfferAsync(department, zone, Time.GetUtcNow(), cancellationToken) is { } offer)
+        {
+            var url = $"{publicBase}/voice/queue/{department.Id}/connect?entry={offer.EntryId}&offer={offer.Number}";
+            try
             {
-                var url = $"{publicBase}/voice/queue/{department.Id}/connect?entry={offer.EntryId}";
-                try
-                {
-                    await twilio.UpdateCallAsync(offer.CallSid, UpdateCallRequest.Redirect(new Uri(url)), cancellationToken);
-                    Logger.LogInformation("Call {CallSid} in {Department} offered to {Agent}", offer.CallSid, department.Id, offer.AgentId);
-                }
-                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
-                {
-                    // The caller keeps their place and the agent stays free; the next round tries again.
-                    Logger.LogWarning(exception, "Redirecting call {CallSid} to {Agent} failed", offer.CallSid, offer.AgentId);
-                    await queues.ReturnAsync(offer.EntryId, Time.GetUtcNow(), awayFor: null, CancellationToken.None);
-                    break;
-                }
+                await twilio.UpdateCallAsync(offer.CallSid, UpdateCallRequest.Redirect(new Uri(url)), cancellationToken);
+                Logger.LogInformation("Call {CallSid} in {Department} offered to {Agent}", offer.CallSid, department.Id, offer.AgentId);
+            }
+            catch (Exception gone) when (HasEnded(gone) && !cancellationToken.IsCancellationRequested)
+            {
+                // The caller hung up and we never heard (a lost status callback): nobody is left to serve. Closing the
+                // entry keeps it from coming first in every round; the agent is free and the round goes on.
+                Logger.LogWarning("Call {CallSid} in {Department} has ended ({Reason}); its place in line is closed as lost",
+                    offer.CallSid, department.Id, gone.Message);
+                await queues.CloseLostAsync(offer.EntryId, offer.Number, Time.GetUtcNow(), CancellationToken.None);
+            }
+            catch (TwilioUnavailableException held) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The breaker held the request back (nothing was sent): the caller keeps their place as it was.
+                Logger.LogInformation("Call {CallSid} stays in line: {Reason}", offer.CallSid, held.Message);
+                await queues.ReturnAsync(offer.EntryId, offer.Number, Time.GetUtcNow(), awayFor: null, setAside: null, CancellationToken.None);
+                return;
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A passing failure (5xx, timeout, network): the caller keeps their place but is set aside for a moment,
+                // so that the callers behind them are offered next; this department waits for the next round, in case
+                // Twilio itself is down.
+                Logger.LogWarning(exception, "Redirecting call {CallSid} to {Agent} failed; it is offered again in {Seconds} s",
+                    offer.CallSid, offer.AgentId, SetAsideAfterFailureSeconds);
+                await queues.ReturnAsync(offer.EntryId, offer.Number, Time.GetUtcNow(), awayFor: null,
+                    setAside: TimeSpan.FromSeconds(SetAsideAfterFailureSeconds), CancellationToken.None);
+                return;
             }
         }
     }
+
+    /// <summary>
+    /// Twilio's answer that a call cannot be redirected because it is over: 21220 "Call is not in-progress", or 404
+    /// for a call it does not know (as is a SID that is not a call SID at all).
+    /// </summary>
+    public static bool HasEnded(Exception exception) => exception is
+        TwilioApiException { Code: 21220 } or TwilioApiException { HttpStatus: 404 } or ArgumentException { ParamName: "callSid" };
 }

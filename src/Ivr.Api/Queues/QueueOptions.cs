@@ -19,6 +19,12 @@ public sealed class QueueOptions
 
     /// <summary>The typical patience of a caller in a queue used until a department has its own figures.</summary>
     public int TypicalPatienceSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Seconds a caller in a queue, or an agent's call, may go unheard of before Twilio is asked whether the call is
+    /// still on (its status callback or dial action may have been lost).
+    /// </summary>
+    public int SweepAfterSeconds { get; set; } = 120;
 }
 
 /// <summary>The <c>Admin</c> configuration section: who may use the admin console and the APIs.</summary>

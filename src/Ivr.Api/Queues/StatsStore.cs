@@ -14,6 +14,7 @@ public sealed record DepartmentStats(
     int Offered,
     int Answered,
     int Abandoned,
+    int Lost,
     double? AverageSpeedOfAnswerSeconds,
     double? ServiceLevel,
     double? AverageHandleSeconds,
@@ -42,6 +43,7 @@ public sealed class StatsStore(Database database)
         public long Offered { get; set; }
         public long Answered { get; set; }
         public long Abandoned { get; set; }
+        public long Lost { get; set; }
         public long WaitingNow { get; set; }
         public long? OldestWaiting { get; set; }
         public double? SpeedOfAnswerMs { get; set; }
@@ -114,6 +116,7 @@ public sealed class StatsStore(Database database)
                    SUM(CASE WHEN enqueued_at >= @since THEN 1 ELSE 0 END) AS Offered,
                    SUM(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN 1 ELSE 0 END) AS Answered,
                    SUM(CASE WHEN enqueued_at >= @since AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
+                   SUM(CASE WHEN enqueued_at >= @since AND state = 'lost' THEN 1 ELSE 0 END) AS Lost,
                    SUM(CASE WHEN state IN ('waiting', 'offered') THEN 1 ELSE 0 END) AS WaitingNow,
                    MIN(CASE WHEN state IN ('waiting', 'offered') THEN enqueued_at END) AS OldestWaiting,
                    AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN answered_at - enqueued_at END) AS SpeedOfAnswerMs,
@@ -157,7 +160,8 @@ public sealed class StatsStore(Database database)
             var a = announcements.GetValueOrDefault(department) ?? new AnnouncementRow { Department = department };
             var c = callbacks.GetValueOrDefault(department) ?? new CallbackRow { Department = department };
             var (onDuty, busy) = agents(department);
-            var ended = q.Answered + q.Abandoned;
+            // A lost call (it ended unheard, nobody knows how) was not answered: it counts against the service level.
+            var ended = q.Answered + q.Abandoned + q.Lost;
             return new DepartmentStats(
                 department,
                 WaitingNow: (int)q.WaitingNow,
@@ -167,6 +171,7 @@ public sealed class StatsStore(Database database)
                 Offered: (int)q.Offered,
                 Answered: (int)q.Answered,
                 Abandoned: (int)q.Abandoned,
+                Lost: (int)q.Lost,
                 AverageSpeedOfAnswerSeconds: q.SpeedOfAnswerMs / 1000.0,
                 ServiceLevel: ended > 0 ? (double)q.AnsweredInTime / ended : null,
                 AverageHandleSeconds: q.HandleSeconds,

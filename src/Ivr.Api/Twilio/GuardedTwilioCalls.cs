@@ -14,6 +14,9 @@ public sealed class GuardedTwilioCalls(TwilioRestClient inner, TwilioHealth heal
     public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
         GuardAsync(() => inner.UpdateCallAsync(callSid, request, ct));
 
+    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
+        GuardAsync(() => inner.FetchCallAsync(callSid, ct));
+
     private async Task<T> GuardAsync<T>(Func<Task<T>> send)
     {
         if (!health.TryEnter())

@@ -11,4 +11,10 @@ public interface ITwilioCalls
 
     /// <summary>Redirects a live call to new TwiML, or ends it.</summary>
     Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct);
+
+    /// <summary>
+    /// The call as Twilio knows it now (its status, and when it ended); an unknown call is a
+    /// <see cref="TwilioApiException"/> with HTTP 404 (code 20404).
+    /// </summary>
+    Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct);
 }

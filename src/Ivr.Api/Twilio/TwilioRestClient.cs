@@ -48,15 +48,25 @@ public sealed partial class TwilioRestClient(
         return SendAsync($"Calls/{callSid}.json", request.ToForm(), retryIfUnsure: true, ct);
     }
 
+    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct)
+    {
+        if (callSid is null || !CallSidPattern().IsMatch(callSid))
+            throw new ArgumentException($"'{callSid}' is not a call SID (CA followed by 32 hex digits).", nameof(callSid));
+        // A read changes nothing at Twilio, so it is retried like an update.
+        return SendAsync($"Calls/{callSid}.json", form: null, retryIfUnsure: true, ct);
+    }
+
     /// <param name="retryIfUnsure">
     /// Whether a request Twilio may have carried out (a 5xx, a timeout, a connection lost after sending) may be sent
     /// again. True for updates, which land the call on the same TwiML twice at worst; false for creates, where a second
     /// request can ring the customer twice: only refusals (429) and connections never made are retried, and the
     /// caller learns that the outcome is unknown from the exception.
     /// </param>
-    private async Task<CallResource> SendAsync(string resource, List<KeyValuePair<string, string>> form, bool retryIfUnsure, CancellationToken ct)
+    /// <param name="form">The fields to POST; null for a GET.</param>
+    private async Task<CallResource> SendAsync(string resource, List<KeyValuePair<string, string>>? form, bool retryIfUnsure, CancellationToken ct)
     {
         var uri = new Uri(apiBase, $"2010-04-01/Accounts/{Uri.EscapeDataString(accountSid)}/{resource}");
+        var method = form is null ? "GET" : "POST";
         for (var attempt = 0; ; attempt++)
         {
             TimeSpan? retryAfter = null;
@@ -69,7 +79,7 @@ public sealed partial class TwilioRestClient(
                 using var response = await http.SendAsync(request, timeout.Token);
                 if (response.IsSuccessStatusCode)
                     return await response.Content.ReadFromJsonAsync<CallResource>(CallResource.Json, timeout.Token)
-                           ?? throw new JsonException($"Twilio answered POST {uri.AbsolutePath} with an empty body.");
+                           ?? throw new JsonException($"Twilio answered {method} {uri.AbsolutePath} with an empty body.");
 
                 var error = await ReadErrorAsync(response, timeout.Token);
                 var refused = response.StatusCode == HttpStatusCode.TooManyRequests;
@@ -89,19 +99,19 @@ public sealed partial class TwilioRestClient(
             catch (OperationCanceledException unanswered) when (!ct.IsCancellationRequested)
             {
                 throw new TimeoutException(
-                    $"Twilio did not answer POST {uri.AbsolutePath} within {RequestTimeout.TotalSeconds:0} s, {MaxRetries + 1} times.", unanswered);
+                    $"Twilio did not answer {method} {uri.AbsolutePath} within {RequestTimeout.TotalSeconds:0} s, {MaxRetries + 1} times.", unanswered);
             }
 
             var delay = retryAfter ?? Backoff(attempt);
-            logger.LogWarning("Twilio POST {Path} failed ({Failure}); retry {Retry} of {MaxRetries} in {Delay} ms",
-                uri.AbsolutePath, failure, attempt + 1, MaxRetries, (int)delay.TotalMilliseconds);
+            logger.LogWarning("Twilio {Method} {Path} failed ({Failure}); retry {Retry} of {MaxRetries} in {Delay} ms",
+                method, uri.AbsolutePath, failure, attempt + 1, MaxRetries, (int)delay.TotalMilliseconds);
             await Task.Delay(delay, time, ct);
         }
     }
 
-    private HttpRequestMessage NewRequest(Uri uri, List<KeyValuePair<string, string>> form) => new(HttpMethod.Post, uri)
+    private HttpRequestMessage NewRequest(Uri uri, List<KeyValuePair<string, string>>? form) => new(form is null ? HttpMethod.Get : HttpMethod.Post, uri)
     {
-        Content = new FormUrlEncodedContent(form),
+        Content = form is null ? null : new FormUrlEncodedContent(form),
         Headers =
         {
             Authorization = new AuthenticationHeaderValue("Basic",

@@ -19,6 +19,7 @@ public sealed class VoiceCalls(
     DepartmentRates rates,
     TimeProvider time,
     IOptions<IvrOptions> options,
+    IOptions<QueueOptions> queueOptions,
     ILogger<VoiceCalls> logger)
 {
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
@@ -46,7 +47,7 @@ public sealed class VoiceCalls(
         if (callSid.Length > 0 && status is "completed" or "busy" or "failed" or "no-answer" or "canceled")
         {
             var now = time.GetUtcNow();
-            rates.Abandoned(await calls.RecordEndAsync(callSid, status, duration, now, ct), now);
+            rates.Ended(await calls.RecordEndAsync(callSid, status, duration, now, TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct), now);
             distributor.Wake();
         }
         return new TwimlWriter().ToResult();

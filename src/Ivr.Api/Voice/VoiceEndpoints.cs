@@ -33,16 +33,16 @@ public static class VoiceEndpoints
             queue.QueueDoneAsync(department, request, ct));
 
         // After the REST redirect: dial the agent the caller was offered to.
-        voice.MapPost("/queue/{department}/connect", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
-            queue.ConnectAsync(department, entry, request, ct));
+        voice.MapPost("/queue/{department}/connect", (string department, long entry, long? offer, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.ConnectAsync(department, entry, offer, request, ct));
 
         // The agent's leg: what they hear before the caller is put through.
-        voice.MapPost("/queue/{department}/whisper", (string department, long entry, QueueCalls queue, CancellationToken ct) =>
-            queue.WhisperAsync(department, entry, ct));
+        voice.MapPost("/queue/{department}/whisper", (string department, long entry, long? offer, QueueCalls queue, CancellationToken ct) =>
+            queue.WhisperAsync(department, entry, offer, ct));
 
         // Dial's action: the agent answered and the call ended, or the agent did not answer.
-        voice.MapPost("/queue/{department}/dialed", (string department, long entry, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
-            queue.DialedAsync(department, entry, request, ct));
+        voice.MapPost("/queue/{department}/dialed", (string department, long entry, long? offer, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
+            queue.DialedAsync(department, entry, offer, request, ct));
 
         // Pressing 1 for a callback while holding (or while hearing the forecast on joining).
         voice.MapPost("/queue/{department}/callback", (string department, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>

@@ -31,6 +31,9 @@ public sealed class AnsweredTryTests : IAsyncLifetime
 
         public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
             Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+
+        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
+            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
     }
 
     public Task InitializeAsync()
@@ -94,6 +97,24 @@ public sealed class AnsweredTryTests : IAsyncLifetime
 
         Assert.Equal(("connected", 1, 0L), State(reference));
         Assert.Single(_twilio.Requests);
+    }
+
+    [Fact]
+    public async Task AnAgentsMissedRing_ReportedTwice_PutsTheCustomerInLineOnce()
+    {
+        var (_, callSid, answer, _) = await AnsweredAsync();
+        var dialedUrl = new Uri(answer.Descendants("Dial").Single().Attribute("action")!.Value).PathAndQuery;
+        var missed = TwilioRequests.Gathered(callSid);
+        missed["DialCallStatus"] = "no-answer";
+
+        var first = await _requests.TwimlAsync(dialedUrl, missed);
+        var again = await _requests.TwimlAsync(dialedUrl, missed);
+
+        Assert.Equal("orders", first.Descendants("Enqueue").Single().Value);
+        Assert.Equal("orders", again.Descendants("Enqueue").Single().Value);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(1L, db.ExecuteScalar<long>(
+            "SELECT COUNT(*) FROM queue_entries WHERE call_sid = @callSid AND state IN ('waiting', 'offered')", new { callSid }));
     }
 
     [Fact]

@@ -32,6 +32,9 @@ public sealed class DispatchRestartTests : IAsyncDisposable
 
         public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
             Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+
+        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
+            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
     }
 
     private HotlineFactory Start(Twilio twilio, DateTimeOffset at)

@@ -146,6 +146,25 @@ public sealed class LocalPhoneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheServiceCanAskAboutACall_OfItsOwnSwitchboard_AndOneNobodyHasIsUnknown()
+    {
+        var twilio = _hotline.Services.GetRequiredService<ITwilioCalls>();
+        var created = await twilio.CreateCallAsync(new CreateCallRequest
+        {
+            To = "+48600700898", From = "+48221000000", Twiml = "<Response><Say>Hello.</Say></Response>", TimeoutSeconds = 600,
+        }, CancellationToken.None);
+
+        var fetched = await twilio.FetchCallAsync(created.Sid, CancellationToken.None);
+        // Neither the local switchboard nor a phone command has this one (nothing listens on the phone command's port).
+        var unknown = await Assert.ThrowsAsync<TwilioApiException>(
+            () => twilio.FetchCallAsync("CA" + new string('7', 32), CancellationToken.None));
+
+        Assert.Equal(created.Sid, fetched.Sid);
+        Assert.Contains(fetched.Status, new[] { "queued", "ringing" });
+        Assert.Equal((404, 20404), (unknown.HttpStatus, unknown.Code));
+    }
+
+    [Fact]
     public async Task BadRequests_GetClearErrors()
     {
         using var badNumber = await _hotline.Http.PostAsJsonAsync("/phone/api/lines", new { number = "500 100 200" });

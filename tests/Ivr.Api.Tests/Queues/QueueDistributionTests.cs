@@ -10,18 +10,54 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Ivr.Api.Tests;
 
-/// <summary>Stands in for Twilio's REST API: records the redirects the distributor asks for.</summary>
+/// <summary>
+/// Stands in for Twilio's REST API: records the redirects the distributor asks for and the calls it looks up. Calls
+/// are live unless a test says they ended (<see cref="End"/>) or makes their redirects fail (<see cref="Refuse"/>).
+/// </summary>
 public sealed class RecordingTwilioCalls : ITwilioCalls
 {
-    public ConcurrentQueue<(string CallSid, UpdateCallRequest Request)> Updates { get; } = new();
+    private readonly ConcurrentDictionary<string, CallResource> _ended = new();
+    private readonly ConcurrentDictionary<string, Func<Exception>> _refusals = new();
 
-    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("No outbound calls in these tests.");
+    public ConcurrentQueue<(string CallSid, UpdateCallRequest Request)> Updates { get; } = new();
+    public ConcurrentQueue<string> Fetches { get; } = new();
+
+    /// <summary>The call has ended at Twilio: redirects are refused as Twilio refuses them, and a fetch tells its end.</summary>
+    public void End(string callSid, DateTimeOffset at, string status = "completed") =>
+        _ended[callSid] = new CallResource { Sid = callSid, Status = status, EndTime = at };
+
+    /// <summary>Every redirect of the call fails with what <paramref name="failure"/> makes.</summary>
+    public void Refuse(string callSid, Func<Exception> failure) => _refusals[callSid] = failure;
+
+    /// <summary>Twilio takes the call's redirects again.</summary>
+    public void Unrefuse(string callSid) => _refusals.TryRemove(callSid, out _);
+
+    /// <summary>Callbacks placed (only when <see cref="PlacesCalls"/>; otherwise a create is a mistake of the test).</summary>
+    public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
+    public bool PlacesCalls { get; set; }
+
+    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
+    {
+        if (!PlacesCalls)
+            throw new NotSupportedException("No outbound calls in these tests.");
+        Creates.Enqueue(request);
+        return Task.FromResult(new CallResource { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
+    }
 
     public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
     {
         Updates.Enqueue((callSid, request));
+        if (_refusals.TryGetValue(callSid, out var failure))
+            return Task.FromException<CallResource>(failure());
+        if (_ended.ContainsKey(callSid))
+            return Task.FromException<CallResource>(new TwilioApiException(400, 21220, "Call is not in-progress. Cannot redirect.", null));
         return Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+    }
+
+    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken)
+    {
+        Fetches.Enqueue(callSid);
+        return Task.FromResult(_ended.TryGetValue(callSid, out var ended) ? ended : new CallResource { Sid = callSid, Status = "in-progress" });
     }
 
     public async Task<Uri> RedirectOfAsync(string callSid)

@@ -171,6 +171,46 @@ public class TwilioRestClientTests
     }
 
     [Fact]
+    public async Task FetchCall_GetsTheCallResource_WithItsStatusAndEnd()
+    {
+        var ended = CreatedCall.Replace("\"queued\"", "\"completed\"")
+            .Replace("\"end_time\": null", "\"end_time\": \"Tue, 31 Aug 2010 20:40:00 +0000\"");
+        var handler = new RecordingHandler(Json(HttpStatusCode.OK, ended));
+
+        var call = await Client(handler).FetchCallAsync(CallSid, CancellationToken.None);
+
+        var sent = Assert.Single(handler.Requests);
+        Assert.Equal(HttpMethod.Get, sent.Method);
+        Assert.Equal($"https://api.example.test/2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json", sent.Uri.AbsoluteUri);
+        Assert.Equal("", sent.Body);
+        Assert.Equal($"Basic {Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}"))}", sent.Authorization);
+        Assert.Equal(("completed", new DateTimeOffset(2010, 8, 31, 20, 40, 0, TimeSpan.Zero)), (call.Status, call.EndTime));
+    }
+
+    [Fact]
+    public async Task FetchCall_IsRetriedAfterServerErrors_LikeAnUpdate()
+    {
+        var handler = new RecordingHandler(Json(HttpStatusCode.ServiceUnavailable, Unavailable), Json(HttpStatusCode.OK, CreatedCall));
+
+        var call = await Client(handler).FetchCallAsync(CallSid, CancellationToken.None);
+
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.Equal("queued", call.Status);
+    }
+
+    [Fact]
+    public async Task FetchCall_OfAnUnknownCall_Is404_WithoutRetry()
+    {
+        var handler = new RecordingHandler(Json(HttpStatusCode.NotFound,
+            """{"code": 20404, "message": "The requested resource /2010-04-01/Accounts/AC.../Calls/CA....json was not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}"""));
+
+        var error = await Assert.ThrowsAsync<TwilioApiException>(() => Client(handler).FetchCallAsync(CallSid, CancellationToken.None));
+
+        Assert.Equal((404, 20404), (error.HttpStatus, error.Code));
+        Assert.Single(handler.Requests);
+    }
+
+    [Fact]
     public async Task TwilioError_BecomesTwilioApiException_WithoutRetry()
     {
         var handler = new RecordingHandler(Json(HttpStatusCode.BadRequest, InvalidTo));

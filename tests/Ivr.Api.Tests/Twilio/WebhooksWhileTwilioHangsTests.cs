@@ -22,6 +22,8 @@ public sealed class WebhooksWhileTwilioHangsTests
 
         public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) => HangAsync(ct);
 
+        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) => HangAsync(ct);
+
         private async Task<CallResource> HangAsync(CancellationToken ct)
         {
             Asked.TrySetResult();
