@@ -82,9 +82,10 @@ public sealed class CallbackStore(Database database)
 
     /// <summary>
     /// Books a callback, or returns the open one for the same number and department (then <c>Existing</c> is true).
+    /// Durable: the reference is read out or shown next, so it must survive a power cut.
     /// </summary>
     public Task<(Callback Callback, bool Existing)> BookAsync(NewCallback request, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(async (connection, transaction) =>
+        database.WriteDurableAsync(async (connection, transaction) =>
         {
             var open = await connection.QueryFirstOrDefaultAsync<Callback>(
                 $"""
