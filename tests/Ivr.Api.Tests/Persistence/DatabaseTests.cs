@@ -140,12 +140,27 @@ public sealed class DatabaseTests : IAsyncLifetime
     [Fact]
     public async Task ABatchThatFailsAsAWhole_FailsEachOfItsWrites_AndTheNextWriteGoesThrough()
     {
+        // A first write holds the writer so that the next two are taken together, as one batch.
+        var firstRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = _database.WriteAsync(async (_, _) =>
+        {
+            firstRunning.SetResult();
+            await releaseFirst.Task;
+            return 0;
+        });
+        await firstRunning.Task;
+        var innocent = Insert("CA0001");
         // A write that ends the batch's transaction under the writer's feet leaves the writer in an unknown state.
-        var broken = _database.WriteAsync((connection, transaction) => connection.ExecuteAsync("ROLLBACK"));
-        await Assert.ThrowsAnyAsync<Exception>(() => broken);
+        var broken = _database.WriteAsync((connection, transaction) => connection.ExecuteAsync("ROLLBACK", transaction: transaction));
+        releaseFirst.SetResult();
+        await first;
 
-        await Insert("CA0001");
-        Assert.Equal(["CA0001"], await StoredAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => broken);
+        await Assert.ThrowsAnyAsync<Exception>(() => innocent);
+        Assert.Empty(await StoredAsync());
+        await Insert("CA0002");
+        Assert.Equal(["CA0002"], await StoredAsync());
     }
 
     [Fact]
