@@ -96,10 +96,11 @@ public sealed class CallbackStore(Database database)
     /// <summary>
     /// Books a callback with a new reference and token (the token is returned once and stored only as its hash), or
     /// finds the open one for the same number and department: then <c>Token</c> is null and nothing is booked.
+    /// Durable: the reference is read out or shown next, so it must survive a power cut.
     /// </summary>
     /// <exception cref="CallbackReferencesExhaustedException">Every reference is held by an open booking.</exception>
     public Task<(Callback Callback, string? Token)> BookAsync(NewCallback request, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        database.WriteAsync<(Callback, string?)>(async (connection, transaction) =>
+        database.WriteDurableAsync<(Callback, string?)>(async (connection, transaction) =>
         {
             var open = await connection.QueryFirstOrDefaultAsync<Callback>(
                 $"""

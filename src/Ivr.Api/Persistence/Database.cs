@@ -1,6 +1,5 @@
 using System.Data.Common;
-using System.Diagnostics;
-using System.Collections.Concurrent;
+using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -13,18 +12,21 @@ namespace Ivr.Api.Persistence;
 public sealed class Database : IAsyncDisposable
 {
     public const string DefaultFileName = "ivr.db";
+    public const string SynchronousKey = "Data:Synchronous";
 
     private readonly string _connectionString;
     private const int MaxBatch = 128;
     private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
-    private long _lastLogRestart = Stopwatch.GetTimestamp();
+    private readonly TimeProvider _timeProvider;
+    private long _lastLogRestart;
 
-    private readonly ConcurrentQueue<PendingWrite> _pending = new();
-    private int _writing;
+    private readonly Channel<PendingWrite> _queue =
+        Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writerLoop;
     private DbConnection? _writer;
     private readonly Dictionary<string, DbCommand> _prepared = [];
 
-    public Database(IConfiguration configuration)
+    public Database(IConfiguration configuration, TimeProvider? timeProvider = null)
     {
         var configured = configuration.GetConnectionString("Ivr");
         var builder = new SqliteConnectionStringBuilder(
@@ -37,10 +39,30 @@ public sealed class Database : IAsyncDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        Synchronous = ReadSynchronous(configuration);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _lastLogRestart = _timeProvider.GetTimestamp();
+        // The loop outlives the request that first asks for the database: it must not carry that request's context.
+        using (ExecutionContext.SuppressFlow())
+            _writerLoop = Task.Run(WriteLoopAsync);
     }
 
     /// <summary>The database file.</summary>
     public string DataSource { get; }
+
+    /// <summary>How ordinary writes are committed (<c>Data:Synchronous</c>); durable writes are always fsynced.</summary>
+    public SynchronousMode Synchronous { get; }
+
+    private static SynchronousMode ReadSynchronous(IConfiguration configuration)
+    {
+        var value = configuration[SynchronousKey];
+        if (string.IsNullOrWhiteSpace(value))
+            return SynchronousMode.Normal;
+        if (Enum.TryParse<SynchronousMode>(value, ignoreCase: true, out var mode) && Enum.IsDefined(mode))
+            return mode;
+        throw new InvalidOperationException(
+            $"{SynchronousKey} is '{value}'; set it to Normal (fsync only bookings and other durable writes) or Full (fsync every commit).");
+    }
 
     /// <summary>A pooled connection for reading.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
@@ -51,47 +73,63 @@ public sealed class Database : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> as one atomic write. One writer at a time commits whatever writes have
-    /// gathered in one transaction (group commit), each inside its own savepoint: a write that fails is rolled back
-    /// alone and its caller gets the exception; the others are committed.
+    /// Runs <paramref name="work"/> as one atomic write. The writer commits whatever writes have gathered in one
+    /// transaction (group commit), each inside its own savepoint: a write that fails is rolled back alone and its
+    /// caller gets the exception; the others are committed. The returned task completes as soon as the batch holding
+    /// this write is committed, whatever is queued behind it.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
+        Enqueue(new PendingWrite<T>(work, durable: false, cancellationToken));
+
+    /// <summary>
+    /// Like <see cref="WriteAsync{T}"/>, for a write that must survive a power cut once its caller has been told
+    /// (a booking whose reference is read out): its batch is committed with <c>synchronous = FULL</c>, an fsync
+    /// of the write-ahead log before the task completes.
+    /// </summary>
+    public Task<T> WriteDurableAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
+        Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
+
+    private Task<T> Enqueue<T>(PendingWrite<T> write)
     {
-        T result = default!;
-        var write = new PendingWrite(async (connection, transaction) => result = await work(connection, transaction), cancellationToken);
-        _pending.Enqueue(write);
-        // The first caller to find nobody writing becomes the writer and also commits what others queue meanwhile,
-        // so a lone write runs on its own thread and a busy hotline's writes share commits.
-        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-            await DrainAsync();
-        await write.Done.Task;
-        return result;
+        return _queue.Writer.TryWrite(write)
+            ? write.Done.Task
+            : Task.FromException<T>(new ObjectDisposedException(nameof(Database), "The database is shut down; no more writes are taken."));
     }
 
-    private sealed class PendingWrite(Func<DbConnection, DbTransaction, Task> run, CancellationToken cancellationToken)
+    private abstract class PendingWrite(bool durable, CancellationToken cancellationToken)
     {
-        public Func<DbConnection, DbTransaction, Task> Run { get; } = run;
+        public bool Durable { get; } = durable;
         public CancellationToken CancellationToken { get; } = cancellationToken;
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public abstract Task RunAsync(DbConnection connection, DbTransaction transaction);
+        public abstract void Committed();
+        public abstract void Failed(Exception exception);
+        public abstract void Canceled();
     }
 
-    private async Task DrainAsync()
+    private sealed class PendingWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
+        : PendingWrite(durable, cancellationToken)
+    {
+        private T _result = default!;
+
+        // Continuations run on the caller's side, never on the writer loop, so no caller holds up the next batch.
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override async Task RunAsync(DbConnection connection, DbTransaction transaction) => _result = await work(connection, transaction);
+        public override void Committed() => Done.TrySetResult(_result);
+        public override void Failed(Exception exception) => Done.TrySetException(exception);
+        public override void Canceled() => Done.TrySetCanceled(CancellationToken);
+    }
+
+    // The one writer: takes what has gathered (up to MaxBatch), commits it, answers those callers, and goes on.
+    // A caller only ever waits for its own batch; the loop ends when DisposeAsync closes the queue and it is empty.
+    private async Task WriteLoopAsync()
     {
         var batch = new List<PendingWrite>(MaxBatch);
-        while (true)
+        while (await _queue.Reader.WaitToReadAsync())
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _pending.TryDequeue(out var write))
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
                 batch.Add(write);
-            if (batch.Count > 0)
-            {
-                await CommitAsync(batch);
-                continue;
-            }
-            // Hand over; a write queued just before the hand-over is picked up by taking the role back.
-            Volatile.Write(ref _writing, 0);
-            if (_pending.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
-                return;
+            await CommitAsync(batch);
+            batch.Clear();
         }
     }
 
@@ -101,31 +139,40 @@ public sealed class Database : IAsyncDisposable
         try
         {
             _writer ??= await OpenWriterAsync(CancellationToken.None);
-            await using var transaction = await _writer.BeginTransactionAsync();
-            foreach (var write in batch)
+            // The writer runs with NORMAL (no fsync per commit) unless Data:Synchronous is Full; a batch holding a
+            // durable write is committed with FULL, which also makes every earlier commit in the log durable.
+            var fsyncThisBatch = Synchronous == SynchronousMode.Normal && batch.Exists(write => write.Durable);
+            if (fsyncThisBatch)
+                await _writer.ExecuteAsync("PRAGMA synchronous = FULL");
+            await using (var transaction = await _writer.BeginTransactionAsync())
             {
-                if (write.CancellationToken.IsCancellationRequested)
+                foreach (var write in batch)
                 {
-                    write.Done.TrySetCanceled(write.CancellationToken);
-                    continue;
+                    if (write.CancellationToken.IsCancellationRequested)
+                    {
+                        write.Canceled();
+                        continue;
+                    }
+                    transaction.Save("write");
+                    try
+                    {
+                        await write.RunAsync(_writer, transaction);
+                        transaction.Release("write");
+                        committed.Add(write);
+                    }
+                    catch (Exception exception)
+                    {
+                        transaction.Rollback("write");
+                        transaction.Release("write");
+                        write.Failed(exception);
+                    }
                 }
-                transaction.Save("write");
-                try
-                {
-                    await write.Run(_writer, transaction);
-                    transaction.Release("write");
-                    committed.Add(write);
-                }
-                catch (Exception exception)
-                {
-                    transaction.Rollback("write");
-                    transaction.Release("write");
-                    write.Done.TrySetException(exception);
-                }
+                await transaction.CommitAsync();
             }
-            await transaction.CommitAsync();
             foreach (var write in committed)
-                write.Done.TrySetResult();
+                write.Committed();
+            if (fsyncThisBatch)
+                await _writer.ExecuteAsync("PRAGMA synchronous = NORMAL");
             await RestartLogIfDueAsync(_writer);
         }
         catch (Exception exception)
@@ -133,7 +180,7 @@ public sealed class Database : IAsyncDisposable
             // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
             // and a writer in an unknown state is replaced rather than reused.
             foreach (var write in batch)
-                write.Done.TrySetException(exception);
+                write.Failed(exception);
             ReplaceWriter();
         }
     }
@@ -143,9 +190,9 @@ public sealed class Database : IAsyncDisposable
     // batches, the writer itself finishes the copy (mostly done already) and restarts the log.
     private async Task RestartLogIfDueAsync(DbConnection writer)
     {
-        if (Stopwatch.GetElapsedTime(_lastLogRestart) < LogRestartInterval)
+        if (_timeProvider.GetElapsedTime(_lastLogRestart) < LogRestartInterval)
             return;
-        _lastLogRestart = Stopwatch.GetTimestamp();
+        _lastLogRestart = _timeProvider.GetTimestamp();
         await writer.ExecuteAsync("PRAGMA wal_checkpoint(RESTART)");
     }
 
@@ -161,7 +208,7 @@ public sealed class Database : IAsyncDisposable
     /// <summary>
     /// A command for <paramref name="sql"/> on the writer, compiled on first use and reused afterwards: every
     /// webhook runs the same few statements, and compiling them again each time would be most of their cost.
-    /// Only for use inside <see cref="WriteAsync{T}"/>, which runs one write at a time.
+    /// Only for use inside <see cref="WriteAsync{T}"/>, whose work runs on the one writer loop, one write at a time.
     /// </summary>
     public DbCommand Prepared(DbConnection writer, DbTransaction transaction, string sql)
     {
@@ -179,9 +226,9 @@ public sealed class Database : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Let a writer in progress finish before its connection goes.
-        while (Volatile.Read(ref _writing) == 1)
-            await Task.Delay(10);
+        // Writes already queued are committed and answered; then the writer's connection goes.
+        _queue.Writer.TryComplete();
+        await _writerLoop;
         ReplaceWriter();
     }
 
@@ -190,10 +237,12 @@ public sealed class Database : IAsyncDisposable
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
-        // WAL without fsync on every commit: a power cut may lose the last commits, never corrupt the file.
-        // Checkpoints (which do fsync) run in the background (WalCheckpointer), not inside a caller's webhook.
+        // WAL with NORMAL: a commit is not fsynced, so a power cut may lose the last commits (never corrupt the
+        // file); durable writes switch their batch to FULL. Checkpoints (which do fsync) run in the background
+        // (WalCheckpointer), not inside a caller's webhook.
+        var synchronous = Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL";
         await connection.ExecuteAsync(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;");
+            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;");
         return connection;
     }
 
@@ -241,4 +290,14 @@ public static class DbCommandExtensions
         parameter.Value = value ?? DBNull.Value;
         return command;
     }
+}
+
+/// <summary>How the writer commits ordinary writes (<c>Data:Synchronous</c>).</summary>
+public enum SynchronousMode
+{
+    /// <summary>No fsync per commit (SQLite's NORMAL in WAL mode); durable writes are still fsynced.</summary>
+    Normal,
+
+    /// <summary>Every commit fsyncs the write-ahead log (SQLite's FULL).</summary>
+    Full,
 }

@@ -11,14 +11,31 @@ public sealed class DatabaseTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Ivr"] = $"Data Source={_path}" })
-            .Build();
-        _database = new Database(configuration);
+        _database = Open();
         await _database.MigrateAsync();
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private Database Open(string? synchronous = null, TimeProvider? clock = null)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Ivr"] = $"Data Source={_path}",
+                [Database.SynchronousKey] = synchronous,
+            })
+            .Build();
+        return new Database(configuration, clock);
+    }
+
+    // What the writer connection commits with: 1 is NORMAL (no fsync per commit), 2 is FULL.
+    private static Task<long> SynchronousOfBatch(Database database, bool durable)
+    {
+        Func<System.Data.Common.DbConnection, System.Data.Common.DbTransaction, Task<long>> work = (connection, transaction) =>
+            connection.ExecuteScalarAsync<long>("PRAGMA synchronous", transaction: transaction);
+        return durable ? database.WriteDurableAsync(work) : database.WriteAsync(work);
+    }
 
     private Task Insert(string callSid, bool fail = false) =>
         _database.WriteAsync(async (connection, transaction) =>
@@ -52,6 +69,149 @@ public sealed class DatabaseTests : IAsyncLifetime
         Assert.Equal(8, outcomes.Count(ok => !ok));
         var expected = Enumerable.Range(0, 400).Where(i => i % 50 != 7).Select(i => $"CA{i:D4}").ToList();
         Assert.Equal(expected, await StoredAsync());
+    }
+
+    [Fact]
+    public async Task AWrite_IsAnsweredWhenItsOwnBatchCommits_NotAfterTheWritesQueuedBehindIt()
+    {
+        // The first write holds its batch open until the test lets it go, so the later writes queue behind it.
+        var firstRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = _database.WriteAsync(async (connection, transaction) =>
+        {
+            firstRunning.SetResult();
+            await releaseFirst.Task;
+            return await connection.ExecuteAsync(
+                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES ('CA-first', 1, 'a', 'b', 'test')",
+                transaction: transaction);
+        });
+        await firstRunning.Task;
+
+        // Other requests' writes, slow ones: they hang until the test opens their gate.
+        var laterRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseLater = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var later = Enumerable.Range(0, 300).Select(i => _database.WriteAsync(async (connection, transaction) =>
+        {
+            laterRunning.TrySetResult();
+            await releaseLater.Task;
+            return await connection.ExecuteAsync(
+                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, 'a', 'b', 'test')",
+                new { callSid = $"CA{i:D4}" }, transaction);
+        })).ToList();
+
+        releaseFirst.SetResult();
+        // The next batch is running: the first write's batch has been committed, so its caller has its answer.
+        await laterRunning.Task;
+        var answeredInTime = first.IsCompletedSuccessfully;
+        var storedMeanwhile = await StoredAsync();
+
+        releaseLater.SetResult();
+        await Task.WhenAll(later);
+        await first;
+        Assert.True(answeredInTime, "the first write waited for the writes queued behind it");
+        Assert.Equal(["CA-first"], storedMeanwhile);
+        Assert.Equal(301, (await StoredAsync()).Count);
+    }
+
+    [Fact]
+    public async Task ADurableWrite_IsCommittedWithAnFsync_OrdinaryWritesWithout()
+    {
+        Assert.Equal(1, await SynchronousOfBatch(_database, durable: false));
+        Assert.Equal(2, await SynchronousOfBatch(_database, durable: true));
+        Assert.Equal(1, await SynchronousOfBatch(_database, durable: false));
+    }
+
+    [Fact]
+    public async Task SynchronousFull_FsyncsEveryCommit()
+    {
+        await using var database = Open(synchronous: "full");
+        Assert.Equal(2, await SynchronousOfBatch(database, durable: false));
+        Assert.Equal(2, await SynchronousOfBatch(database, durable: true));
+    }
+
+    [Fact]
+    public void AnUnknownSynchronousSetting_IsRefusedNamingTheKey()
+    {
+        var refused = Assert.Throws<InvalidOperationException>(() => Open(synchronous: "off"));
+        Assert.Contains("Data:Synchronous", refused.Message);
+        Assert.Contains("Full", refused.Message);
+    }
+
+    [Fact]
+    public async Task ABatchThatFailsAsAWhole_FailsEachOfItsWrites_AndTheNextWriteGoesThrough()
+    {
+        // A first write holds the writer so that the next two are taken together, as one batch.
+        var firstRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = _database.WriteAsync(async (_, _) =>
+        {
+            firstRunning.SetResult();
+            await releaseFirst.Task;
+            return 0;
+        });
+        await firstRunning.Task;
+        var innocent = Insert("CA0001");
+        // A write that ends the batch's transaction under the writer's feet leaves the writer in an unknown state.
+        var broken = _database.WriteAsync((connection, transaction) => connection.ExecuteAsync("ROLLBACK", transaction: transaction));
+        releaseFirst.SetResult();
+        await first;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => broken);
+        await Assert.ThrowsAnyAsync<Exception>(() => innocent);
+        Assert.Empty(await StoredAsync());
+        await Insert("CA0002");
+        Assert.Equal(["CA0002"], await StoredAsync());
+    }
+
+    [Fact]
+    public async Task WritesQueuedBeforeShutdown_AreCommittedAndAnswered()
+    {
+        var database = Open();
+        var writes = Enumerable.Range(0, 50).Select(i => database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, 'a', 'b', 'test')",
+            new { callSid = $"CA{i:D4}" }, transaction))).ToList();
+        await database.DisposeAsync();
+
+        Assert.All(writes, write => Assert.True(write.IsCompletedSuccessfully));
+        Assert.Equal(50, (await StoredAsync()).Count);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => database.WriteAsync((_, _) => Task.FromResult(0)));
+    }
+
+    [Fact]
+    public async Task UnderSteadyWrites_TheLogStartsOverEveryTenSeconds()
+    {
+        var clock = new SteppedClock();
+        await using var database = Open(clock: clock);
+        var next = 0;
+        async Task WriteAMegabyteAsync()
+        {
+            for (var batch = 0; batch < 8; batch++)
+                await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+                    "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
+                    Enumerable.Range(0, 32).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
+        }
+        var log = new FileInfo(_path + "-wal");
+
+        await WriteAMegabyteAsync();
+        log.Refresh();
+        var afterFirst = log.Length;
+        clock.Advance(TimeSpan.FromSeconds(11));
+        await WriteAMegabyteAsync();
+        log.Refresh();
+
+        // Restarted after the first batch past ten seconds, the log is written again from its start: it holds
+        // about one megabyte, not two.
+        Assert.True(afterFirst > 1_000_000, $"the log holds {afterFirst} bytes after the first megabyte");
+        Assert.True(log.Length < afterFirst * 3 / 2, $"the log grew from {afterFirst} to {log.Length} bytes");
+    }
+
+    /// <summary>A monotonic clock the test moves by hand.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long _ticks;
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+        public override long GetTimestamp() => _ticks;
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 
     [Fact]
