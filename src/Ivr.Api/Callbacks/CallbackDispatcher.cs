@@ -33,8 +33,10 @@ public sealed class CallbackDispatcher(
 
     protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
     {
+        // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
+        var now = Time.GetUtcNow();
         await DispatchAsync(cancellationToken);
-        var next = await store.NextDueAsync(menus.Current, Time.GetUtcNow(),
+        var next = await store.NextDueAsync(menus.Current, now,
             TimeSpan.FromSeconds(options.Value.UnconfirmedAttemptSeconds), AnsweredGrace, cancellationToken);
         // Never before the rate limit's next slot.
         return next < _nextCallAllowed ? _nextCallAllowed : next;

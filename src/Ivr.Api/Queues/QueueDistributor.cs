@@ -25,8 +25,10 @@ public sealed class QueueDistributor(
 
     protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
     {
+        // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
+        var now = Time.GetUtcNow();
         await DistributeAsync(cancellationToken);
-        return await queues.NextDueAsync(menus.Current, Time.GetUtcNow(), cancellationToken);
+        return await queues.NextDueAsync(menus.Current, now, cancellationToken);
     }
 
     /// <summary>One round over every department until nobody waits or nobody is free.</summary>
