@@ -14,7 +14,9 @@ using Microsoft.Extensions.Options;
 // switchboard standing in for Twilio, on virtual time. Prints what the service reports in /api/stats next to the
 // ground truth the switchboard recorded for the same calls (the ratio shows how true the service's figures are).
 // With --callbacks SHARE, that share of callers take the callback offered when the wait is long; the run goes on
-// after the hour until every callback has been put through or given up.
+// after the hour until every callback has been put through or given up. With --faults LIST the switchboard loses,
+// repeats, reorders and delays webhooks and fails its REST API (see SwitchboardFaults.Parse; "all" turns every one
+// on), and the run ends with the table of invariants the hotline must keep.
 var perHour = Option("--calls-per-hour", 100);
 var talkSeconds = Option("--talk", 90);
 var patienceSeconds = Option("--patience", 240);
@@ -27,6 +29,17 @@ if (callbackShare is null || noAnswerShare is null)
     Console.Error.WriteLine("--callbacks and --no-answer take a share between 0 and 1, e.g. --callbacks 0.5");
     return 1;
 }
+var start = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero); // 9:00 in Warsaw, a Wednesday
+SwitchboardFaults faults;
+try
+{
+    faults = args.Contains("--faults") ? SwitchboardFaults.Parse(Text("--faults"), start, seed) : SwitchboardFaults.None;
+}
+catch (FormatException error)
+{
+    Console.Error.WriteLine($"--faults: {error.Message}");
+    return 1;
+}
 const string AccountSid = "AC0be0c0be0c0be0c0be0c0be0c0be0c0b";
 const string AuthToken = "busy-hour-token";
 const string ApiKey = "busy-hour-key";
@@ -36,7 +49,6 @@ var cap = TimeSpan.FromHours(3);
 var port = FreePort();
 var baseUrl = $"http://127.0.0.1:{port}";
 var workDirectory = Directory.CreateTempSubdirectory("ivr-busy-hour-");
-var start = new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero); // 9:00 in Warsaw, a Wednesday
 var clock = new VirtualClock(start);
 Switchboard board = null!;
 
@@ -100,6 +112,7 @@ board = new Switchboard(webhooks, clock, new SwitchboardOptions
     Patience = Draw.Exponential(TimeSpan.FromSeconds(patienceSeconds)),
     Seed = seed,
     SettlePeriod = TimeSpan.FromMilliseconds(5),
+    Faults = faults,
 });
 
 using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
@@ -139,8 +152,11 @@ var bookedEnds = calls.Where(c => c.Direction == "inbound" && c.Requests.Any(r =
 var placed = calls.Where(c => c.Direction == "outbound-api").ToList();
 var pickedUp = placed.Where(c => c.Status == "completed").ToList();
 var connected = placed.Where(c => c.AnsweredAt is not null).ToList();
-var toConnect = connected.Select(c => (c.StartedAt + c.AnsweredAt!.Value - bookedEnds[c.Requests.First().Form["To"]]).TotalMinutes).ToList();
-var connectedNumbers = connected.Select(c => c.Requests.First().Form["To"]).ToHashSet();
+// The number an outbound call went to, as created (its webhooks may have been lost).
+var createdTo = board.Creates.ToDictionary(c => c.CallSid, c => c.To);
+var toConnect = connected.Where(c => bookedEnds.ContainsKey(createdTo[c.CallSid]))
+    .Select(c => (c.StartedAt + c.AnsweredAt!.Value - bookedEnds[createdTo[c.CallSid]]).TotalMinutes).ToList();
+var connectedNumbers = connected.Select(c => createdTo[c.CallSid]).ToHashSet();
 var callbackTruth = new Dictionary<string, double?>
 {
     ["booked"] = bookedEnds.Count,
@@ -181,9 +197,27 @@ Console.WriteLine($"  on the line: service level {Format(truth["serviceLevel"])}
                   $"mean time in the queue (abandoned too) {Format(timeInQueue.Count > 0 ? timeInQueue.Average() : null)} s");
 Console.WriteLine($"  reached an agent {answered.Count + connectedNumbers.Count} of {arrivals.Count}: on the line {answered.Count}, called back {connectedNumbers.Count}");
 
+// The invariants, with or without faults: the same promises hold on a good day.
+var bookings = await api.GetFromJsonAsync<JsonElement>("/admin/api/callbacks?limit=1000");
+var invariants = new HourInvariants
+{
+    Outages = faults.RestOutages,
+    Calls = calls,
+    Webhooks = board.WebhookAnswers,
+    Creates = board.Creates,
+    AgentsByQueue = new Dictionary<string, IReadOnlyList<string>> { ["orders"] = board.Options.Agents.Keys.ToList() },
+    ServiceFigures = new[] { "offered", "answered", "abandoned" }.ToDictionary(name => name, name => orders.GetProperty(name).GetDouble()),
+    ServiceBookings = bookings.EnumerateArray().GroupBy(b => b.GetProperty("number").GetString()!)
+        .ToDictionary(g => g.Key, g => g.OrderBy(b => b.GetProperty("requestedAt").GetDateTimeOffset()).Last().GetProperty("status").GetString()!),
+    MaxAttempts = callbackSettings.MaxAttempts,
+}.Check();
+Console.WriteLine($"faults: {faults.Describe(start)}; injected: " +
+                  (board.Injected.Count == 0 ? "none" : string.Join(", ", board.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))));
+Console.Write(HourInvariants.Table(invariants));
+
 await app.StopAsync();
 workDirectory.Delete(recursive: true);
-return calls.Any(c => c.HadApplicationError) ? 2 : 0;
+return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) ? 0 : 3;
 
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is
 // live and no callback is open (true), or the cap (false).
@@ -225,6 +259,12 @@ SimulatedCustomer CalledBack(string number)
 
 TimeSpan JoinedAt(CallRecord call) =>
     call.Requests.Last(r => r.Url.Contains("/voice/gather")).At;
+
+string Text(string name)
+{
+    var index = Array.IndexOf(args, name);
+    return index + 1 < args.Length ? args[index + 1] : "";
+}
 
 int Option(string name, int fallback)
 {

@@ -107,3 +107,23 @@ public sealed record DialEnded(string Status, TimeSpan Talked) : CallEvent
 {
     public override string Describe() => FormattableString.Invariant($"dial ended: {Status}, talked {Talked.TotalSeconds:0} s");
 }
+
+/// <summary>Which of Twilio's requests a webhook is: a TwiML document the call follows (the voice URL, a gather or
+/// redirect target, the wait URL), an Enqueue or Dial action, a status callback, or the agent leg's whisper.</summary>
+public enum WebhookKind
+{
+    Document,
+    Action,
+    Status,
+    Whisper,
+}
+
+/// <summary>How the service answered one webhook. Status 0: the service could not be reached (connection refused),
+/// which Twilio answers with its own error message to the caller. Copy: a second delivery of the same webhook.</summary>
+public sealed record WebhookAnswer(string CallSid, string Url, WebhookKind Kind, int Status, bool IsTwiml, DateTimeOffset At, bool Copy = false)
+{
+    public bool Unreachable => Status == 0;
+}
+
+/// <summary>A call created through the REST API: to whom, with which TwiML URL, when.</summary>
+public sealed record OutboundCreate(string CallSid, string To, string? Url, DateTimeOffset At);

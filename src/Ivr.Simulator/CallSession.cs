@@ -18,7 +18,9 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     private sealed record FellThrough : Outcome;
     private sealed record LeftByLeave : Outcome;
     private sealed record Ended(string Reason) : Outcome;
-    private sealed record Fetch(string Url, string Method, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool IsRedirect = false) : Outcome;
+    /// <summary>Fate: for an action callback the call goes on after, what the switchboard's faults do to it.</summary>
+    private sealed record Fetch(string Url, string Method, IReadOnlyList<KeyValuePair<string, string>> Parameters, bool IsRedirect = false,
+        WebhookFate? Fate = null) : Outcome;
     private sealed record InlineTwiml(string Body) : Outcome;
 
     /// <summary>The call leg a webhook is about: the call itself, or the agent leg of a dial.</summary>
@@ -35,6 +37,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     private int dials;
     private int sequenceNumber;
     private string finalStatus = "completed";
+    private bool statusPosted;
     private string documentUrl = "";
     private CancellationToken interrupt = live?.Interrupted ?? CancellationToken.None;
 
@@ -96,7 +99,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         var endReason = outcome is Ended ended ? ended.Reason : "completed";
         live?.End(finalStatus);
         var statusCallback = live is null ? options.StatusCallbackUrl : live.StatusCallback;
-        if (statusCallback is not null && (live is null || live.StatusEvents.Contains("completed")))
+        if (statusCallback is not null && !statusPosted && (live is null || live.StatusEvents.Contains("completed")))
             await PostStatusCallbackAsync(statusCallback);
         return new CallRecord(setup.CallSid, events, endReason, finalStatus, clock)
         {
@@ -157,7 +160,12 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                         ? $"more than {options.MaxRequestsPerCall} requests in one call: the TwiML loops"
                         : $"more than {options.MaxRequestsPerCall} requests at one moment of the call: the TwiML loops");
 
-                var (status, responseBody) = await SendAsync(fetch.Url, fetch.Method, fetch.Parameters);
+                var kind = fetch.Fate is null ? WebhookKind.Document : WebhookKind.Action;
+                if (fetch.Fate is { Late: true })
+                    await DelayAsync(live!.Board.Options.Faults.LateBy, "late");
+                var (status, responseBody) = await SendAsync(fetch.Url, fetch.Method, fetch.Parameters, kind: kind);
+                if (fetch.Fate is { Twice: true })
+                    await SendCopyAsync(fetch.Url, fetch.Method, fetch.Parameters, kind);
                 // The REST API redirected the call while this document was on its way: Twilio drops it.
                 interrupt.ThrowIfCancellationRequested();
                 if (status is < 200 or > 299)
@@ -349,10 +357,10 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         List<KeyValuePair<string, string>> parameters =
             [new("QueueResult", result), new("QueueSid", queueSid), new("QueueTime", WholeSeconds(queueTime))];
         if (result == "leave")
-            return action is null ? Next : new Fetch(action, method, parameters);
+            return action is null ? Next : new Fetch(action, method, parameters, Fate: live?.Dice.Draw(action: true));
 
         if (action is not null && ++requests <= options.MaxRequestsPerCall)
-            await SendAsync(action, method, parameters); // the call is gone, so the document is ignored
+            await SendActionOfEndingCallAsync(action, method, parameters); // the call is gone, so the document is ignored
         return waited;
     }
 
@@ -434,11 +442,69 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         var dialCallSid = Sids.Derived(setup.CallSid, ++dials);
         var (status, talked) = await RingAgentsAsync(verb, documentUrl, dialCallSid);
         Add(new DialEnded(status, talked));
-        return action is null ? Next : new Fetch(action, method,
+        if (action is null)
+            return Next;
+        List<KeyValuePair<string, string>> parameters =
         [
             new("DialCallStatus", status), new("DialCallSid", dialCallSid), new("DialCallDuration", WholeSeconds(talked)),
             new("DialBridged", status == "completed" ? "true" : "false"),
-        ]);
+        ];
+        var fate = live.Dice.Draw(action: true);
+        if (fate.Lost || (fate.Reordered && status == "completed"))
+        {
+            // The caller hangs up as the conversation ends; the action that follows is lost, or comes after the status callback.
+            Add(new HungUp("caller"));
+            await SendActionOfEndingCallAsync(action, method, parameters, fate);
+            return new Ended("caller hung up as the dial ended");
+        }
+        return new Fetch(action, method, parameters, Fate: fate);
+    }
+
+    /// <summary>The action callback of a call that is ending (the caller hung up), under the switchboard's faults:
+    /// lost, after the status callback, late, or twice. Its answer is ignored, as the call is gone.</summary>
+    private async Task SendActionOfEndingCallAsync(string action, string method, IReadOnlyList<KeyValuePair<string, string>> parameters,
+        WebhookFate? drawn = null)
+    {
+        if (live is null)
+        {
+            await SendAsync(action, method, parameters, kind: WebhookKind.Action);
+            return;
+        }
+        // Twilio has the call completed from the moment the caller hangs up, whatever the webhooks still do.
+        live.End(finalStatus);
+        var fate = drawn ?? live.Dice.Draw(action: true);
+        if (fate.Lost)
+        {
+            live.Board.Inject("lose-action");
+            return;
+        }
+        if (fate.Reordered && live.StatusCallback is { } statusCallback && live.StatusEvents.Contains("completed"))
+        {
+            live.Board.Inject("reorder");
+            await PostStatusCallbackAsync(statusCallback);
+            statusPosted = true;
+        }
+        if (fate.Late)
+            await DelayAsync(live.Board.Options.Faults.LateBy, "late");
+        await SendAsync(action, method, parameters, kind: WebhookKind.Action);
+        if (fate.Twice)
+            await SendCopyAsync(action, method, parameters, WebhookKind.Action);
+    }
+
+    /// <summary>A second delivery of a webhook just sent; its answer is ignored.</summary>
+    private async Task SendCopyAsync(string url, string method, IReadOnlyList<KeyValuePair<string, string>> parameters, WebhookKind kind,
+        string? callStatus = null)
+    {
+        live!.Board.Inject("duplicate");
+        await SendAsync(url, method, parameters, callStatus, kind: kind, copy: true);
+    }
+
+    /// <summary>A wait for a late webhook: on the switchboard's clock, and not cut short by the REST API.</summary>
+    private async Task DelayAsync(TimeSpan span, string fault)
+    {
+        live!.Board.Inject(fault);
+        await live.Board.WaitAsync(span, CancellationToken.None);
+        Sync();
     }
 
     /// <summary>Every address rings at once; the first agent to answer within the timeout wins.</summary>
@@ -494,7 +560,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     /// <summary>The agent leg runs the Number's url TwiML before the bridge; false if it fails, as the agent then hangs up.</summary>
     private async Task<bool> WhisperAsync(string url, string method, string address, Leg leg)
     {
-        var (status, body) = await SendAsync(url, method, [], "in-progress", leg);
+        var (status, body) = await SendAsync(url, method, [], "in-progress", leg, WebhookKind.Whisper);
         try
         {
             if (status is < 200 or > 299)
@@ -554,18 +620,36 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     {
         var talked = finalStatus == "completed" ? clock - answeredAt : TimeSpan.Zero;
         var minutes = (int)Math.Ceiling(talked.TotalMinutes);
-        await SendAsync(url.OriginalString, "POST",
+        List<KeyValuePair<string, string>> parameters =
         [
             new("CallDuration", WholeSeconds(talked)), new("Duration", minutes.ToString(CultureInfo.InvariantCulture)),
             .. ProgressParameters(),
-        ], callStatus: finalStatus);
+        ];
+        await PostStatusAsync(url, parameters, finalStatus, canBeLate: true);
     }
 
     /// <summary>The initiated, ringing and answered callbacks of an outbound call, when asked for with StatusCallbackEvent.</summary>
     private async Task PostProgressAsync(string statusEvent, string callStatus)
     {
         if (live!.StatusCallback is { } url && live.StatusEvents.Contains(statusEvent))
-            await SendAsync(url.OriginalString, "POST", ProgressParameters(), callStatus);
+            await PostStatusAsync(url, ProgressParameters(), callStatus, canBeLate: false);
+    }
+
+    /// <summary>A status callback under the switchboard's faults: lost, late (only the last one, sent after the call
+    /// ended, so that a late one never holds the call up), or twice.</summary>
+    private async Task PostStatusAsync(Uri url, IReadOnlyList<KeyValuePair<string, string>> parameters, string callStatus, bool canBeLate)
+    {
+        var fate = live?.Dice.Draw(action: false) ?? WebhookFate.Normal;
+        if (fate.Lost)
+        {
+            live!.Board.Inject("lose-status");
+            return;
+        }
+        if (fate.Late && canBeLate)
+            await DelayAsync(live!.Board.Options.Faults.LateBy, "late");
+        await SendAsync(url.OriginalString, "POST", parameters, callStatus, kind: WebhookKind.Status);
+        if (fate.Twice)
+            await SendCopyAsync(url.OriginalString, "POST", parameters, WebhookKind.Status, callStatus);
     }
 
     private List<KeyValuePair<string, string>> ProgressParameters()
@@ -580,7 +664,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     }
 
     private async Task<(int Status, string Body)> SendAsync(string url, string method, IReadOnlyList<KeyValuePair<string, string>> specific,
-        string? callStatus = null, Leg? leg = null)
+        string? callStatus = null, Leg? leg = null, WebhookKind kind = WebhookKind.Document, bool copy = false)
     {
         // The first webhook of an inbound call arrives while it rings; later ones while it is in progress.
         callStatus ??= events.OfType<Requested>().Any() || live?.Direction == "outbound-api" ? "in-progress" : "ringing";
@@ -610,13 +694,38 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
         }
         request.Headers.UserAgent.ParseAdd("TwilioProxy/1.1");
 
+        int status;
+        string body;
         using (request)
-        using (var response = await http.SendAsync(request, ct))
         {
-            var body = await response.Content.ReadAsStringAsync(ct);
-            var status = (int)response.StatusCode;
-            Add(new Requested(url, method, form.ToDictionary(p => p.Key, p => p.Value), status));
-            return (status, body);
+            try
+            {
+                using var response = await http.SendAsync(request, ct);
+                body = await response.Content.ReadAsStringAsync(ct);
+                status = (int)response.StatusCode;
+            }
+            catch (HttpRequestException) when (live is not null)
+            {
+                // The service is down (connection refused): Twilio plays its own error; kept apart from answers.
+                (status, body) = (0, "");
+            }
+        }
+        Add(new Requested(url, method, form.ToDictionary(p => p.Key, p => p.Value), status));
+        live?.Board.Record(new WebhookAnswer(leg.CallSid, url, kind, status, status is >= 200 and <= 299 && IsTwiml(body),
+            options.Clock.GetUtcNow(), copy));
+        return (status, body);
+    }
+
+    private static bool IsTwiml(string body)
+    {
+        try
+        {
+            Twiml.Parse(body);
+            return true;
+        }
+        catch (InvalidTwimlException)
+        {
+            return false;
         }
     }
 

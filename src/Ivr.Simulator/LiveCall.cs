@@ -25,6 +25,9 @@ internal sealed class LiveCall(Switchboard board, CallSetup setup, string direct
     /// <summary>Only the session's own thread draws from it, so draws follow the call's own order.</summary>
     public Random Random => random;
 
+    /// <summary>This call's draws for <see cref="SwitchboardOptions.Faults"/>.</summary>
+    public FaultDice Dice { get; } = board.Options.Faults.DiceFor(setup.CallSid);
+
     public Uri? StatusCallback => statusCallback;
     public IReadOnlySet<string> StatusEvents => statusEvents;
     public DateTimeOffset Created { get; } = board.Clock.GetUtcNow();

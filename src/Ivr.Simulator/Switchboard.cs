@@ -20,6 +20,9 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
     private readonly Dictionary<string, LiveCall> callsBySid = [];
     private readonly Dictionary<string, QueueState> queues = [];
     private readonly HashSet<string> talking = [];
+    private readonly List<WebhookAnswer> webhookAnswers = [];
+    private readonly List<OutboundCreate> creates = [];
+    private readonly Dictionary<string, int> injected = [];
     private int busy;
     private long activity;
 
@@ -52,6 +55,48 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
             lock (gate)
                 return calls.Select(c => c.Record).ToList();
         }
+    }
+
+    /// <summary>Every webhook sent so far and how the service answered it, in the order the answers came.</summary>
+    public IReadOnlyList<WebhookAnswer> WebhookAnswers
+    {
+        get
+        {
+            lock (gate)
+                return webhookAnswers.ToList();
+        }
+    }
+
+    /// <summary>Every call created through the REST API, in the order they were created.</summary>
+    public IReadOnlyList<OutboundCreate> Creates
+    {
+        get
+        {
+            lock (gate)
+                return creates.ToList();
+        }
+    }
+
+    /// <summary>How many times each fault was injected, by its name in <see cref="SwitchboardFaults.Parse"/>.</summary>
+    public IReadOnlyDictionary<string, int> Injected
+    {
+        get
+        {
+            lock (gate)
+                return new Dictionary<string, int>(injected);
+        }
+    }
+
+    internal void Record(WebhookAnswer answer)
+    {
+        lock (gate)
+            webhookAnswers.Add(answer);
+    }
+
+    internal void Inject(string fault)
+    {
+        lock (gate)
+            injected[fault] = injected.GetValueOrDefault(fault) + 1;
     }
 
     /// <summary>The calls waiting in a queue, first in line first.</summary>
@@ -95,6 +140,8 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         var setup = new CallSetup { From = from, To = to, CallSid = callSid };
         var customer = options.Customers(to);
         var call = new LiveCall(this, setup, "outbound-api", Timeout.InfiniteTimeSpan, random, statusCallback, statusEvents);
+        lock (gate)
+            creates.Add(new OutboundCreate(callSid, to, url, clock.GetUtcNow()));
         Start(call, session => session.RunOutboundAsync(url, method, twiml, customer, timeout), customer.Caller);
         return call;
     }

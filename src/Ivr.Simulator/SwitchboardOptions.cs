@@ -38,6 +38,9 @@ public sealed class SwitchboardOptions
     /// <summary>Requests in one call at the same virtual moment beyond this mean the TwiML loops.</summary>
     public int MaxRequestsWithoutProgress { get; init; } = 50;
 
+    /// <summary>What goes wrong between Twilio and the service; nothing by default.</summary>
+    public SwitchboardFaults Faults { get; init; } = SwitchboardFaults.None;
+
     /// <summary>Called for every event of every call, with its CallSid.</summary>
     public Action<string, CallEvent>? OnEvent { get; init; }
 }

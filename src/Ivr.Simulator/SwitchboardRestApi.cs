@@ -18,6 +18,8 @@ internal sealed partial class SwitchboardRestApi(Switchboard board) : HttpMessag
         board.Enter();
         try
         {
+            if (board.Options.Faults.OutageAt(board.Clock.GetUtcNow()) is { } outage)
+                return await FailAsync(outage.Kind, request, cancellationToken);
             return await HandleAsync(request, cancellationToken);
         }
         finally

@@ -34,7 +34,16 @@ public sealed class CallbackDispatcher(
     private DateTimeOffset _nextCallAllowed = DateTimeOffset.MinValue;
     private bool _warned;
 
-    protected override Task RoundAsync(CancellationToken cancellationToken) => DispatchAsync(cancellationToken);
+    protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
+    {
+        // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
+        var now = Time.GetUtcNow();
+        await DispatchAsync(cancellationToken);
+        var next = await store.NextDueAsync(menus.Current, now,
+            TimeSpan.FromSeconds(options.Value.UnconfirmedAttemptSeconds), AnsweredGrace, cancellationToken);
+        // Never before the rate limit's next slot.
+        return next < _nextCallAllowed ? _nextCallAllowed : next;
+    }
 
     /// <summary>One round: settle tries Twilio never confirmed, then place what is due, within the rate limit.</summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)

@@ -504,4 +504,39 @@ public sealed class CallbackStore(Database database)
             SELECT COUNT(*) FROM callbacks
             WHERE department = @department AND status = 'pending' AND due_at <= @now AND requested_at < @since
             """, new { department, since, now });
+    /// <summary>
+    /// When the dispatcher next has work without being woken: a retry or a booking for later comes due; a due
+    /// callback's department has an agent free (a second from now if one is already); a try goes unconfirmed for
+    /// <paramref name="unconfirmedAfter"/>; an answered try's grace for its agent's report ends. Null: none of these.
+    /// </summary>
+    public async Task<DateTimeOffset?> NextDueAsync(MenuDefinition definition, DateTimeOffset now, TimeSpan unconfirmedAfter,
+        TimeSpan answeredGrace, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var at = now.ToUnixTimeMilliseconds();
+        DateTimeOffset? next = null;
+        void Consider(long? ms, TimeSpan after)
+        {
+            // The sweeps take what is strictly older than their limit: a millisecond past it.
+            if (ms is { } value)
+                next = QueueStore.Earliest(next, DateTimeOffset.FromUnixTimeMilliseconds(value) + after + TimeSpan.FromMilliseconds(1));
+        }
+        Consider(await connection.ExecuteScalarAsync<long?>(
+            "SELECT MIN(due_at) FROM callbacks WHERE status = 'pending' AND due_at > @at", new { at }), TimeSpan.FromMilliseconds(-1));
+        Consider(await connection.ExecuteScalarAsync<long?>(
+            "SELECT MIN(claimed_at) FROM callbacks WHERE status = 'dialing'"), unconfirmedAfter);
+        Consider(await connection.ExecuteScalarAsync<long?>(
+            """
+            SELECT MIN(t.ended_at) FROM callbacks c JOIN callback_attempts t ON t.callback_id = c.id AND t.attempt = c.attempts
+            WHERE c.status = 'answered'
+            """), answeredGrace);
+        foreach (var id in await connection.QueryAsync<string>(
+                     "SELECT DISTINCT department FROM callbacks WHERE status = 'pending' AND due_at <= @at", new { at }))
+        {
+            if (definition.Departments.TryGetValue(id, out var department)
+                && await QueueStore.NextFreeAsync(connection, department, definition.Hotline.TimeZone, now) is { } free)
+                next = QueueStore.Earliest(next, free <= now ? now + RoundsService.RetrySoon : free);
+        }
+        return next;
+    }
 }

@@ -8,7 +8,7 @@ namespace Ivr.Api.Queues;
 
 /// <summary>
 /// Connects waiting callers to free agents: whenever something changes (a caller joins, an agent comes back) and
-/// at least every second, it offers each department's longest-waiting caller to its longest-free agent and
+/// when an agent's wrap-up or time away ends while someone waits, it offers each department's longest-waiting caller to its longest-free agent and
 /// redirects that call through Twilio's REST API to TwiML that dials the agent.
 /// </summary>
 public sealed class QueueDistributor(
@@ -29,7 +29,13 @@ public sealed class QueueDistributor(
 
     private readonly SemaphoreSlim _oneRound = new(1, 1);
 
-    protected override Task RoundAsync(CancellationToken cancellationToken) => DistributeAsync(cancellationToken);
+    protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
+    {
+        // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
+        var now = Time.GetUtcNow();
+        await DistributeAsync(cancellationToken);
+        return await queues.NextDueAsync(menus.Current, now, cancellationToken);
+    }
 
     /// <summary>
     /// One round over every department until nobody waits or nobody is free. Rounds run one at a time, so that a

@@ -379,4 +379,47 @@ public sealed class QueueStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<QueueEntry>($"SELECT {EntryColumns} FROM queue_entries WHERE id = @entryId", new { entryId });
     }
+
+    /// <summary>
+    /// When the distributor next has work without being woken: while a caller waits, the moment an agent of their
+    /// department is free (a second from now if one is already, as the last round then could not place them), or
+    /// null when nobody waits or only a change (a call ending, an agent back) can free an agent.
+    /// </summary>
+    public async Task<DateTimeOffset?> NextDueAsync(MenuDefinition definition, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var waiting = await connection.QueryAsync<string>("SELECT DISTINCT department FROM queue_entries WHERE state = 'waiting'");
+        DateTimeOffset? next = null;
+        foreach (var id in waiting)
+        {
+            if (definition.Departments.TryGetValue(id, out var department)
+                && await NextFreeAsync(connection, department, definition.Hotline.TimeZone, now) is { } free)
+                next = Earliest(next, free <= now ? now + RoundsService.RetrySoon : free);
+        }
+        return next;
+    }
+
+    /// <summary>
+    /// When an agent of <paramref name="department"/> is next free with time alone: now if one is; else the earliest
+    /// end of a wrap-up or a time away, or the department's opening; null when only a change can free one.
+    /// </summary>
+    public static async Task<DateTimeOffset?> NextFreeAsync(DbConnection connection, Department department, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var agents = (await connection.QueryAsync<AgentRow>(
+            $"SELECT {AgentStore.Columns} FROM agents WHERE department = @department AND busy_call_sid IS NULL AND status = @available",
+            new { department = department.Id, available = AgentStatus.Available })).ToList();
+        if (agents.Count == 0)
+            return null;
+        if (agents.Any(a => a.IsFree(department, zone, now)))
+            return now;
+        if (!department.Hours.IsOpen(now, zone))
+            return department.Hours.NextOpening(now, zone) is { } local ? new DateTimeOffset(local, zone.GetUtcOffset(local)) : null;
+        var at = now.ToUnixTimeMilliseconds();
+        var ends = agents.Select(a => Math.Max(a.FreeAt ?? 0, a.AwayUntil ?? 0)).Where(end => end > at).ToList();
+        return ends.Count > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ends.Min()) : null;
+    }
+
+    /// <summary>The earlier of two moments, either of which may be missing.</summary>
+    public static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
 }

@@ -27,7 +27,12 @@ public sealed class QueueSweeper(
     private static readonly string[] EndedStatuses = ["completed", "busy", "failed", "no-answer", "canceled"];
     private readonly SemaphoreSlim _oneSweep = new(1, 1);
 
-    protected override Task RoundAsync(CancellationToken cancellationToken) => SweepAsync(cancellationToken);
+    // Nothing says when a call will stop being heard of: the sweep runs at every wake and at the rounds' longest sleep.
+    protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
+    {
+        await SweepAsync(cancellationToken);
+        return null;
+    }
 
     /// <summary>One sweep over the callers and agents not heard of for a sweep period.</summary>
     public async Task SweepAsync(CancellationToken cancellationToken)

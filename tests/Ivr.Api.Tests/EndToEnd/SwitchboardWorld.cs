@@ -31,7 +31,7 @@ public sealed class SwitchboardWorld : IAsyncDisposable
     public static SwitchboardWorld Build(
         IReadOnlyDictionary<string, SimulatedAgent> agents, Func<Random, TimeSpan> patience,
         Func<string, SimulatedCustomer>? customers = null, Dictionary<string, string?>? settings = null,
-        string? databasePath = null)
+        string? databasePath = null, SwitchboardFaults? faults = null)
     {
         var clock = new VirtualClock(Opening);
         Switchboard board = null!;
@@ -62,6 +62,7 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             Customers = customers ?? (_ => SimulatedCustomer.NeverAnswers),
             Patience = patience,
             SettlePeriod = TimeSpan.FromMilliseconds(5),
+            Faults = faults ?? SwitchboardFaults.None,
         });
         var api = factory.CreateClient();
         api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
