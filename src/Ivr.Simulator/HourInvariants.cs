@@ -143,6 +143,7 @@ public sealed class HourInvariants
         }
 
         HashSet<string> broken = [];
+        Dictionary<string, string> reasons = [];
         foreach (var (queue, agents) in AgentsByQueue)
         {
             var mine = stays.Where(s => s.Queue == queue).ToList();
@@ -152,6 +153,7 @@ public sealed class HourInvariants
                 .Concat(Outages.SelectMany(o => new[] { o.From, o.Until }))
                 .Distinct().Order().ToList();
             var stretch = TimeSpan.Zero;
+            var stretchFrom = DateTimeOffset.MinValue;
             List<string> waitingInStretch = [];
             for (var i = 0; i + 1 < moments.Count; i++)
             {
@@ -163,17 +165,23 @@ public sealed class HourInvariants
                 var outage = Outages.Any(o => o.From <= middle && middle < o.Until);
                 if (waiting.Count > 0 && free > 0 && !outage)
                 {
+                    if (stretch == TimeSpan.Zero)
+                        stretchFrom = from;
                     stretch += until - from;
                     waitingInStretch.AddRange(waiting);
                     if (stretch > FreeAgentTolerance)
+                    {
+                        foreach (var callSid in waitingInStretch.Where(c => !broken.Contains(c)).ToList())
+                            reasons[callSid] = $"{callSid} waited while an agent was free from {stretchFrom:HH:mm:ss} to at least {until:HH:mm:ss}";
                         broken.UnionWith(waitingInStretch);
+                    }
                 }
                 else
                     (stretch, waitingInStretch) = (TimeSpan.Zero, []);
             }
         }
         return new Invariant($"nobody waited while an agent was free > {FreeAgentTolerance.TotalSeconds:0} s", stays.Count, broken.Count,
-            broken.Take(ExampleCount).ToList());
+            broken.Take(ExampleCount).Select(callSid => reasons.GetValueOrDefault(callSid, callSid)).ToList());
     }
 
     private Invariant NoAgentOfferedTwoCalls()

@@ -41,6 +41,8 @@ public sealed class CallbackDispatcher(
         await DispatchAsync(cancellationToken);
         var next = await store.NextDueAsync(menus.Current, now,
             TimeSpan.FromSeconds(options.Value.UnconfirmedAttemptSeconds), AnsweredGrace, cancellationToken);
+        if (!twilioHealth.MayCall)
+            next = QueueStore.Earliest(next, twilioHealth.Current().NextTrialAt); // the trial request, when the wait is over
         // Never before the rate limit's next slot.
         return next < _nextCallAllowed ? _nextCallAllowed : next;
     }

@@ -213,7 +213,8 @@ public sealed class QueueCalls(
             var talked = int.TryParse(form["DialCallDuration"], out var seconds) ? seconds : 0;
             if (await queues.CompleteAsync(entry, offer, talked, now, TimeSpan.FromSeconds(options.Value.WrapUpSeconds), ct) == Completion.Completed)
             {
-                var answeredAt = now.ToUnixTimeMilliseconds() - talked * 1000L;
+                // A duration longer than the time since joining (clocks that disagree) counts as answered at once.
+                var answeredAt = Math.Max(current.EnqueuedAt, now.ToUnixTimeMilliseconds() - talked * 1000L);
                 rates.Served(department, (answeredAt - current.EnqueuedAt) / 1000.0, talked, now);
                 await callbackStore.ConnectedInQueueAsync(current.CallSid, DateTimeOffset.FromUnixTimeMilliseconds(answeredAt), now, ct);
                 distributor.Wake();

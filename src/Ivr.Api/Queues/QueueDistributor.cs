@@ -34,7 +34,9 @@ public sealed class QueueDistributor(
         // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
         var now = Time.GetUtcNow();
         await DistributeAsync(cancellationToken);
-        return await queues.NextDueAsync(menus.Current, now, cancellationToken);
+        var next = await queues.NextDueAsync(menus.Current, now, cancellationToken);
+        // While Twilio is left alone, the round that may send the trial request is due when the wait is over.
+        return twilioHealth.MayCall ? next : QueueStore.Earliest(next, twilioHealth.Current().NextTrialAt);
     }
 
     /// <summary>

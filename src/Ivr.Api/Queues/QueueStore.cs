@@ -203,7 +203,8 @@ public sealed class QueueStore(Database database)
             if (!entry.IsCurrent(offer))
                 return Completion.Stale;
             var at = now.ToUnixTimeMilliseconds();
-            await AnswerAsync(connection, transaction, entry, at - talkedSeconds * 1000L, talkedSeconds, at);
+            // Never answered before joining, whatever the reported duration (clocks that disagree).
+            await AnswerAsync(connection, transaction, entry, Math.Max(entry.EnqueuedAt, at - talkedSeconds * 1000L), talkedSeconds, at);
             await FreeAgentAsync(connection, transaction, entry, freeAt: at + (long)wrapUp.TotalMilliseconds, awayUntil: null);
             return Completion.Completed;
         }, cancellationToken);

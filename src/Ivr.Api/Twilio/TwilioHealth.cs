@@ -12,7 +12,7 @@ public sealed class TwilioHealth(TimeProvider time, ILogger<TwilioHealth> logger
     /// <summary>Requests in a row that did not reach Twilio before it is left alone for <see cref="CoolDown"/>.</summary>
     public const int FailuresToOpen = 5;
 
-    public static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(10);
 
     /// <summary>How often rejected credentials are tried again (a restart with new settings tries at once).</summary>
     public static readonly TimeSpan CredentialsRetry = TimeSpan.FromMinutes(1);

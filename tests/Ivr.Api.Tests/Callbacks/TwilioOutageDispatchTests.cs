@@ -33,7 +33,7 @@ public sealed class TwilioOutageDispatchTests : IAsyncLifetime
     public TwilioOutageDispatchTests()
     {
         _handler = new RecordingHandler(request => _answer(request));
-        _factory = new HotlineFactory(services: s =>
+        _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = HealthKey }, services: s =>
         {
             // The rounds are run by the test, one at a time, not by the background services.
             s.RemoveAll<IHostedService>();
@@ -68,8 +68,15 @@ public sealed class TwilioOutageDispatchTests : IAsyncLifetime
             db.ExecuteScalar<long>("SELECT COUNT(*) FROM agents WHERE busy_call_sid IS NOT NULL"));
     }
 
-    private async Task<JsonElement> TwilioOnHealthzAsync() =>
-        (await _factory.CreateClient().GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("twilio");
+    private const string HealthKey = "outage-test-key";
+
+    // Twilio's state is one of /healthz's details, shown to whoever has the API key.
+    private async Task<JsonElement> TwilioOnHealthzAsync()
+    {
+        using var client = _factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", HealthKey);
+        return (await client.GetFromJsonAsync<JsonElement>("/healthz")).GetProperty("twilio");
+    }
 
     public static TheoryData<string> NeverReachedTwilio => new() { "connection refused", "no such host", "TLS failed", "Twilio 503" };
 

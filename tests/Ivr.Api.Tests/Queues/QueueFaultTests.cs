@@ -367,6 +367,24 @@ public sealed class QueueFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADialActionReportingMoreTalkThanTimeInLine_IsAnsweredWithoutAnApology_AndCountsNoNegativeWait()
+    {
+        await OnDutyAsync(Anna);
+        var caller = await QueueCallerAsync();
+        await DistributeAsync();
+        var dial = await ConnectAsync(caller);
+        _factory.Clock.Advance(TimeSpan.FromSeconds(10));
+
+        // Ten seconds after the offer, a duration of a minute: clocks disagree, or the report is odd.
+        var answer = await DialedAsync(dial, caller, "completed", talked: 60);
+
+        Assert.Equal("Hangup", Assert.Single(answer.Root!.Elements()).Name.LocalName);
+        var orders = await OrdersStatsAsync();
+        Assert.Equal(1, orders.GetProperty("answered").GetInt32());
+        Assert.True(orders.GetProperty("averageSpeedOfAnswerSeconds").GetDouble() >= 0);
+    }
+
+    [Fact]
     public async Task AStaleDialActionOfAnEarlierCaller_NeverFreesTheAgentFromTheCallTheyAreOnNow()
     {
         await OnDutyAsync(Anna);
