@@ -55,9 +55,11 @@ public sealed class CallbackDispatcher(
 
         if (PublicUrl.OfService(ivr.Value, twilioOptions.Value, server) is not { } publicBase || twilioOptions.Value.CallerId is not { } from)
         {
-            if (!_warned)
+            // In local mode the address is missing only until the server has started; with Twilio credentials the
+            // settings are checked at start, so this is a last guard.
+            if (!_warned && !twilioOptions.Value.IsLocalMode)
                 Logger.LogWarning("Callbacks cannot be placed: set Ivr:PublicBaseUrl and Twilio:PhoneNumber (the number callbacks come from)");
-            _warned = true;
+            _warned = !twilioOptions.Value.IsLocalMode;
             return;
         }
 
