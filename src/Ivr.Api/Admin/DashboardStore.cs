@@ -18,6 +18,7 @@ public sealed record DepartmentDashboard(
     double LongestWaitSeconds,
     int AgentsOnDuty,
     int AgentsBusy,
+    int AgentsInWrapUp,
     int Calls,
     int Answered,
     int AnsweredWithinServiceLevel,
@@ -25,6 +26,7 @@ public sealed record DepartmentDashboard(
     double? AverageWaitSeconds,
     int Abandoned,
     double? AbandonmentRate,
+    int Lost,
     double? AverageHandleSeconds,
     CallbackFigures Callbacks,
     int Announcements,
@@ -80,15 +82,15 @@ public sealed class DashboardStore(Database database)
             GROUP BY department, (enqueued_at - @since) / 3600000
             """, new { since })).ToLookup(r => r.Department);
         var waits = (await connection.QueryAsync<WaitRow>(
-            """
+            $"""
             SELECT department AS Department,
                    SUM(CASE WHEN wait <= @b1 THEN 1 ELSE 0 END) AS B0,
                    SUM(CASE WHEN wait > @b1 AND wait <= @b2 THEN 1 ELSE 0 END) AS B1,
                    SUM(CASE WHEN wait > @b2 AND wait <= @b3 THEN 1 ELSE 0 END) AS B2,
                    SUM(CASE WHEN wait > @b3 AND wait <= @b4 THEN 1 ELSE 0 END) AS B3,
                    SUM(CASE WHEN wait > @b4 THEN 1 ELSE 0 END) AS B4
-            FROM (SELECT department, answered_at - enqueued_at AS wait FROM queue_entries
-                  WHERE enqueued_at >= @since AND state = 'answered')
+            FROM (SELECT department, {StatsStore.AnsweredAt} - enqueued_at AS wait FROM queue_entries
+                  WHERE enqueued_at >= @since AND {StatsStore.IsAnswered})
             GROUP BY department
             """, new
             {
@@ -103,7 +105,7 @@ public sealed class DashboardStore(Database database)
             var perHour = hours[stats.Department].ToDictionary(r => r.Hour, r => (int)r.Calls);
             var wait = waits.GetValueOrDefault(stats.Department) ?? new WaitRow();
             long[] buckets = [wait.B0, wait.B1, wait.B2, wait.B3, wait.B4];
-            var ended = stats.Answered + stats.Abandoned;
+            var ended = stats.Answered + stats.Abandoned + stats.Lost;
             return new DepartmentDashboard(
                 stats.Department,
                 title(stats.Department),
@@ -111,6 +113,7 @@ public sealed class DashboardStore(Database database)
                 stats.LongestWaitSeconds,
                 stats.AgentsOnDuty,
                 stats.AgentsBusy,
+                stats.AgentsInWrapUp,
                 Calls: stats.Offered,
                 stats.Answered,
                 AnsweredWithinServiceLevel: (int)wait.B0,
@@ -118,6 +121,7 @@ public sealed class DashboardStore(Database database)
                 AverageWaitSeconds: stats.AverageSpeedOfAnswerSeconds,
                 stats.Abandoned,
                 AbandonmentRate: ended > 0 ? (double)stats.Abandoned / ended : null,
+                stats.Lost,
                 stats.AverageHandleSeconds,
                 stats.Callbacks,
                 stats.Announcements,

@@ -25,6 +25,9 @@ public sealed class AgentRow
         && (AwayUntil is null || AwayUntil <= now.ToUnixTimeMilliseconds())
         && department.Hours.IsOpen(now, zone);
 
+    /// <summary>Off their last call, in the wrap-up after it.</summary>
+    public bool IsWrappingUp(DateTimeOffset now) => BusyCallSid is null && FreeAt > now.ToUnixTimeMilliseconds();
+
     /// <summary>On duty, on no call, and past the wrap-up of the last one.</summary>
     public bool IsFree(Department department, TimeZoneInfo zone, DateTimeOffset now) =>
         IsOnDuty(department, zone, now) && BusyCallSid is null && (FreeAt is null || FreeAt <= now.ToUnixTimeMilliseconds());

@@ -11,6 +11,7 @@ public sealed record DepartmentStats(
     double LongestWaitSeconds,
     int AgentsOnDuty,
     int AgentsBusy,
+    int AgentsInWrapUp,
     int Offered,
     int Answered,
     int Abandoned,
@@ -34,6 +35,15 @@ public sealed record CallbackFigures(
 /// <summary>The queries behind /api/stats.</summary>
 public sealed class StatsStore(Database database)
 {
+    /// <summary>
+    /// A queue entry an agent answered: the call is over, or the agent picked up (Twilio asked for the whisper) and
+    /// they are talking. Answered counts from that moment, not from the end of the call.
+    /// </summary>
+    public const string IsAnswered = "(state = 'answered' OR (state = 'offered' AND bridged_at IS NOT NULL))";
+
+    /// <summary>When the agent of an answered entry picked up.</summary>
+    public const string AnsweredAt = "COALESCE(answered_at, bridged_at)";
+
     /// <summary>Answered within this many seconds counts towards the service level.</summary>
     public const int ServiceLevelSeconds = 20;
 
@@ -94,33 +104,35 @@ public sealed class StatsStore(Database database)
         var zone = definition.Hotline.TimeZone;
         var (dayStart, dayEnd) = HotlineDay(now, zone);
 
-        (int, int) OnDutyAndBusy(string department)
+        (int, int, int) OnDutyBusyAndWrappingUp(string department)
         {
             var known = definition.Departments[department];
             var ofDepartment = staff.Where(a => a.Department == department).ToList();
-            return (ofDepartment.Count(a => a.IsOnDuty(known, zone, now)), ofDepartment.Count(a => a.BusyCallSid is not null));
+            return (ofDepartment.Count(a => a.IsOnDuty(known, zone, now)), ofDepartment.Count(a => a.BusyCallSid is not null),
+                ofDepartment.Count(a => a.IsWrappingUp(now)));
         }
 
-        return (dayStart, dayEnd, await ForDayAsync(definition.Departments.Keys, dayStart, now, OnDutyAndBusy, cancellationToken));
+        return (dayStart, dayEnd, await ForDayAsync(definition.Departments.Keys, dayStart, now, OnDutyBusyAndWrappingUp, cancellationToken));
     }
 
     public async Task<IReadOnlyList<DepartmentStats>> ForDayAsync(
         IEnumerable<string> departments, DateTimeOffset dayStart, DateTimeOffset now,
-        Func<string, (int OnDuty, int Busy)> agents, CancellationToken cancellationToken = default)
+        Func<string, (int OnDuty, int Busy, int WrappingUp)> agents, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var since = dayStart.ToUnixTimeMilliseconds();
         var queues = (await connection.QueryAsync<QueueRow>(
-            """
+            // Waiting means in the queue: not ringing an agent, not talking to one.
+            $"""
             SELECT department AS Department,
                    SUM(CASE WHEN enqueued_at >= @since THEN 1 ELSE 0 END) AS Offered,
-                   SUM(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN 1 ELSE 0 END) AS Answered,
+                   SUM(CASE WHEN enqueued_at >= @since AND {IsAnswered} THEN 1 ELSE 0 END) AS Answered,
                    SUM(CASE WHEN enqueued_at >= @since AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
                    SUM(CASE WHEN enqueued_at >= @since AND state = 'lost' THEN 1 ELSE 0 END) AS Lost,
-                   SUM(CASE WHEN state IN ('waiting', 'offered') THEN 1 ELSE 0 END) AS WaitingNow,
-                   MIN(CASE WHEN state IN ('waiting', 'offered') THEN enqueued_at END) AS OldestWaiting,
-                   AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN answered_at - enqueued_at END) AS SpeedOfAnswerMs,
-                   SUM(CASE WHEN enqueued_at >= @since AND state = 'answered' AND answered_at - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
+                   SUM(CASE WHEN state = 'waiting' THEN 1 ELSE 0 END) AS WaitingNow,
+                   MIN(CASE WHEN state = 'waiting' THEN enqueued_at END) AS OldestWaiting,
+                   AVG(CASE WHEN enqueued_at >= @since AND {IsAnswered} THEN {AnsweredAt} - enqueued_at END) AS SpeedOfAnswerMs,
+                   SUM(CASE WHEN enqueued_at >= @since AND {IsAnswered} AND {AnsweredAt} - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
                    AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN handle_seconds END) AS HandleSeconds
             FROM queue_entries
             WHERE enqueued_at >= @since OR state IN ('waiting', 'offered')
@@ -159,7 +171,7 @@ public sealed class StatsStore(Database database)
             var q = queues.GetValueOrDefault(department) ?? new QueueRow { Department = department };
             var a = announcements.GetValueOrDefault(department) ?? new AnnouncementRow { Department = department };
             var c = callbacks.GetValueOrDefault(department) ?? new CallbackRow { Department = department };
-            var (onDuty, busy) = agents(department);
+            var (onDuty, busy, wrappingUp) = agents(department);
             // A lost call (it ended unheard, nobody knows how) was not answered: it counts against the service level.
             var ended = q.Answered + q.Abandoned + q.Lost;
             return new DepartmentStats(
@@ -168,6 +180,7 @@ public sealed class StatsStore(Database database)
                 LongestWaitSeconds: q.OldestWaiting is { } oldest ? (nowMs - oldest) / 1000.0 : 0,
                 AgentsOnDuty: onDuty,
                 AgentsBusy: busy,
+                AgentsInWrapUp: wrappingUp,
                 Offered: (int)q.Offered,
                 Answered: (int)q.Answered,
                 Abandoned: (int)q.Abandoned,

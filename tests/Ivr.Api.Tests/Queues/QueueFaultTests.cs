@@ -127,6 +127,41 @@ public sealed class QueueFaultTests : IAsyncLifetime
         return stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
     }
 
+    // ---- Live figures: waiting means in the queue ----
+
+    [Fact]
+    public async Task CallersTalkingToAgents_AreAnsweredNotWaiting_AndAnAgentInWrapUpShowsAsSuch()
+    {
+        await OnDutyAsync(Anna, Piotr);
+        var first = await QueueCallerAsync();
+        var second = await QueueCallerAsync();
+        await DistributeAsync();
+        var firstDial = await ConnectAsync(first);
+        var secondDial = await ConnectAsync(second);
+        await AgentAnswersAsync(firstDial);
+        await AgentAnswersAsync(secondDial);
+        _factory.Clock.Advance(TimeSpan.FromSeconds(30));
+        var third = await QueueCallerAsync();
+        _factory.Clock.Advance(TimeSpan.FromSeconds(40));
+
+        // Two callers talking, one in line for 40 s.
+        var talking = await OrdersStatsAsync();
+        Assert.Equal(1, talking.GetProperty("waitingNow").GetInt32());
+        Assert.Equal(40, talking.GetProperty("longestWaitSeconds").GetDouble());
+        Assert.Equal(2, talking.GetProperty("answered").GetInt32());
+        Assert.Equal(2, talking.GetProperty("agentsBusy").GetInt32());
+        Assert.Equal(0, talking.GetProperty("agentsInWrapUp").GetInt32());
+
+        // The first call ends: its agent takes their wrap-up, the answered count stays.
+        await DialedAsync(firstDial, first, "completed", talked: 70);
+        var wrapping = await OrdersStatsAsync();
+        Assert.Equal(2, wrapping.GetProperty("answered").GetInt32());
+        Assert.Equal(1, wrapping.GetProperty("agentsBusy").GetInt32());
+        Assert.Equal(1, wrapping.GetProperty("agentsInWrapUp").GetInt32());
+        Assert.Equal(1, wrapping.GetProperty("waitingNow").GetInt32());
+        Assert.DoesNotContain(third, Redirected());
+    }
+
     // ---- A department never stalls ----
 
     public static TheoryData<int, int> CallGone => new() { { 400, 21220 }, { 404, 20404 } };
@@ -152,7 +187,8 @@ public sealed class QueueFaultTests : IAsyncLifetime
         Assert.Equal(1, orders.GetProperty("lost").GetInt32());
         Assert.Equal(0, orders.GetProperty("abandoned").GetInt32());
         Assert.Equal(0, orders.GetProperty("answered").GetInt32());
-        Assert.Equal(1, orders.GetProperty("waitingNow").GetInt32());
+        // The caller behind is ringing Anna: no longer waiting in line.
+        Assert.Equal(0, orders.GetProperty("waitingNow").GetInt32());
     }
 
     public static TheoryData<string> PassingFailures => new() { "503", "timeout", "network" };

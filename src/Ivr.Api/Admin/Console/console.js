@@ -520,7 +520,8 @@
         ["Waiting now", "waiting", String(d.waitingNow)],
         ["Longest wait", "longest-wait", d.waitingNow > 0 ? seconds(d.longestWaitSeconds) : dash],
         ["Agents on duty", "on-duty", String(d.agentsOnDuty)],
-        ["Agents busy", "busy", String(d.agentsBusy)],
+        ["Agents on a call", "busy", String(d.agentsBusy)],
+        ["Agents in wrap-up", "wrap-up", String(d.agentsInWrapUp)],
       ]),
       figureList("today", "Today", [
         ["Calls today", "calls", String(d.calls)],
@@ -528,6 +529,7 @@
         [`Answered within ${slaSeconds} s`, "within-sla", `${d.answeredWithinServiceLevel}${within}`],
         ["Average wait", "average-wait", seconds(d.averageWaitSeconds)],
         ["Abandoned", "abandoned", `${d.abandoned}${d.abandonmentRate === null ? "" : ` (${percent(d.abandonmentRate)})`}`],
+        ["Lost (ended unheard)", "lost", String(d.lost)],
         ["Handle time", "handle-time", seconds(d.averageHandleSeconds)],
         ["Callbacks booked", "callbacks-booked", String(d.callbacks.booked)],
         ["Callbacks connected", "callbacks-connected", String(d.callbacks.connected)],
