@@ -44,7 +44,7 @@ public static class BodyLimits
             }
         });
 
-    // A voice webhook too large was not sent by Twilio (its are a few KB), so a bare 413 is right there too.
+    // A voice webhook this large was not sent by Twilio (whose are a few KB), so a plain 413 is right there too.
     private static Task TooLargeAsync(HttpContext context, long limit) =>
         Results.Problem(
             title: "Request body too large",
