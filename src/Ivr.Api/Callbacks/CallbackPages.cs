@@ -83,7 +83,7 @@ public static class CallbackPages
             <p class="status" id="status" data-status="{H(booking.Status)}">{H(StatusText(texts, booking, now, menu.Hotline.TimeZone, language))}</p>
             <dl class="facts">
             <dt>{H(texts.ReferenceLabel)}</dt><dd id="reference">{H(booking.Reference)}</dd>
-            <dt>{H(texts.NumberLabel)}</dt><dd><span aria-hidden="true">{H(shown)}</span><span class="visually-hidden">{H(texts.NumberEnding(last))}</span></dd>
+            <dt>{H(booking.Status is CallbackStatus.Pending or CallbackStatus.Dialing or CallbackStatus.Answered ? texts.NumberLabel : texts.NumberCalled)}</dt><dd><span aria-hidden="true">{H(shown)}</span><span class="visually-hidden">{H(texts.NumberEnding(last))}</span></dd>
             <dt>{H(texts.DepartmentTitle)}</dt><dd>{H(LocalizedText.Capitalize(department))}</dd>
             </dl>
 
@@ -126,6 +126,8 @@ public static class CallbackPages
     public static string StatusText(CallbackTexts texts, CallbackBooking booking, DateTimeOffset now, TimeZoneInfo zone, string language) =>
         booking.Status switch
         {
+            // After a try nobody answered, the next try is what counts, not the time first promised.
+            CallbackStatus.Pending when booking.Attempts > 0 => texts.Retrying(CallbackTexts.When(booking.DueAt, now, zone, language)),
             CallbackStatus.Pending => texts.Pending(CallbackTexts.When(booking.ExpectedAt ?? booking.DueAt, now, zone, language)),
             CallbackStatus.Dialing or CallbackStatus.Answered => texts.Calling,
             CallbackStatus.Connected => texts.Connected,

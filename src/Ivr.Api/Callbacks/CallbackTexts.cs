@@ -30,6 +30,8 @@ public sealed record CallbackTexts
     public required string DepartmentTitle { get; init; }
     public required string StatusLabel { get; init; }
     public required Func<string, string> Pending { get; init; }
+    public required Func<string, string> Retrying { get; init; }
+    public required string NumberCalled { get; init; }
     public required string KeepReference { get; init; }
     public required string Calling { get; init; }
     public required string Connected { get; init; }
@@ -79,6 +81,8 @@ public sealed record CallbackTexts
         DepartmentTitle = "Dział",
         StatusLabel = "Stan",
         Pending = when => $"Zadzwonimy {when}.",
+        Retrying = when => $"Próbowaliśmy się do Ciebie dodzwonić, bez skutku. Zadzwonimy znowu {when}.",
+        NumberCalled = "Numer",
         KeepReference = "Zachowaj adres tej strony: pod nim sprawdzisz stan albo anulujesz oddzwonienie. Dzwoniąc, podamy numer zgłoszenia.",
         Calling = "Dzwonimy do Ciebie teraz.",
         Connected = "Połączyliśmy Cię z konsultantem. Dziękujemy!",
@@ -129,6 +133,8 @@ public sealed record CallbackTexts
         DepartmentTitle = "Team",
         StatusLabel = "Status",
         Pending = when => $"We will call you {when}.",
+        Retrying = when => $"We tried to call you but could not reach you. We will call again {when}.",
+        NumberCalled = "Number",
         KeepReference = "Keep the address of this page: with it you can check the status or cancel the callback. When we call, we will say the reference.",
         Calling = "We are calling you now.",
         Connected = "You were put through to us. Thank you!",

@@ -84,8 +84,11 @@ public static class PhoneNumbers
         }
         if (!international)
         {
-            // Nine digits are a Polish number as Poles write it; "48" and nine digits is one without its plus.
-            if (all.Length == 9 && allowedCountryCodes.Contains("48"))
+            // Nine digits are a Polish number as Poles write it, some still with the old trunk 0 before them
+            // ("0 22 123 45 67"); "48" and nine digits is one without its plus.
+            if (all.Length == 10 && all[0] == '0' && allowedCountryCodes.Contains("48"))
+                all = "48" + all[1..];
+            else if (all.Length == 9 && allowedCountryCodes.Contains("48"))
                 all = "48" + all;
             else if (all.Length == 11 && all.StartsWith("48", StringComparison.Ordinal) && allowedCountryCodes.Contains("48"))
             { }

@@ -254,6 +254,40 @@ public sealed class CallbackFormTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterATryNobodyAnswered_TheStatusPageSaysWeTried_AndWhenWeTryAgain_NotTheFirstPromise()
+    {
+        var reference = await BookAsync("500 100 200");
+        // The first try rang out; the next is due twenty minutes after noon (Sunday, the hotline's time, Warsaw).
+        var retryAt = SundayNoon + TimeSpan.FromMinutes(20);
+        Assert.Equal(12, TimeZoneInfo.ConvertTime(SundayNoon, TimeZoneInfo.FindSystemTimeZoneById("Europe/Warsaw")).Hour);
+        using (var db = _factory.OpenDatabase())
+            await db.ExecuteAsync("UPDATE callbacks SET attempts = 1, last_result = 'no-answer', due_at = @due",
+                new { due = retryAt.ToUnixTimeMilliseconds() });
+
+        var polish = await HtmlAsync(await _browser.GetAsync($"/callback/{reference}?lang=pl"));
+        var english = await HtmlAsync(await _browser.GetAsync($"/callback/{reference}?lang=en"));
+
+        Assert.Equal("Próbowaliśmy się do Ciebie dodzwonić, bez skutku. Zadzwonimy znowu dziś ok. 12:20.", polish.QuerySelector("#status")?.TextContent);
+        Assert.Equal("We tried to call you but could not reach you. We will call again today at about 12:20.", english.QuerySelector("#status")?.TextContent);
+    }
+
+    [Theory]
+    [InlineData("pending", "We will call")]
+    [InlineData("connected", "Number")]
+    [InlineData("failed", "Number")]
+    [InlineData("canceled", "Number")]
+    public async Task AFinishedBooking_NoLongerSaysWeWillCall(string status, string label)
+    {
+        var reference = await BookAsync("500 100 200");
+        using (var db = _factory.OpenDatabase())
+            await db.ExecuteAsync("UPDATE callbacks SET status = @status", new { status });
+
+        var page = await HtmlAsync(await _browser.GetAsync($"/callback/{reference}?lang=en"));
+
+        Assert.Contains(label, page.QuerySelectorAll(".facts dt").Select(dt => dt.TextContent));
+    }
+
+    [Fact]
     public async Task TheStatusPage_IsInTheLanguageTheCallbackWasBookedIn()
     {
         var english = Browser(_factory, "en-US");

@@ -19,6 +19,8 @@ public sealed class PhoneNumberTests
     [InlineData("0048 500 100 200", "+48500100200")]
     [InlineData("48 500 100 200", "+48500100200")]
     [InlineData("22 123 45 67", "+48221234567")]
+    [InlineData("0 22 123 45 67", "+48221234567")]
+    [InlineData("0 500 100 200", "+48500100200")]
     public void PolishNumbers_AsPolesWriteThem_BecomeE164(string typed, string expected)
     {
         var result = PhoneNumbers.Parse(typed, PolandOnly);
@@ -44,6 +46,7 @@ public sealed class PhoneNumberTests
     [InlineData("500_100_200", PhoneNumberProblem.Characters)]
     [InlineData("５００１００２００", PhoneNumberProblem.Characters)]
     [InlineData("701 234 567", PhoneNumberProblem.SpecialRate)]
+    [InlineData("0 700 123 456", PhoneNumberProblem.SpecialRate)]
     [InlineData("+48 708 123 456", PhoneNumberProblem.SpecialRate)]
     [InlineData("801 234 567", PhoneNumberProblem.SpecialRate)]
     [InlineData("0048 800 123 456", PhoneNumberProblem.SpecialRate)]
