@@ -102,6 +102,11 @@ public static class CallbackPages
 
                 """);
         }
+        else if (booking.Status is CallbackStatus.Dialing or CallbackStatus.Answered)
+        {
+            // A booking may be dialled the moment it is made: say why there is no cancel button, and what to do instead.
+            body.Append($"<p id=\"no-cancel\">{H(texts.TooLateToCancel)} {H(texts.JustDoNotAnswer)}</p>\n");
+        }
         var next = booking.Status is CallbackStatus.Failed or CallbackStatus.Canceled or CallbackStatus.Connected
             ? $"<a href=\"/callback?lang={WebLanguage.Primary(language)}\">{H(texts.BookAgain)}</a>"
             : $"<a href=\"{here}?lang={WebLanguage.Primary(language)}\">{H(texts.Refresh)}</a>";

@@ -40,6 +40,7 @@ public sealed record CallbackTexts
     public required string Cancel { get; init; }
     public required string CannotCancel { get; init; }
     public required string TooLateToCancel { get; init; }
+    public required string JustDoNotAnswer { get; init; }
     public required string Refresh { get; init; }
     public required string BookAgain { get; init; }
     public required string NotFoundTitle { get; init; }
@@ -91,6 +92,7 @@ public sealed record CallbackTexts
         Cancel = "Anuluj oddzwonienie",
         CannotCancel = "Nie można anulować",
         TooLateToCancel = "Tego oddzwonienia nie można już anulować: właśnie do Ciebie dzwonimy albo rozmowa już się odbyła.",
+        JustDoNotAnswer = "Jeśli nie chcesz już rozmawiać, po prostu nie odbieraj.",
         Refresh = "Odśwież stan",
         BookAgain = "Zamów oddzwonienie",
         NotFoundTitle = "Nie znaleźliśmy tego zgłoszenia",
@@ -143,6 +145,7 @@ public sealed record CallbackTexts
         Cancel = "Cancel the callback",
         CannotCancel = "Too late to cancel",
         TooLateToCancel = "This callback can no longer be canceled: we are calling you now, or the call has taken place.",
+        JustDoNotAnswer = "If you no longer want to talk, just do not answer.",
         Refresh = "Refresh the status",
         BookAgain = "Book a callback",
         NotFoundTitle = "We could not find this callback",

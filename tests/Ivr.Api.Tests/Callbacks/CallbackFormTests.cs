@@ -271,6 +271,20 @@ public sealed class CallbackFormTests : IAsyncLifetime
         Assert.Equal("We tried to call you but could not reach you. We will call again today at about 12:20.", english.QuerySelector("#status")?.TextContent);
     }
 
+    [Fact]
+    public async Task ABookingBeingDialled_SaysWhyThereIsNoCancelButton()
+    {
+        var reference = await BookAsync("500 100 200");
+        using (var db = _factory.OpenDatabase())
+            await db.ExecuteAsync("UPDATE callbacks SET status = 'dialing'");
+
+        var page = await HtmlAsync(await _browser.GetAsync($"/callback/{reference}?lang=en"));
+
+        Assert.Null(page.QuerySelector("form[action$='/cancel']"));
+        Assert.Equal("This callback can no longer be canceled: we are calling you now, or the call has taken place. " +
+                     "If you no longer want to talk, just do not answer.", page.QuerySelector("#no-cancel")?.TextContent);
+    }
+
     [Theory]
     [InlineData("pending", "We will call")]
     [InlineData("connected", "Number")]
