@@ -164,10 +164,23 @@ public sealed class LocalPhoneTests : IAsyncLifetime
         Assert.Equal((404, 20404), (unknown.HttpStatus, unknown.Code));
     }
 
+    [Theory]
+    [InlineData("+48 500 100 200")]
+    [InlineData("500 100 200")]
+    [InlineData("0048 500-100-200")]
+    public async Task ANumberTypedWithSpaces_OpensALine_AsTheCallbackFormTakesIt(string typed)
+    {
+        using var opened = await _hotline.Http.PostAsJsonAsync("/phone/api/lines", new { number = typed });
+
+        Assert.Equal(HttpStatusCode.Created, opened.StatusCode);
+        var line = await opened.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("+48500100200", line.GetProperty("number").GetString());
+    }
+
     [Fact]
     public async Task BadRequests_GetClearErrors()
     {
-        using var badNumber = await _hotline.Http.PostAsJsonAsync("/phone/api/lines", new { number = "500 100 200" });
+        using var badNumber = await _hotline.Http.PostAsJsonAsync("/phone/api/lines", new { number = "500 100 20x" });
         Assert.Equal(HttpStatusCode.BadRequest, badNumber.StatusCode);
         Assert.Contains("E.164", await badNumber.Content.ReadAsStringAsync());
 
