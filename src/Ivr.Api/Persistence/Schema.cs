@@ -199,5 +199,10 @@ public static class Schema
             detail   TEXT
         );
         """,
+        """
+        -- When Twilio followed the redirect of the current offer (asked for the TwiML that dials the agent): a redirect
+        -- whose answer was lost may still have reached the call.
+        ALTER TABLE queue_entries ADD COLUMN connected_at INTEGER;
+        """,
     ];
 }

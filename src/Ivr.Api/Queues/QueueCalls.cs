@@ -134,6 +134,12 @@ public sealed class QueueCalls(
     {
         var current = await queues.FindEntryAsync(entry, ct);
         var found = current is not null && current.IsCurrent(offer) ? await queues.FindOfferAsync(entry, ct) : null;
+        // Noted at once, so that a distributor whose redirect request timed out leaves this caller with the agent.
+        if (found is not null && !await queues.ConnectedAsync(entry, found.Number, time.GetUtcNow(), ct))
+        {
+            found = null;
+            current = await queues.FindEntryAsync(entry, ct);
+        }
         if (found is null)
         {
             if (current?.State == EntryState.Waiting)

@@ -97,11 +97,16 @@ public sealed class QueueDistributor(
             {
                 // A passing failure (5xx, timeout, network): the caller keeps their place but is set aside for a moment,
                 // so that the callers behind them are offered next; this department waits for the next round, in case
-                // Twilio itself is down.
-                Logger.LogWarning(exception, "Redirecting call {CallSid} to {Agent} failed; it is offered again in {Seconds} s",
-                    offer.CallSid, offer.AgentId, SetAsideAfterFailureSeconds);
-                await queues.ReturnAsync(offer.EntryId, offer.Number, Time.GetUtcNow(), awayFor: null,
-                    setAside: TimeSpan.FromSeconds(SetAsideAfterFailureSeconds), CancellationToken.None);
+                // Twilio itself is down. Twilio may have carried the request out all the same (only its answer was
+                // lost): if it already asked for this offer's TwiML, the agent's phone rings for this caller and the
+                // offer stands.
+                if (await queues.ReturnUnlessConnectedAsync(offer.EntryId, offer.Number, Time.GetUtcNow(),
+                        TimeSpan.FromSeconds(SetAsideAfterFailureSeconds), CancellationToken.None))
+                    Logger.LogWarning(exception, "Redirecting call {CallSid} to {Agent} failed; it is offered again in {Seconds} s",
+                        offer.CallSid, offer.AgentId, SetAsideAfterFailureSeconds);
+                else
+                    Logger.LogWarning(exception, "Redirecting call {CallSid} to {Agent} reported a failure, but Twilio followed it",
+                        offer.CallSid, offer.AgentId);
                 return;
             }
         }

@@ -119,7 +119,7 @@ public sealed class QueueStore(Database database)
             var offered = await connection.ExecuteAsync(
                 """
                 UPDATE queue_entries SET state = 'offered', agent_id = @agent, offered_at = @at, offers = offers + 1,
-                                         bridged_at = NULL, offer_after = NULL
+                                         bridged_at = NULL, offer_after = NULL, connected_at = NULL
                 WHERE id = @Id AND state = 'waiting' AND offers = @Offers
                 """, new { entry.Id, entry.Offers, agent = agent.Id, at }, transaction);
             // Both were just read as free and waiting in this transaction; anything else rolls the offer back.
@@ -151,16 +151,33 @@ public sealed class QueueStore(Database database)
     /// </summary>
     public Task<bool> ReturnAsync(long entryId, long? offer, DateTimeOffset now, TimeSpan? awayFor, TimeSpan? setAside = null,
         CancellationToken cancellationToken = default) =>
+        ReturnAsync(entryId, offer, now, awayFor, setAside, unlessConnected: false, cancellationToken);
+
+    /// <summary>
+    /// A redirect failed in a way that leaves open whether Twilio carried it out (a timeout, a 5xx, a connection lost):
+    /// the caller goes back in line set aside for <paramref name="setAside"/>, unless Twilio has already asked for
+    /// the TwiML of this offer (then the agent's phone rings for them and the offer stands). True when returned.
+    /// </summary>
+    public Task<bool> ReturnUnlessConnectedAsync(long entryId, long offer, DateTimeOffset now, TimeSpan setAside,
+        CancellationToken cancellationToken = default) =>
+        ReturnAsync(entryId, offer, now, awayFor: null, setAside, unlessConnected: true, cancellationToken);
+
+    private Task<bool> ReturnAsync(long entryId, long? offer, DateTimeOffset now, TimeSpan? awayFor, TimeSpan? setAside, bool unlessConnected,
+        CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var entry = await EntryAsync(connection, transaction, entryId);
             if (entry is null || !entry.IsCurrent(offer))
                 return false;
-            await connection.ExecuteAsync(
+            var returned = await connection.ExecuteAsync(
                 """
-                UPDATE queue_entries SET state = 'waiting', agent_id = NULL, offered_at = NULL, bridged_at = NULL, offer_after = @offerAfter
-                WHERE id = @entryId AND state = 'offered' AND offers = @Offers
-                """, new { entryId, entry.Offers, offerAfter = setAside is { } aside ? (now + aside).ToUnixTimeMilliseconds() : (long?)null }, transaction);
+                UPDATE queue_entries SET state = 'waiting', agent_id = NULL, offered_at = NULL, bridged_at = NULL, offer_after = @offerAfter,
+                                         connected_at = NULL
+                WHERE id = @entryId AND state = 'offered' AND offers = @Offers AND (@unlessConnected = 0 OR connected_at IS NULL)
+                """, new { entryId, entry.Offers, unlessConnected = unlessConnected ? 1 : 0,
+                    offerAfter = setAside is { } aside ? (now + aside).ToUnixTimeMilliseconds() : (long?)null }, transaction);
+            if (returned == 0)
+                return false;
             await FreeAgentAsync(connection, transaction, entry, freeAt: null,
                 awayUntil: awayFor is { } away ? (now + away).ToUnixTimeMilliseconds() : null);
             return true;
@@ -235,6 +252,15 @@ public sealed class QueueStore(Database database)
             """, new { entry.AgentId, entry.CallSid, freeAt, awayUntil }, transaction);
 
     /// <summary>The agent answered offer <paramref name="offer"/> (Twilio asked for the whisper): from now on the caller is talking.</summary>
+    /// <summary>
+    /// Twilio followed the redirect of offer <paramref name="offer"/> and asks for the TwiML that dials the agent. False
+    /// when that offer is no longer current (the distributor gave up on the redirect and put the caller back in line).
+    /// </summary>
+    public Task<bool> ConnectedAsync(long entryId, long offer, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) => await connection.ExecuteAsync(
+            "UPDATE queue_entries SET connected_at = @at WHERE id = @entryId AND state = 'offered' AND offers = @offer",
+            new { entryId, offer, at = now.ToUnixTimeMilliseconds() }, transaction) == 1, cancellationToken);
+
     public Task BridgedAsync(long entryId, long? offer, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """

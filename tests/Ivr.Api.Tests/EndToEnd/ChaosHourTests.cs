@@ -127,15 +127,15 @@ public sealed class ChaosHourTests(ChaosHour hour) : IClassFixture<ChaosHour>
         Assert.True(hour.Took < TimeSpan.FromSeconds(60), hour.Report);
     }
 
-    [Fact(Skip = "Breaks in some runs (a caller hung up by the service's TwiML): under investigation")]
+    [Fact]
     public void EveryCaller_ReachedAnAgent_GaveUp_OrGotTheirCallback() =>
         Assert.True(hour.Result("every caller").Held, hour.Report);
 
-    [Fact(Skip = "Breaks in some runs (callers wait up to a minute with an agent free right after the REST timeout outage): under investigation")]
+    [Fact]
     public void NobodyWaited_WhileAnAgentOfTheirDepartmentWasFree() =>
         Assert.True(hour.Result("nobody waited").Held, hour.Report);
 
-    [Fact(Skip = "Breaks in some runs (an agent's phone rings during another call): under investigation")]
+    [Fact]
     public void NoAgent_WasOfferedTwoCallsAtOnce() =>
         Assert.True(hour.Result("no agent").Held, hour.Report);
 
@@ -151,7 +151,7 @@ public sealed class ChaosHourTests(ChaosHour hour) : IClassFixture<ChaosHour>
     public void EveryWebhook_WasAnsweredWithTwiml() =>
         Assert.True(hour.Result("every webhook").Held, hour.Report);
 
-    [Fact(Skip = "Breaks in some runs (one abandoned caller more than the truth): under investigation")]
+    [Fact]
     public void TheServicesFigures_MatchTheSwitchboards() =>
         Assert.True(hour.Result("the service's figures").Held, hour.Report);
 }

@@ -44,14 +44,19 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
         return Task.FromResult(new CallResource { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
     }
 
-    public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
+    /// <summary>Twilio carries out each redirect (it calls the webhook this gets) before the answer is lost or refused.</summary>
+    public Func<string, UpdateCallRequest, Task>? CarriedOut { get; set; }
+
+    public async Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
     {
         Updates.Enqueue((callSid, request));
+        if (CarriedOut is { } carriedOut)
+            await carriedOut(callSid, request);
         if (_refusals.TryGetValue(callSid, out var failure))
-            return Task.FromException<CallResource>(failure());
+            throw failure();
         if (_ended.ContainsKey(callSid))
-            return Task.FromException<CallResource>(new TwilioApiException(400, 21220, "Call is not in-progress. Cannot redirect.", null));
-        return Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+            throw new TwilioApiException(400, 21220, "Call is not in-progress. Cannot redirect.", null);
+        return new CallResource { Sid = callSid, Status = "in-progress" };
     }
 
     public Task<CallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken)

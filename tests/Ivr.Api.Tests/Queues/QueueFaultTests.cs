@@ -223,6 +223,41 @@ public sealed class QueueFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARedirectThatReachedTheCall_ButWhoseAnswerWasLost_KeepsTheAgentForThatCaller_AndCountsTheConversation()
+    {
+        await OnDutyAsync();
+        var first = await QueueCallerAsync();
+        _factory.Clock.Advance(TimeSpan.FromSeconds(5));
+        var next = await QueueCallerAsync();
+        // Twilio redirects the call (it asks for the TwiML that dials Anna), but the REST answer never comes back.
+        XElement? dial = null;
+        _rest.CarriedOut = async (callSid, request) =>
+        {
+            if (callSid == first)
+                dial = (await _twilio.TwimlAsync(request.Url!.PathAndQuery, TwilioRequests.Gathered(callSid))).Descendants("Dial").Single();
+        };
+        _rest.Refuse(first, () => new TimeoutException("Twilio did not answer POST within 10 s, 4 times."));
+
+        await OnDutyAsync(Anna);
+        await DistributeAsync();
+        _factory.Clock.Advance(TimeSpan.FromSeconds(QueueDistributor.SetAsideAfterFailureSeconds + 1));
+        await DistributeAsync();
+
+        // Anna's phone rings for the first caller: she is not offered the next one meanwhile.
+        Assert.NotNull(dial);
+        Assert.Equal("offered", EntryState(first));
+        Assert.Equal(first, Agent(Anna).BusyWith);
+        Assert.DoesNotContain(next, Redirected());
+        await AgentAnswersAsync(dial);
+        var after = await DialedAsync(dial, first, "completed", talked: 60);
+        Assert.Single(after.Descendants("Hangup"));
+        await StatusAsync(first, duration: 70);
+        var orders = await OrdersStatsAsync();
+        Assert.Equal(1, orders.GetProperty("answered").GetInt32());
+        Assert.Equal(0, orders.GetProperty("abandoned").GetInt32());
+    }
+
+    [Fact]
     public async Task ACallbackBehindACallerSetAside_IsPlacedMeanwhile()
     {
         _rest.PlacesCalls = true;
