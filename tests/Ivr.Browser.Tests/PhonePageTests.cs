@@ -57,6 +57,25 @@ public sealed class PhonePageTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task TypingANumberWithSpaces_ThenOneClickOnCall_PlacesTheCall()
+    {
+        await using var hotline = new LiveHotline(services: services =>
+            services.AddSingleton<TimeProvider>(new AcceleratedClock(WednesdayMorning, 10)));
+        var page = await chromium.NewPageAsync();
+        await page.AddInitScriptAsync(RecordSpeech);
+        await page.GotoAsync(hotline.Url("/phone"));
+        await Assertions.Expect(page.Locator("#call")).ToBeEnabledAsync();
+
+        await page.FillAsync("#number", "500 200 300");
+        await page.ClickAsync("#call");
+
+        var welcome = page.Locator("#transcript li[lang]").First;
+        await Assertions.Expect(welcome).ToContainTextAsync("Dzień dobry", new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("#problem")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#transcript li[data-type=calling]")).ToContainTextAsync("+48500200300");
+    }
+
+    [Fact]
     public async Task WithTwilioCredentials_ThereIsNoPhonePage()
     {
         await using var hotline = new LiveHotline(new Dictionary<string, string?>

@@ -28,7 +28,8 @@
   };
   const onCall = ['ringing', 'menu', 'queue', 'connecting', 'agent'];
 
-  let line = null;        // { id, number }
+  let line = null;        // { id, number, typed }
+  let opening = null;     // the line being opened, while it is
   let next = 0;           // the last event seen
   let state = 'idle';
   let yourTurn = false;   // the menu is listening
@@ -60,7 +61,8 @@
     const inCall = onCall.includes(state);
     status.dataset.state = state;
     status.textContent = statusText[state] + (yourTurn && state === 'menu' ? ' — your turn' : '');
-    callButton.disabled = !line || inCall || state === 'incoming';
+    // Not disabled while a line opens: a click then waits for it (typing a number and clicking Call opens one).
+    callButton.disabled = inCall || state === 'incoming';
     answerButton.hidden = state !== 'incoming';
     hangupButton.disabled = !(inCall || state === 'incoming');
     for (const key of keys) key.disabled = !inCall;
@@ -124,13 +126,19 @@
     if (event.type === 'said') speak(event.text, event.language);
   }
 
-  async function openLine() {
+  function openLine() {
+    opening = openLineNow().finally(() => { opening = null; });
+    return opening;
+  }
+
+  async function openLineNow() {
     const mine = ++opened;
     line = null;
     render();
-    const response = await post('api/lines', { number: number.value.trim() });
+    const typed = number.value.trim();
+    const response = await post('api/lines', { number: typed });
     if (!response || mine !== opened) return false;
-    line = await response.json();
+    line = { ...(await response.json()), typed };
     next = 0;
     render();
     follow(mine);
@@ -162,7 +170,8 @@
   }
 
   callButton.addEventListener('click', async () => {
-    if (!line || line.number !== number.value.trim()) {
+    if (opening) await opening;
+    if (!line || line.typed !== number.value.trim()) {
       if (!(await openLine())) return;
     }
     if (await post(`api/lines/${line.id}/call`)) {
