@@ -302,8 +302,18 @@ public sealed class CallbackCalls(
         });
 
     /// <summary>What the agent hears before the customer called back is put through.</summary>
-    public async Task<IResult> WhisperAsync(long id, CancellationToken ct)
+    public async Task<IResult> WhisperAsync(long id, HttpRequest request, CancellationToken ct)
     {
+        // The agent picked up: the customer's call (the leg's parent) is connected from now on.
+        try
+        {
+            if (request.HasFormContentType && (await request.ReadFormAsync(ct))["ParentCallSid"].ToString() is { Length: > 0 } parentCallSid)
+                await store.AgentPickedUpAsync(id, parentCallSid, time.GetUtcNow(), ct);
+        }
+        catch (Exception exception) when (exception is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // The agent still hears who is calling; the dial action reports the conversation as before.
+        }
         var definition = menus.Current;
         var language = definition.DefaultLanguage;
         var twiml = new TwimlWriter();
@@ -387,7 +397,7 @@ public sealed class CallbackCalls(
             if (after is not null)
                 logger.LogInformation("Callback {Id} try {Attempt} ended {Result}; now {Status}", id, attempt, status, after);
             else
-                await store.AnsweredCallEndedAsync(id, attempt, now, ct);
+                await store.AnsweredCallEndedAsync(id, attempt, now, TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct);
             dispatcher.Wake();
             distributor.Wake();
         }

@@ -461,13 +461,48 @@ public sealed class CallbackStore(Database database)
             return 0;
         }, cancellationToken);
 
-    /// <summary>The call of an answered try ended; the sweep settles it if the agent's leg never reported a conversation.</summary>
-    public Task AnsweredCallEndedAsync(long callbackId, int attempt, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    /// <summary>
+    /// The agent of an answered try picked up (Twilio asked for the whisper on their leg, whose parent is the
+    /// customer's call): noted as the moment they started talking, so the end of the call can settle the try even
+    /// when the agent's dial action is lost.
+    /// </summary>
+    public Task AgentPickedUpAsync(long callbackId, string callSid, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """
-            UPDATE callback_attempts SET ended_at = @at
-            WHERE callback_id = @callbackId AND attempt = @attempt AND ended_at IS NULL
-            """, new { callbackId, attempt, at = now.ToUnixTimeMilliseconds() }, transaction), cancellationToken);
+            UPDATE callbacks SET connected_at = @at, updated_at = @at
+            WHERE id = @callbackId AND status = 'answered' AND attempt_call_sid = @callSid AND connected_at IS NULL
+            """, new { callbackId, callSid, at = now.ToUnixTimeMilliseconds() }, transaction), cancellationToken);
+
+    /// <summary>
+    /// The call of an answered try ended. If its agent had picked up, the customer and the agent talked until now:
+    /// connected, the agent free after <paramref name="wrapUp"/> (a dial action that comes later changes nothing).
+    /// Otherwise only the end is noted; the sweep settles it if the agent's leg never reports a conversation.
+    /// </summary>
+    public Task AnsweredCallEndedAsync(long callbackId, int attempt, DateTimeOffset now, TimeSpan wrapUp, CancellationToken cancellationToken = default) =>
+        database.WriteAsync(async (connection, transaction) =>
+        {
+            var at = now.ToUnixTimeMilliseconds();
+            var connected = await connection.ExecuteAsync(
+                """
+                UPDATE callbacks SET status = 'connected', ended_at = @at, last_result = 'connected', updated_at = @at
+                WHERE id = @callbackId AND attempts = @attempt AND status = 'answered' AND connected_at IS NOT NULL
+                """, new { callbackId, attempt, at }, transaction);
+            if (connected > 0)
+            {
+                await connection.ExecuteAsync(
+                    "UPDATE callback_attempts SET result = 'connected', ended_at = @at WHERE callback_id = @callbackId AND attempt = @attempt",
+                    new { callbackId, attempt, at }, transaction);
+                await connection.ExecuteAsync(
+                    "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, free_at = @freeAt WHERE busy_call_sid = @reservation",
+                    new { reservation = Reservation(callbackId), freeAt = at + (long)wrapUp.TotalMilliseconds }, transaction);
+                return 0;
+            }
+            return await connection.ExecuteAsync(
+                """
+                UPDATE callback_attempts SET ended_at = @at
+                WHERE callback_id = @callbackId AND attempt = @attempt AND ended_at IS NULL
+                """, new { callbackId, attempt, at }, transaction);
+        }, cancellationToken);
 
     /// <summary>
     /// Answered tries whose call ended before <paramref name="before"/> without a conversation being recorded: the

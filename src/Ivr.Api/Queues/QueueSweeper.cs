@@ -89,7 +89,7 @@ public sealed class QueueSweeper(
             if (callSid is not null && await EndOfAsync(callSid, cancellationToken) is { } callbackEnded)
             {
                 // The dispatcher settles an answered try whose call ended without a conversation reported.
-                await callbacks.AnsweredCallEndedAsync(callback!.Id, callback.Attempts, callbackEnded, cancellationToken);
+                await callbacks.AnsweredCallEndedAsync(callback!.Id, callback.Attempts, callbackEnded, wrapUp, cancellationToken);
                 Logger.LogWarning("Callback {Reference}'s call {CallSid} ended unheard", callback.Reference, callSid);
                 await queues.AgentCheckedAsync(agent.Id, busyWith, Time.GetUtcNow(), cancellationToken);
                 return true;

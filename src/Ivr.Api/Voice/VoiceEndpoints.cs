@@ -63,8 +63,8 @@ public static class VoiceEndpoints
         // The calls the service places to customers: answered, the agent's whisper and result, the call's end.
         voice.MapPost("/callbacks/{id:long}/answer", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
             callbacks.AnswerAsync(id, request, ct));
-        voice.MapPost("/callbacks/{id:long}/whisper", (long id, CallbackCalls callbacks, CancellationToken ct) =>
-            callbacks.WhisperAsync(id, ct));
+        voice.MapPost("/callbacks/{id:long}/whisper", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
+            callbacks.WhisperAsync(id, request, ct));
         voice.MapPost("/callbacks/{id:long}/dialed", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
             callbacks.DialedAsync(id, request, ct));
         voice.MapPost("/callbacks/{id:long}/status", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>

@@ -132,4 +132,30 @@ public sealed class AnsweredTryTests : IAsyncLifetime
         using var db = _factory.OpenDatabase();
         Assert.Equal("hung-up", db.QuerySingle<string>("SELECT last_result FROM callbacks WHERE reference = @reference", new { reference }));
     }
+    [Fact]
+    public async Task AConversationWhoseAgentLegReportIsLost_IsConnected_AndTheAgentIsFreeAfterWrapUp()
+    {
+        var (reference, callSid, answer, create) = await AnsweredAsync();
+        var whisper = new Uri(answer.Descendants("Sip").Concat(answer.Descendants("Number")).Concat(answer.Descendants("Client"))
+            .Single().Attribute("url")!.Value).PathAndQuery;
+        var agentLeg = TwilioRequests.Gathered("CA" + new string('6', 32));
+        agentLeg["ParentCallSid"] = callSid;
+        await ReportAsync(whisper, agentLeg);
+        _factory.Clock.Advance(TimeSpan.FromSeconds(90));
+
+        // They talked, then the customer hung up; the dial action that would say so never arrives.
+        var ended = TwilioRequests.Gathered(callSid);
+        ended["CallStatus"] = "completed";
+        await ReportAsync(create.StatusCallback!.PathAndQuery, ended);
+
+        // Connected at once, and the agent goes to wrap-up rather than being held until the try is given up.
+        Assert.Equal(("connected", 1, 0L), State(reference));
+        using (var db = _factory.OpenDatabase())
+            Assert.Equal(1L, db.ExecuteScalar<long>("SELECT COUNT(*) FROM agents WHERE free_at > @now",
+                new { now = _factory.Clock.GetUtcNow().ToUnixTimeMilliseconds() }));
+        _factory.Clock.Advance(TimeSpan.FromMinutes(10));
+        await DispatchAsync();
+        Assert.Equal(("connected", 1, 0L), State(reference));
+        Assert.Single(_twilio.Requests);
+    }
 }
