@@ -76,9 +76,9 @@ public sealed class DashboardStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         var since = dayStart.ToUnixTimeMilliseconds();
         var hours = (await connection.QueryAsync<HourRow>(
-            """
+            $"""
             SELECT department AS Department, (enqueued_at - @since) / 3600000 AS Hour, COUNT(*) AS Calls
-            FROM queue_entries WHERE enqueued_at >= @since
+            FROM queue_entries WHERE enqueued_at >= @since AND {StatsStore.OnTheLine}
             GROUP BY department, (enqueued_at - @since) / 3600000
             """, new { since })).ToLookup(r => r.Department);
         var waits = (await connection.QueryAsync<WaitRow>(
@@ -90,7 +90,7 @@ public sealed class DashboardStore(Database database)
                    SUM(CASE WHEN wait > @b3 AND wait <= @b4 THEN 1 ELSE 0 END) AS B3,
                    SUM(CASE WHEN wait > @b4 THEN 1 ELSE 0 END) AS B4
             FROM (SELECT department, {StatsStore.AnsweredAt} - enqueued_at AS wait FROM queue_entries
-                  WHERE enqueued_at >= @since AND {StatsStore.IsAnswered})
+                  WHERE enqueued_at >= @since AND {StatsStore.OnTheLine} AND {StatsStore.IsAnswered})
             GROUP BY department
             """, new
             {

@@ -44,6 +44,12 @@ public sealed class StatsStore(Database database)
     /// <summary>When the agent of an answered entry picked up.</summary>
     public const string AnsweredAt = "COALESCE(answered_at, bridged_at)";
 
+    /// <summary>
+    /// A queue entry of a caller on the line, not of a customer called back who waits there (their agent missed the
+    /// ring or was given back): today's figures count that conversation once, as the callback it is.
+    /// </summary>
+    public const string OnTheLine = "call_sid NOT IN (SELECT call_sid FROM callback_attempts WHERE call_sid IS NOT NULL)";
+
     /// <summary>Answered within this many seconds counts towards the service level.</summary>
     public const int ServiceLevelSeconds = 20;
 
@@ -125,15 +131,15 @@ public sealed class StatsStore(Database database)
             // Waiting means in the queue: not ringing an agent, not talking to one.
             $"""
             SELECT department AS Department,
-                   SUM(CASE WHEN enqueued_at >= @since THEN 1 ELSE 0 END) AS Offered,
-                   SUM(CASE WHEN enqueued_at >= @since AND {IsAnswered} THEN 1 ELSE 0 END) AS Answered,
-                   SUM(CASE WHEN enqueued_at >= @since AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
-                   SUM(CASE WHEN enqueued_at >= @since AND state = 'lost' THEN 1 ELSE 0 END) AS Lost,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} THEN 1 ELSE 0 END) AS Offered,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} THEN 1 ELSE 0 END) AS Answered,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'lost' THEN 1 ELSE 0 END) AS Lost,
                    SUM(CASE WHEN state = 'waiting' THEN 1 ELSE 0 END) AS WaitingNow,
                    MIN(CASE WHEN state = 'waiting' THEN enqueued_at END) AS OldestWaiting,
-                   AVG(CASE WHEN enqueued_at >= @since AND {IsAnswered} THEN {AnsweredAt} - enqueued_at END) AS SpeedOfAnswerMs,
-                   SUM(CASE WHEN enqueued_at >= @since AND {IsAnswered} AND {AnsweredAt} - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
-                   AVG(CASE WHEN enqueued_at >= @since AND state = 'answered' THEN handle_seconds END) AS HandleSeconds
+                   AVG(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} THEN {AnsweredAt} - enqueued_at END) AS SpeedOfAnswerMs,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} AND {AnsweredAt} - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
+                   AVG(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'answered' THEN handle_seconds END) AS HandleSeconds
             FROM queue_entries
             WHERE enqueued_at >= @since OR state IN ('waiting', 'offered')
             GROUP BY department

@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
 using System.Xml.Linq;
 using Dapper;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Menus;
+using Ivr.Api.Queues;
 using Ivr.Api.Twilio;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,6 +18,7 @@ namespace Ivr.Api.Tests;
 public sealed class AnsweredTryTests : IAsyncLifetime
 {
     private const string Customer = "+48500100200";
+    private const string ApiKey = "test-key";
     private readonly Creates _twilio = new();
     private HotlineFactory _factory = null!;
     private TwilioRequests _requests = null!;
@@ -38,7 +42,7 @@ public sealed class AnsweredTryTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new HotlineFactory(services: s => s.AddSingleton<ITwilioCalls>(_twilio));
+        _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey }, services: s => s.AddSingleton<ITwilioCalls>(_twilio));
         _requests = new TwilioRequests(_factory.CreateClient());
         return Task.CompletedTask;
     }
@@ -157,5 +161,25 @@ public sealed class AnsweredTryTests : IAsyncLifetime
         await DispatchAsync();
         Assert.Equal(("connected", 1, 0L), State(reference));
         Assert.Single(_twilio.Requests);
+    }
+    [Fact]
+    public async Task ACustomerCalledBack_WhoWaitsInLine_IsACallbackInTheFigures_NotAnotherCallOffered()
+    {
+        var (_, callSid, answer, _) = await AnsweredAsync();
+        var dialedUrl = new Uri(answer.Descendants("Dial").Single().Attribute("action")!.Value).PathAndQuery;
+        var missed = TwilioRequests.Gathered(callSid);
+        missed["DialCallStatus"] = "no-answer";
+        await ReportAsync(dialedUrl, missed);
+
+        // They are in the line (waiting, or offered to another agent by now), yet nobody called the hotline today:
+        // the figures count one callback placed, not a call offered.
+        using var api = _factory.CreateClient();
+        api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
+        var stats = await api.GetFromJsonAsync<JsonElement>("/api/stats");
+        var orders = stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
+        using (var db = _factory.OpenDatabase())
+            Assert.Equal(1L, db.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_entries WHERE call_sid = @callSid", new { callSid }));
+        Assert.Equal(0, orders.GetProperty("offered").GetInt32());
+        Assert.Equal(1, orders.GetProperty("callbacks").GetProperty("placed").GetInt32());
     }
 }
