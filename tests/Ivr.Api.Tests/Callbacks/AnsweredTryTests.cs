@@ -26,10 +26,12 @@ public sealed class AnsweredTryTests : IAsyncLifetime
     private sealed class Creates : ITwilioCalls
     {
         public ConcurrentQueue<CreateCallRequest> Requests { get; } = new();
+        public Pulse Asked { get; } = new();
 
         public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
         {
             Requests.Enqueue(request);
+            Asked.Beat();
             return Task.FromResult(new CallResource { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" });
         }
 
@@ -57,8 +59,7 @@ public sealed class AnsweredTryTests : IAsyncLifetime
         var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync(
             Customer, _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
         await DispatchAsync();
-        for (var i = 0; i < 100 && _twilio.Requests.IsEmpty; i++)
-            await Task.Delay(20);
+        await _twilio.Asked.UntilAsync(() => !_twilio.Requests.IsEmpty, "the callback to be placed");
         var create = Assert.Single(_twilio.Requests);
         var callSid = "CA" + new string('5', 32);
         var answered = TwilioRequests.Gathered(callSid);

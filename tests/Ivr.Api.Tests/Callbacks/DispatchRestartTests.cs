@@ -21,10 +21,12 @@ public sealed class DispatchRestartTests : IAsyncDisposable
     private sealed class Twilio(Func<CreateCallRequest, CallResource>? answer = null) : ITwilioCalls
     {
         public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
+        public Pulse Asked { get; } = new();
 
         public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
         {
             Creates.Enqueue(request);
+            Asked.Beat();
             return Task.FromResult(answer is null
                 ? new CallResource { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" }
                 : answer(request));
@@ -53,12 +55,6 @@ public sealed class DispatchRestartTests : IAsyncDisposable
         await factory.Services.GetRequiredService<CallbackBookings>().BookAsync(
             Customer, factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
 
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-            await Task.Delay(25);
-        Assert.True(condition(), "the dispatcher did not get to it");
-    }
 
     private static (string Status, int Attempts) StatusOf(HotlineFactory factory, string reference)
     {
@@ -73,7 +69,7 @@ public sealed class DispatchRestartTests : IAsyncDisposable
         var before = Start(first, HotlineFactory.WednesdayMorning);
         var booking = await BookAsync(before);
         await DispatchAsync(before);
-        await UntilAsync(() => first.Creates.Count == 1);
+        await first.Asked.UntilAsync(() => first.Creates.Count == 1, "the dispatcher to place the call");
         var statusCallback = first.Creates.Single().StatusCallback!;
         await before.DisposeAsync(); // the service stops; the customer's phone may still be ringing
 
@@ -98,7 +94,7 @@ public sealed class DispatchRestartTests : IAsyncDisposable
 
         after.Clock.Now = HotlineFactory.WednesdayMorning.AddSeconds(170 + 301);
         await DispatchAsync(after);
-        await UntilAsync(() => second.Creates.Count == 1);
+        await second.Asked.UntilAsync(() => second.Creates.Count == 1, "the dispatcher to place the call");
         Assert.Equal(Customer, second.Creates.Single().To);
         Assert.Equal(("dialing", 2), StatusOf(after, booking.Reference));
     }
@@ -111,7 +107,7 @@ public sealed class DispatchRestartTests : IAsyncDisposable
         var before = Start(first, HotlineFactory.WednesdayMorning);
         var booking = await BookAsync(before);
         await DispatchAsync(before);
-        await UntilAsync(() => first.Creates.Count == 1);
+        await first.Asked.UntilAsync(() => first.Creates.Count == 1, "the dispatcher to place the call");
         await before.DisposeAsync();
 
         var second = new Twilio();
@@ -128,7 +124,7 @@ public sealed class DispatchRestartTests : IAsyncDisposable
         Assert.Empty(second.Creates);
         after.Clock.Now = HotlineFactory.WednesdayMorning.AddSeconds(181 + 301);
         await DispatchAsync(after);
-        await UntilAsync(() => second.Creates.Count == 1);
+        await second.Asked.UntilAsync(() => second.Creates.Count == 1, "the dispatcher to place the call");
         Assert.Equal(("dialing", 2), StatusOf(after, booking.Reference));
     }
 

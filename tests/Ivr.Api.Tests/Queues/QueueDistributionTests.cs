@@ -20,6 +20,9 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     private readonly ConcurrentDictionary<string, Func<Exception>> _refusals = new();
 
     public ConcurrentQueue<(string CallSid, UpdateCallRequest Request)> Updates { get; } = new();
+
+    /// <summary>Beats on every create and redirect, for tests that wait for the background rounds.</summary>
+    public Pulse Asked { get; } = new();
     public ConcurrentQueue<string> Fetches { get; } = new();
 
     /// <summary>The call has ended at Twilio: redirects are refused as Twilio refuses them, and a fetch tells its end.</summary>
@@ -41,6 +44,7 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
         if (!PlacesCalls)
             throw new NotSupportedException("No outbound calls in these tests.");
         Creates.Enqueue(request);
+        Asked.Beat();
         return Task.FromResult(new CallResource { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
     }
 
@@ -50,6 +54,7 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     public async Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
     {
         Updates.Enqueue((callSid, request));
+        Asked.Beat();
         if (CarriedOut is { } carriedOut)
             await carriedOut(callSid, request);
         if (_refusals.TryGetValue(callSid, out var failure))
@@ -67,14 +72,8 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
 
     public async Task<Uri> RedirectOfAsync(string callSid)
     {
-        for (var i = 0; i < 100; i++)
-        {
-            var update = Updates.FirstOrDefault(u => u.CallSid == callSid);
-            if (update.Request is not null)
-                return update.Request.Url!;
-            await Task.Delay(50);
-        }
-        throw new Xunit.Sdk.XunitException($"Call {callSid} was never redirected to an agent.");
+        await Asked.UntilAsync(() => Updates.Any(u => u.CallSid == callSid), $"call {callSid} to be redirected to an agent");
+        return Updates.First(u => u.CallSid == callSid).Request.Url!;
     }
 }
 
@@ -157,8 +156,7 @@ public sealed class QueueDistributionTests : IAsyncLifetime
         Assert.Equal("orders", back.Descendants("Enqueue").Single().Value);
 
         // Offered again, to someone else: the first agent is away for a while.
-        for (var i = 0; i < 100 && _rest.Updates.Count(u => u.CallSid == callSid) < 2; i++)
-            await Task.Delay(50);
+        await _rest.Asked.UntilAsync(() => _rest.Updates.Count(u => u.CallSid == callSid) >= 2, "the second offer");
         var second = _rest.Updates.Where(u => u.CallSid == callSid).ElementAt(1).Request.Url!;
         var again = await _twilio.TwimlAsync(Local(second), TwilioRequests.Gathered(callSid));
         Assert.NotEqual(firstAgent, again.Descendants("Dial").Single().Elements().First().Value.Trim());
@@ -237,8 +235,7 @@ public sealed class QueueDistributionTests : IAsyncLifetime
 
     private async Task<(string CallSid, UpdateCallRequest Request)> FirstUpdateAsync()
     {
-        for (var i = 0; i < 100 && _rest.Updates.IsEmpty; i++)
-            await Task.Delay(50);
+        await _rest.Asked.UntilAsync(() => !_rest.Updates.IsEmpty, "a redirect");
         return _rest.Updates.First();
     }
 

@@ -68,8 +68,7 @@ public sealed class QueueFaultTests : IAsyncLifetime
     /// <summary>The one callback placed, by this test's dispatch or by the background one (which may still be placing it).</summary>
     private async Task<CreateCallRequest> PlacedAsync()
     {
-        for (var i = 0; i < 100 && _rest.Creates.IsEmpty; i++)
-            await Task.Delay(20);
+        await _rest.Asked.UntilAsync(() => !_rest.Creates.IsEmpty, "a callback to be placed");
         return Assert.Single(_rest.Creates);
     }
 
