@@ -30,6 +30,8 @@ public static class Hotline
         builder.Services.AddSingleton<Retention>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Retention>());
         builder.Services.AddHostedService<MenuFileWatcher>();
+        builder.Services.AddSingleton<MenuSync>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MenuSync>());
         builder.Services.AddSingleton<VoiceCalls>();
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<QueueStore>();

@@ -48,9 +48,11 @@ public enum FileReload
 
 /// <summary>
 /// The live menu and every version calls may still be on. New calls start on <see cref="Current"/>; a call in
-/// progress keeps the version it started with, read back from the database after a restart if needed. Every
-/// change of the live menu (an edit of the file, a save, a rollback) goes through here, one at a time, so the file
-/// on disk and the live version move together.
+/// progress keeps the version it started with, read back from the database after a restart, or on another instance,
+/// if needed. Every change of the live menu on this instance (an edit of the file, a save, a rollback) goes through
+/// here, one at a time, so the file on disk and the live version move together. The live menu of all instances on
+/// one database is its newest activation: each instance follows it (<see cref="FollowDatabaseAsync"/>, every second
+/// from <see cref="MenuSync"/>) and writes it to its own menu file.
 /// </summary>
 public sealed class MenuCatalog(
     MenuVersionStore versions, AgentStore agents, IOptions<IvrOptions> options, TimeProvider time, ILogger<MenuCatalog> logger)
@@ -74,7 +76,12 @@ public sealed class MenuCatalog(
     /// <summary>The file's name, as problems name it.</summary>
     public string FileName => Path.GetFileName(FilePath);
 
-    /// <summary>Reads and validates the menu file at start; a valid one becomes the live version.</summary>
+    /// <summary>
+    /// Reads and validates the menu file at start. A valid one becomes the live version, unless the database already
+    /// has a live menu (another instance runs, or ran, on it): then the file is the live menu itself (nothing new is
+    /// recorded), an out-of-date copy (content the database had and has replaced since: the live menu wins and is
+    /// written to the file), or an edit made while this instance was stopped (it goes live for every instance).
+    /// </summary>
     public async Task<MenuLoadResult> LoadAsync(CancellationToken cancellationToken = default)
     {
         await _changing.WaitAsync(cancellationToken);
@@ -82,8 +89,21 @@ public sealed class MenuCatalog(
         {
             var content = await ReadFileAsync(FilePath, cancellationToken);
             var result = content is null ? Missing() : Validate(content);
-            if (result.IsValid)
-                await ActivateAsync(result, content!, MenuSource.Start, by: null, cancellationToken);
+            if (!result.IsValid)
+                return result;
+
+            var version = result.Definition!.Version;
+            if (await versions.NewestActivationAsync(cancellationToken) is { } newest
+                && (newest.Version == version || await versions.FindContentAsync(version, cancellationToken) is not null)
+                && await AdoptAsync(newest, cancellationToken))
+            {
+                if (newest.Version != version)
+                    logger.LogWarning("{File} holds version {Old}, which the database has replaced since; version {Version} " +
+                                      "(activation {Id}) stays live and the file is rewritten with it", FilePath, version, newest.Version, newest.Id);
+                await agents.SyncAsync(Current, cancellationToken);
+                return result;
+            }
+            await ActivateAsync(result, content!, MenuSource.Start, by: null, cancellationToken);
             return result;
         }
         finally
@@ -118,6 +138,11 @@ public sealed class MenuCatalog(
             var result = content is null ? Missing() : Validate(content);
             if (result.IsValid)
             {
+                // Another instance may have saved this very content (and written its file, or a file shared with
+                // this one): it is live already, not a new activation.
+                if (await versions.NewestActivationAsync(cancellationToken) is { } newest && newest.Version == result.Definition!.Version
+                    && await AdoptAsync(newest, cancellationToken))
+                    return FileReload.Activated;
                 await ActivateAsync(result, content!, MenuSource.File, by: null, CancellationToken.None);
                 return FileReload.Activated;
             }
@@ -156,6 +181,60 @@ public sealed class MenuCatalog(
         {
             _changing.Release();
         }
+    }
+
+    /// <summary>
+    /// Makes the database's newest activation live here when another instance (or this one) recorded one since this
+    /// instance's live menu, and writes it to the menu file; true when the live menu changed. An activation whose
+    /// content does not load here is skipped (logged once) and the live menu stays.
+    /// </summary>
+    public async Task<bool> FollowDatabaseAsync(CancellationToken cancellationToken = default)
+    {
+        if (await versions.NewestActivationAsync(cancellationToken) is not { } newest || newest.Id <= Live.ActivationId
+            || newest.Id == _unloadable)
+            return false;
+        await _changing.WaitAsync(cancellationToken);
+        try
+        {
+            // A save on this instance may have gone live meanwhile.
+            return newest.Id > Live.ActivationId && await AdoptAsync(newest, cancellationToken);
+        }
+        finally
+        {
+            _changing.Release();
+        }
+    }
+
+    private long _unloadable;
+
+    /// <summary>Makes a recorded activation live here without recording a new one, and writes it to the menu file.</summary>
+    private async Task<bool> AdoptAsync(MenuActivationRow activation, CancellationToken cancellationToken)
+    {
+        var content = await versions.FindContentAsync(activation.Version, cancellationToken);
+        var loaded = content is null ? null : MenuLoader.Load(content, FileName);
+        if (loaded?.Definition is not { } definition)
+        {
+            _unloadable = activation.Id;
+            logger.LogError("Menu activation {Id} (version {Version}) in the database does not load here; the live menu stays. {Problems}",
+                activation.Id, activation.Version, string.Join("; ", loaded?.Errors.Select(p => p.ToString()) ?? ["its content is missing"]));
+            return false;
+        }
+        _byVersion[definition.Version] = definition;
+        _live = new LiveMenu(definition, content!, activation.Id, activation.Source, activation.ActivatedAtTime);
+        _rejected = null;
+        try
+        {
+            if (await ReadFileAsync(FilePath, cancellationToken) != content)
+                await WriteFileAtomicallyAsync(FilePath, content!);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // The menu is live from the database whatever becomes of the file; the next change writes it again.
+            logger.LogWarning(exception, "Writing menu version {Version} to {File} failed", definition.Version, FilePath);
+        }
+        logger.LogInformation("Menu version {Version} is live from the database ({Source}, activation {Id})",
+            definition.Version, activation.Source, activation.Id);
+        return true;
     }
 
     /// <summary>

@@ -67,6 +67,16 @@ public sealed class MenuVersionStore(Database database)
         return (await connection.QueryAsync<MenuActivationRow>($"{SelectActivations} ORDER BY id DESC")).ToList();
     }
 
+    /// <summary>
+    /// The newest activation, the live menu of every instance on this database; null before the first. Cheap: each
+    /// instance asks every second.
+    /// </summary>
+    public async Task<MenuActivationRow?> NewestActivationAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<MenuActivationRow>($"{SelectActivations} ORDER BY id DESC LIMIT 1");
+    }
+
     public async Task<MenuActivationRow?> FindActivationAsync(long id, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);

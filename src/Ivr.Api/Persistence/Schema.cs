@@ -204,5 +204,46 @@ public static class Schema
         -- whose answer was lost may still have reached the call.
         ALTER TABLE queue_entries ADD COLUMN connected_at INTEGER;
         """,
+        """
+        -- What several instances on one database must count together or share: the booking and lookup limits (one
+        -- row per event inside its window, and one row per key that a write locks so counts never race), failed
+        -- console sign-ins per client, the keys that protect console cookies, and the replies to Twilio webhooks
+        -- by their idempotency token, so that a retried webhook is applied once. Every row expires.
+        CREATE TABLE rate_limit_keys (
+            limit_key   TEXT PRIMARY KEY,
+            expires_at  INTEGER NOT NULL
+        );
+        CREATE TABLE rate_limit_events (
+            limit_key   TEXT NOT NULL,
+            at          INTEGER NOT NULL,
+            expires_at  INTEGER NOT NULL
+        );
+        CREATE INDEX rate_limit_events_by_key ON rate_limit_events (limit_key, at);
+        CREATE INDEX rate_limit_events_expiry ON rate_limit_events (expires_at);
+        CREATE INDEX rate_limit_keys_expiry ON rate_limit_keys (expires_at);
+        CREATE TABLE sign_in_failures (
+            client        TEXT PRIMARY KEY,
+            failures      INTEGER NOT NULL,
+            first_at      INTEGER NOT NULL,
+            locked_until  INTEGER,
+            expires_at    INTEGER NOT NULL
+        );
+        CREATE INDEX sign_in_failures_expiry ON sign_in_failures (expires_at);
+        CREATE TABLE data_protection_keys (
+            name        TEXT PRIMARY KEY,
+            xml         TEXT NOT NULL,
+            created_at  INTEGER NOT NULL
+        );
+        CREATE TABLE webhook_replies (
+            token         TEXT PRIMARY KEY,
+            path          TEXT NOT NULL,
+            claimed_at    INTEGER NOT NULL,
+            status        INTEGER,
+            content_type  TEXT,
+            body          TEXT,
+            expires_at    INTEGER NOT NULL
+        );
+        CREATE INDEX webhook_replies_expiry ON webhook_replies (expires_at);
+        """,
     ];
 }

@@ -37,10 +37,18 @@ public sealed class TwilioRequests(HttpClient client, string token = TwilioOptio
 
     public static string NewCallSid() => "CA" + Guid.NewGuid().ToString("N");
 
+    /// <summary>Headers sent with every webhook (such as I-Twilio-Idempotency-Token).</summary>
+    public Dictionary<string, string> Headers { get; } = [];
+
     public async Task<HttpResponseMessage> PostAsync(string pathAndQuery, Dictionary<string, string> form, string? signature = null)
     {
+        // As Twilio does: the connection overrides after '#' are for Twilio alone, neither sent nor signed.
+        if (pathAndQuery.IndexOf('#') is var hash and >= 0)
+            pathAndQuery = pathAndQuery[..hash];
         var url = HotlineFactory.PublicBaseUrl + pathAndQuery;
         var request = new HttpRequestMessage(HttpMethod.Post, pathAndQuery) { Content = new FormUrlEncodedContent(form) };
+        foreach (var (name, value) in Headers)
+            request.Headers.Add(name, value);
         request.Headers.Add("X-Twilio-Signature",
             signature ?? TwilioSignature.Compute(token, url, form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))));
         return await client.SendAsync(request);
