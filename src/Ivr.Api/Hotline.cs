@@ -24,6 +24,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallStore>();
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<AuditLog>();
+        builder.Services.AddSingleton<SharedLimits>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
         builder.Services.AddSingleton<Health>();

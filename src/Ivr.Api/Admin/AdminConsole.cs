@@ -21,6 +21,7 @@ public static class AdminConsole
     public static IServiceCollection AddAdminConsole(this IServiceCollection services)
     {
         services.AddSingleton<LoginThrottle>();
+        DatabaseKeyRepository.AddSharedDataProtection(services);
         services.AddSingleton<DashboardStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
@@ -83,8 +84,8 @@ public static class AdminConsole
     }
 
     private static async Task<IResult> SignInAsync(
-        SignIn? attempt, HttpContext http, IOptions<AdminOptions> options, LoginThrottle throttle, AuditLog audit, TimeProvider time,
-        ILoggerFactory loggers)
+        SignIn? attempt, HttpContext http, IOptions<AdminOptions> options, LoginThrottle throttle, SharedLimits shared, AuditLog audit,
+        TimeProvider time, ILoggerFactory loggers)
     {
         var admin = options.Value;
         var logger = loggers.CreateLogger("Ivr.Admin");
@@ -95,7 +96,9 @@ public static class AdminConsole
             return ConsoleRequest.Unmarked();
 
         var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (throttle.RetryAfter(address) is { } wait)
+        // This instance's own count first (a pause here is a pause everywhere), then every instance's.
+        var client = LoginThrottle.ClientKey(address);
+        if ((throttle.RetryAfter(address) ?? await shared.SignInRetryAfterAsync(client, time.GetUtcNow(), http.RequestAborted)) is { } wait)
         {
             http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString();
             return TypedResults.Problem(
@@ -107,6 +110,7 @@ public static class AdminConsole
         if (ConsoleCredentials.Match(admin, attempt?.Username, attempt?.Password) is not { } role)
         {
             throttle.Failed(address);
+            await shared.SignInFailedAsync(client, LoginThrottle.MaxFailures, LoginThrottle.Window, LoginThrottle.LockOut, time.GetUtcNow());
             logger.LogWarning("Failed console sign-in from {Address}", address);
             // The name typed may be a password typed in the wrong box: only its length is kept.
             await audit.RecordAsync("-", "sign-in-refused", null, $"from {address}, a name of {attempt?.Username?.Length ?? 0} characters", time.GetUtcNow());
@@ -114,6 +118,7 @@ public static class AdminConsole
         }
 
         throttle.Succeeded(address);
+        await shared.SignInSucceededAsync(client);
         var username = attempt!.Username!;
         await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme,
             ConsoleCredentials.Principal(admin, username, role, CookieAuthenticationDefaults.AuthenticationScheme));

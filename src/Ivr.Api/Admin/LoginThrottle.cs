@@ -8,6 +8,7 @@ namespace Ivr.Api.Admin;
 /// <see cref="Window"/> is refused for <see cref="LockOut"/>, even with the right password. A successful sign-in
 /// forgets the client's failures. A client is its address, an IPv6 one its /64 (as for the callback limits).
 /// Memory stays bounded: stale entries go every minute, and past <see cref="MaxClients"/> the oldest go first.
+/// This is one instance's count, checked first; <see cref="Persistence.SharedLimits"/> counts for all instances.
 /// </summary>
 public sealed class LoginThrottle(TimeProvider time)
 {
@@ -32,7 +33,7 @@ public sealed class LoginThrottle(TimeProvider time)
     public TimeSpan? RetryAfter(string address)
     {
         var now = time.GetUtcNow();
-        return _byClient.TryGetValue(Key(address), out var failures) && failures.LockedUntil is { } until && until > now
+        return _byClient.TryGetValue(ClientKey(address), out var failures) && failures.LockedUntil is { } until && until > now
             ? until - now
             : null;
     }
@@ -40,7 +41,7 @@ public sealed class LoginThrottle(TimeProvider time)
     public void Failed(string address)
     {
         var now = time.GetUtcNow();
-        _byClient.AddOrUpdate(Key(address),
+        _byClient.AddOrUpdate(ClientKey(address),
             _ => new Failures(1, now, null),
             (_, known) =>
             {
@@ -53,9 +54,10 @@ public sealed class LoginThrottle(TimeProvider time)
             Prune(now);
     }
 
-    public void Succeeded(string address) => _byClient.TryRemove(Key(address), out _);
+    public void Succeeded(string address) => _byClient.TryRemove(ClientKey(address), out _);
 
-    private static string Key(string address) =>
+    /// <summary>The client <paramref name="address"/> counts for: itself, an IPv6 address its /64.</summary>
+    public static string ClientKey(string address) =>
         IPAddress.TryParse(address, out var parsed) ? Callbacks.CallbackRateLimits.ClientKey(parsed) : address;
 
     private void Prune(DateTimeOffset now)

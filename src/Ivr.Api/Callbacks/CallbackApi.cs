@@ -45,7 +45,7 @@ public static class CallbackApi
         {
             var menu = menus.Current;
             var texts = CallbackTexts.For(WebLanguage.For(context.Request, menu.Hotline.Languages));
-            if (limits.TryLookup(context) is { } wait)
+            if (await limits.TryLookupAsync(context, ct) is { } wait)
                 return TooMany(context, texts, wait);
             if (await bookings.FindAsync(token, ct) is not { } booking)
                 return NotFound(texts);
@@ -58,7 +58,7 @@ public static class CallbackApi
         {
             var menu = menus.Current;
             var texts = CallbackTexts.For(WebLanguage.For(context.Request, menu.Hotline.Languages));
-            if (limits.TryLookup(context) is { } wait)
+            if (await limits.TryLookupAsync(context, ct) is { } wait)
                 return TooMany(context, texts, wait);
             if (await bookings.CancelAsync(token, "canceled by the customer through the API", ct) is not { } booking)
                 return NotFound(texts);
@@ -117,7 +117,7 @@ public static class CallbackApi
         if (errors.Count > 0)
             return TypedResults.ValidationProblem(errors, title: texts.CheckRequestTitle);
 
-        if (limits.TryBook(context, check.Number!) is { } wait)
+        if (await limits.TryBookAsync(context, check.Number!, ct) is { } wait)
             return TooMany(context, texts, wait);
         CallbackBooking booking;
         try

@@ -35,7 +35,7 @@ public static class CallbackForm
             IOptions<CallbackOptions> options, TimeProvider time, CancellationToken ct) =>
         {
             var menu = menus.Current;
-            if (limits.TryLookup(context) is { } wait)
+            if (await limits.TryLookupAsync(context, ct) is { } wait)
                 return TooMany(context, menu, wait);
             if (await bookings.FindAsync(token, ct) is not { } booking)
                 return NotFound(context, menu);
@@ -77,7 +77,7 @@ public static class CallbackForm
         var check = values.Check(menu, countryCodes, lang);
         if (!check.IsValid)
             return FormAgain(menu, lang, token, values, check.Errors, notice: null, StatusCodes.Status400BadRequest);
-        if (limits.TryBook(context, check.Number!) is { } wait)
+        if (await limits.TryBookAsync(context, check.Number!, ct) is { } wait)
         {
             CallbackRateLimits.SetRetryAfter(context.Response, wait);
             return FormAgain(menu, lang, token, values, Empty, CallbackTexts.For(lang).TooMany(wait), StatusCodes.Status429TooManyRequests);
@@ -105,7 +105,7 @@ public static class CallbackForm
         string token, HttpContext context, MenuDefinition menu, CallbackBookings bookings, IReadOnlyList<string> countryCodes,
         TimeProvider time, CallbackRateLimits limits, CancellationToken ct)
     {
-        if (limits.TryLookup(context) is { } wait)
+        if (await limits.TryLookupAsync(context, ct) is { } wait)
             return TooMany(context, menu, wait);
         if (await bookings.FindAsync(token, ct) is not { } booking)
             return NotFound(context, menu);

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Ivr.Api.Persistence;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
@@ -91,24 +94,44 @@ public sealed class SlidingWindowLimiter(TimeSpan window, int maxKeys = SlidingW
     }
 }
 
-/// <summary>The limits of <see cref="CallbackLimitOptions"/>, counted in memory on the service's clock.</summary>
-public sealed class CallbackRateLimits(IOptions<CallbackLimitOptions> options, TimeProvider time)
+/// <summary>
+/// The limits of <see cref="CallbackLimitOptions"/> on the service's clock, counted across every instance on the
+/// database (<see cref="SharedLimits"/>). Each instance's own count in memory is asked first: what it refuses, all
+/// instances together would refuse too, and a flood from one client is refused without a write.
+/// </summary>
+public sealed class CallbackRateLimits(IOptions<CallbackLimitOptions> options, SharedLimits shared, TimeProvider time)
 {
     private readonly SlidingWindowLimiter _bookingsByClient = new(CallbackLimitOptions.BookingsPerClientWindow);
     private readonly SlidingWindowLimiter _bookingsByNumber = new(CallbackLimitOptions.BookingsPerNumberWindow);
     private readonly SlidingWindowLimiter _lookupsByClient = new(CallbackLimitOptions.LookupsPerClientWindow);
 
     /// <summary>Counts a booking of <paramref name="number"/> (E.164); the wait until the next is allowed when over a limit.</summary>
-    public TimeSpan? TryBook(HttpContext context, string number)
+    public async Task<TimeSpan?> TryBookAsync(HttpContext context, string number, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        return _bookingsByClient.TryAcquire(ClientKey(context), options.Value.BookingsPerClient, now)
-               ?? _bookingsByNumber.TryAcquire(number, options.Value.BookingsPerNumber, now);
+        var client = ClientKey(context);
+        var settings = options.Value;
+        if ((_bookingsByClient.TryAcquire(client, settings.BookingsPerClient, now)
+             ?? _bookingsByNumber.TryAcquire(number, settings.BookingsPerNumber, now)) is { } local)
+            return local;
+        // The number is kept in the database as a hash: the limit needs to recognise it, not to read it.
+        return await shared.TryAcquireAsync($"book-client:{client}", settings.BookingsPerClient,
+                   CallbackLimitOptions.BookingsPerClientWindow, now, cancellationToken)
+               ?? await shared.TryAcquireAsync($"book-number:{Hashed(number)}", settings.BookingsPerNumber,
+                   CallbackLimitOptions.BookingsPerNumberWindow, now, cancellationToken);
     }
 
     /// <summary>Counts a lookup or cancellation by reference; the wait until the next is allowed when over the limit.</summary>
-    public TimeSpan? TryLookup(HttpContext context) =>
-        _lookupsByClient.TryAcquire(ClientKey(context), options.Value.LookupsPerClient, time.GetUtcNow());
+    public async Task<TimeSpan?> TryLookupAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var client = ClientKey(context);
+        return _lookupsByClient.TryAcquire(client, options.Value.LookupsPerClient, now)
+               ?? await shared.TryAcquireAsync($"lookup-client:{client}", options.Value.LookupsPerClient,
+                   CallbackLimitOptions.LookupsPerClientWindow, now, cancellationToken);
+    }
+
+    private static string Hashed(string number) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(number)));
 
     /// <summary>Sets <c>Retry-After</c> in whole seconds, rounded up.</summary>
     public static void SetRetryAfter(HttpResponse response, TimeSpan wait) =>
