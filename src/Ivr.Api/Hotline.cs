@@ -39,6 +39,8 @@ public static class Hotline
         builder.Services.AddSingleton<QueueCalls>();
         builder.Services.AddSingleton<StatsStore>();
         builder.Services.AddSingleton<DepartmentRates>();
+        builder.Services.AddSingleton<RatesRefresher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<RatesRefresher>());
         builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());

@@ -124,6 +124,12 @@ public sealed class TwilioOptions
     /// <summary>The number callbacks come from: the configured one; in local mode a stand-in.</summary>
     public string? CallerId => !string.IsNullOrWhiteSpace(PhoneNumber) ? PhoneNumber : IsLocalMode ? LocalPhoneNumber : null;
 
+    /// <summary>
+    /// Twilio's webhook connection overrides, added as a fragment to every URL the service gives Twilio so that a
+    /// refused or slow webhook is retried (on another instance); "off" for Twilio's defaults.
+    /// </summary>
+    public string? ConnectionOverrides { get; set; } = Twilio.ConnectionOverrides.Default;
+
     /// <summary>The token webhook signatures are checked with.</summary>
     public string SigningToken => string.IsNullOrWhiteSpace(AuthToken) ? LocalAuthToken : AuthToken;
 }

@@ -32,6 +32,7 @@ public static class HotlineOptionsValidation
                 o.TrustedProxies = [value];
         });
         services.AddSingleton<IValidateOptions<IvrOptions>, TrustedProxiesValidation>();
+        services.AddSingleton<IValidateOptions<TwilioOptions>, Twilio.ConnectionOverrides.Validation>();
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.SectionName)
             .Validate(o => o.RetentionDays is >= 1 and <= 3650,
                 "Data:RetentionDays must be between 1 and 3650 (days calls and finished callbacks are kept)")

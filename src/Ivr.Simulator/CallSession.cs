@@ -666,6 +666,9 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     private async Task<(int Status, string Body)> SendAsync(string url, string method, IReadOnlyList<KeyValuePair<string, string>> specific,
         string? callStatus = null, Leg? leg = null, WebhookKind kind = WebhookKind.Document, bool copy = false)
     {
+        // Like Twilio, the connection overrides after '#' are read here and neither sent nor signed.
+        if (url.IndexOf('#') is var hash and >= 0)
+            url = url[..hash];
         // The first webhook of an inbound call arrives while it rings; later ones while it is in progress.
         callStatus ??= events.OfType<Requested>().Any() || live?.Direction == "outbound-api" ? "in-progress" : "ringing";
         leg ??= new Leg(setup.CallSid, setup.From, setup.To, live?.Direction ?? "inbound", null);
@@ -693,6 +696,8 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
             request.Headers.Add(RequestSigner.HeaderName, RequestSigner.Sign(options.AuthToken, url, form));
         }
         request.Headers.UserAgent.ParseAdd("TwilioProxy/1.1");
+        // Twilio marks each webhook with a token that its retries repeat; a duplicate delivery here is another webhook.
+        request.Headers.Add("I-Twilio-Idempotency-Token", Guid.NewGuid().ToString("N"));
 
         int status;
         string body;

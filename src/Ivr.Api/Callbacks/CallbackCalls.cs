@@ -30,6 +30,7 @@ public sealed class CallbackCalls(
     IOptions<CallbackOptions> options,
     IOptions<QueueOptions> queueOptions,
     IOptions<IvrOptions> ivr,
+    IOptions<TwilioOptions> twilioOptions,
     ILogger<CallbackCalls> logger)
 {
     /// <summary>Numbers a caller may key in before the dialog gives up.</summary>
@@ -428,7 +429,7 @@ public sealed class CallbackCalls(
     {
         var text = definition.Messages.Get(SystemMessages.CallbackConfirmNumber, language)
             .Replace("{number}", PhoneNumbers.SpokenDigits(number, options.Value.CountryCodes));
-        var action = DialogUrl(request, "confirm", dialog) + $"&number={Uri.EscapeDataString(number)}&asked={asked}";
+        var action = DialogUrl(request, "confirm", dialog, $"&number={Uri.EscapeDataString(number)}&asked={asked}");
         twiml.Gather(new GatherOptions { Action = action, Input = "dtmf", NumDigits = 1, TimeoutSeconds = 6 },
             nested => nested.Say(text, language, definition.VoiceFor(language)));
         twiml.Redirect(action);
@@ -436,7 +437,7 @@ public sealed class CallbackCalls(
 
     private void AskForNumber(HttpRequest request, TwimlWriter twiml, MenuDefinition definition, string language, Dialog dialog, int tries)
     {
-        var action = DialogUrl(request, "number", dialog) + $"&tries={tries}";
+        var action = DialogUrl(request, "number", dialog, $"&tries={tries}");
         twiml.Gather(new GatherOptions { Action = action, Input = "dtmf", FinishOnKey = "#", TimeoutSeconds = 10, ActionOnEmptyResult = true },
             nested => nested.Say(definition.Messages.Get(SystemMessages.CallbackEnterNumber, language), language, definition.VoiceFor(language)));
         twiml.Redirect(action);
@@ -508,10 +509,10 @@ public sealed class CallbackCalls(
         return new Dialog(department, since, source);
     }
 
-    private string DialogUrl(HttpRequest request, string step, Dialog dialog)
+    private string DialogUrl(HttpRequest request, string step, Dialog dialog, string more = "")
     {
         var since = dialog.Since is { } s ? $"&since={s.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}" : "";
-        return Url(request, $"/voice/callbacks/{step}?department={Uri.EscapeDataString(dialog.Department)}&source={dialog.Source}{since}");
+        return Url(request, $"/voice/callbacks/{step}?department={Uri.EscapeDataString(dialog.Department)}&source={dialog.Source}{since}{more}");
     }
 
     private string When(long? expectedAt, MenuDefinition definition, string language)
@@ -530,5 +531,6 @@ public sealed class CallbackCalls(
         twiml.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language));
 
 
-    private string Url(HttpRequest request, string pathAndQuery) => PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery);
+    private string Url(HttpRequest request, string pathAndQuery) =>
+        Twilio.ConnectionOverrides.Apply(PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery), twilioOptions.Value.ConnectionOverrides);
 }

@@ -83,8 +83,8 @@ public sealed class CallbackDispatcher(
         {
             To = claim.Number,
             From = from,
-            Url = new Uri($"{path}/answer?attempt={claim.Attempt}"),
-            StatusCallback = new Uri($"{path}/status?attempt={claim.Attempt}"),
+            Url = new Uri(ConnectionOverrides.Apply($"{path}/answer?attempt={claim.Attempt}", twilioOptions.Value.ConnectionOverrides)),
+            StatusCallback = new Uri(ConnectionOverrides.Apply($"{path}/status?attempt={claim.Attempt}", twilioOptions.Value.ConnectionOverrides)),
             TimeoutSeconds = settings.RingSeconds,
         };
         try

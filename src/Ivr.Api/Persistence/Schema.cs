@@ -244,6 +244,8 @@ public static class Schema
             expires_at    INTEGER NOT NULL
         );
         CREATE INDEX webhook_replies_expiry ON webhook_replies (expires_at);
+        -- Every instance learns handle times and patience from the last week of ended entries, once a minute.
+        CREATE INDEX queue_entries_ended ON queue_entries (ended_at);
         """,
     ];
 }

@@ -8,11 +8,15 @@ namespace Ivr.Api.Queues;
 
 /// <summary>
 /// Each department's handle time and patience, learned online from its own calls (a <see cref="RateLearner"/>
-/// per department, starting from the configured typical values). Rebuilt from the stored queue entries at start.
+/// per department, starting from the configured typical values). Rebuilt from the stored queue entries at start, and
+/// again every <see cref="RefreshEvery"/> (<see cref="RefreshAsync"/>), so that every instance on one database learns
+/// from the calls all of them answered; between two rebuilds this instance's own calls count at once.
 /// </summary>
 public sealed class DepartmentRates(Database database, IOptions<QueueOptions> options)
 {
-    private readonly ConcurrentDictionary<string, RateLearner> _learners = new();
+    public static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
+
+    private ConcurrentDictionary<string, RateLearner> _learners = new();
 
     private sealed class EndedEntry
     {
@@ -64,8 +68,15 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
     }
 
     /// <summary>Replays the last week of ended queue entries, oldest first (older ones have faded anyway).</summary>
-    public async Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task LoadAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => RefreshAsync(now, cancellationToken);
+
+    /// <summary>
+    /// Learns again from the last week of ended queue entries in the database, every instance's, oldest first, and
+    /// puts the result in place of what this instance learned on its own.
+    /// </summary>
+    public async Task RefreshAsync(DateTimeOffset now, CancellationToken cancellationToken = default)
     {
+        var rebuilt = new DepartmentRates(database, options);
         await using var connection = await database.OpenAsync(cancellationToken);
         var entries = await connection.QueryAsync<EndedEntry>(
             """
@@ -79,10 +90,11 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
             if (entry.State == "answered" && entry.AnsweredAt is { } answered)
-                Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.HandleSeconds ?? 0, at);
+                rebuilt.Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.HandleSeconds ?? 0, at);
             else if (entry.State == "abandoned")
-                Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
+                rebuilt.Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
         }
+        _learners = rebuilt._learners;
     }
 
     private RateLearner Learner(string department) => _learners.GetOrAdd(department, _ => Cold());

@@ -24,6 +24,7 @@ public sealed class QueueCalls(
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<QueueOptions> options,
+    IOptions<TwilioOptions> twilioOptions,
     ILogger<QueueCalls> logger)
 {
     /// <summary>Seconds of music or quiet between two hold announcements.</summary>
@@ -263,5 +264,6 @@ public sealed class QueueCalls(
         return (definition, state?.Language ?? definition.DefaultLanguage);
     }
 
-    private string Url(HttpRequest request, string pathAndQuery) => PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery);
+    private string Url(HttpRequest request, string pathAndQuery) =>
+        Twilio.ConnectionOverrides.Apply(PublicUrl.Action(ivr.Value.PublicBaseUrl, request, pathAndQuery), twilioOptions.Value.ConnectionOverrides);
 }

@@ -75,7 +75,8 @@ public sealed class QueueDistributor(
             var url = $"{publicBase}/voice/queue/{department.Id}/connect?entry={offer.EntryId}&offer={offer.Number}";
             try
             {
-                await twilio.UpdateCallAsync(offer.CallSid, UpdateCallRequest.Redirect(new Uri(url)), cancellationToken);
+                await twilio.UpdateCallAsync(offer.CallSid,
+                    UpdateCallRequest.Redirect(new Uri(ConnectionOverrides.Apply(url, twilioOptions.Value.ConnectionOverrides))), cancellationToken);
                 Logger.LogInformation("Call {CallSid} in {Department} offered to {Agent}", offer.CallSid, department.Id, offer.AgentId);
             }
             catch (Exception gone) when (HasEnded(gone) && !cancellationToken.IsCancellationRequested)

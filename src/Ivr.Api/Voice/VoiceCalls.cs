@@ -20,6 +20,7 @@ public sealed class VoiceCalls(
     TimeProvider time,
     IOptions<IvrOptions> options,
     IOptions<QueueOptions> queueOptions,
+    IOptions<TwilioOptions> twilioOptions,
     ILogger<VoiceCalls> logger)
 {
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
@@ -213,5 +214,5 @@ public sealed class VoiceCalls(
     }
 
     private string ActionUrl(HttpRequest request, string pathAndQuery) =>
-        PublicUrl.Action(options.Value.PublicBaseUrl, request, pathAndQuery);
+        Twilio.ConnectionOverrides.Apply(PublicUrl.Action(options.Value.PublicBaseUrl, request, pathAndQuery), twilioOptions.Value.ConnectionOverrides);
 }

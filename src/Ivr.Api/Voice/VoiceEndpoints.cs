@@ -13,6 +13,8 @@ public static class VoiceEndpoints
     {
         var voice = app.MapGroup("/voice")
             .AddEndpointFilter<TwilioSignatureFilter>()
+            // After the signature check: a delivery Twilio repeats gets the first one's answer and changes nothing.
+            .AddEndpointFilter<WebhookReplays>()
             .DisableAntiforgery();
 
         // The number's voice webhook: a new call enters the start menu.

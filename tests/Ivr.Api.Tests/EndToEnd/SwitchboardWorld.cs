@@ -41,6 +41,8 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             ["Twilio:AuthToken"] = AuthToken,
             ["Twilio:PhoneNumber"] = ShopNumber,
             ["Admin:ApiKey"] = ApiKey,
+            // As a shop runs it: Twilio retries refused or failed webhooks, and the switchboard strips the fragment as Twilio does.
+            ["Twilio:ConnectionOverrides"] = Ivr.Api.Twilio.ConnectionOverrides.Default,
         };
         foreach (var (key, value) in settings ?? [])
             all[key] = value;

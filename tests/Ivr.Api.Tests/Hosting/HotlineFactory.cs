@@ -38,6 +38,9 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
             ["ConnectionStrings:Ivr"] = $"Data Source={DatabasePath}",
             ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
             ["Ivr:PublicBaseUrl"] = PublicBaseUrl,
+            // The URLs tests compare are the plain ones; the tests of Twilio's retries (and the switchboard's worlds)
+            // turn the connection overrides on.
+            ["Twilio:ConnectionOverrides"] = "off",
         };
         foreach (var (key, value) in settings ?? [])
             _settings[key] = value;

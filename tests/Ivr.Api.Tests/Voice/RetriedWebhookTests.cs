@@ -1,0 +1,122 @@
+using Dapper;
+using Ivr.Api.Twilio;
+using Ivr.Api.Voice;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ivr.Api.Tests.Voice;
+
+/// <summary>
+/// Twilio rides over an instance that restarts: every URL given to Twilio carries the connection overrides, so Twilio
+/// retries a refused or failed webhook; the retry, which carries the first delivery's idempotency token, is applied once.
+/// </summary>
+public sealed class RetriedWebhookTests : IAsyncLifetime
+{
+    private const string Fragment = "#" + ConnectionOverrides.Default;
+    private readonly RecordingTwilioCalls _rest = new();
+    private HotlineFactory _factory = null!;
+    private TwilioRequests _twilio = null!;
+
+    public Task InitializeAsync()
+    {
+        _factory = new HotlineFactory(settings: new() { [ConnectionOverrides.Key] = ConnectionOverrides.Default },
+            services: s => s.AddSingleton<ITwilioCalls>(_rest));
+        _twilio = new TwilioRequests(_factory.CreateClient());
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _factory.DisposeAsync();
+
+    [Fact]
+    public async Task EveryUrlGivenToTwilio_CarriesTheOverrides_AndWebhooksSignedAsTwilioSignsThemAreTaken()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var menu = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        var gather = menu.Descendants("Gather").Single().Attribute("action")!.Value;
+        Assert.Equal($"{HotlineFactory.PublicBaseUrl}/voice/gather?step=1{Fragment}", gather);
+        Assert.All(menu.Descendants("Redirect"), redirect => Assert.EndsWith(Fragment, redirect.Value));
+
+        // Orders, then "talk to the team": the caller waits in the queue.
+        var orders = await _twilio.TwimlAsync(TwilioRequests.GatherAction(menu), TwilioRequests.Gathered(callSid, digits: "1"));
+        var queued = await _twilio.TwimlAsync(TwilioRequests.GatherAction(orders), TwilioRequests.Gathered(callSid, digits: "1"));
+        var enqueue = queued.Descendants("Enqueue").Single();
+        Assert.EndsWith(Fragment, enqueue.Attribute("waitUrl")!.Value);
+        Assert.EndsWith(Fragment, enqueue.Attribute("action")!.Value);
+
+        // The REST redirect to a free agent, and what it dials: the agent's whisper and the dial's action.
+        var redirect = await _rest.RedirectOfAsync(callSid);
+        Assert.EndsWith(Fragment, redirect.OriginalString);
+        var connect = await _twilio.TwimlAsync(redirect.OriginalString[HotlineFactory.PublicBaseUrl.Length..], TwilioRequests.Gathered(callSid));
+        var dial = connect.Descendants("Dial").Single();
+        Assert.EndsWith(Fragment, dial.Attribute("action")!.Value);
+        Assert.EndsWith(Fragment, dial.Element("Number")!.Attribute("url")!.Value);
+    }
+
+    [Fact]
+    public async Task AWebhookSignedWithTheFragment_IsRefused_BecauseTwilioSignsTheUrlWithoutIt()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var form = TwilioRequests.IncomingCall(callSid);
+        var signedWithFragment = TwilioSignature.Compute(TwilioOptions.LocalAuthToken, $"{HotlineFactory.PublicBaseUrl}/voice/incoming{Fragment}",
+            form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
+
+        using var refused = await _twilio.PostAsync("/voice/incoming", form, signedWithFragment);
+        using var taken = await _twilio.PostAsync($"/voice/incoming{Fragment}", form);
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, taken.StatusCode);
+    }
+
+    [Fact]
+    public async Task AWebhookDeliveredTwiceWithOneToken_ChangesTheCallOnce_AndGetsTheSameTwimlBothTimes()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var menu = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        var orders = await _twilio.TwimlAsync(TwilioRequests.GatherAction(menu), TwilioRequests.Gathered(callSid, digits: "1"));
+        var join = TwilioRequests.GatherAction(orders);
+
+        // "Talk to the team", delivered, then retried by Twilio with the same token (the first answer was lost).
+        _twilio.Headers[WebhookReplays.HeaderName] = "idem-" + callSid;
+        using var db = _factory.OpenDatabase();
+        (long Entries, long Events, long Announcements) Counts() => (
+            db.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_entries WHERE call_sid = @callSid", new { callSid }),
+            db.ExecuteScalar<long>("SELECT COUNT(*) FROM call_events WHERE call_sid = @callSid", new { callSid }),
+            db.ExecuteScalar<long>("SELECT COUNT(*) FROM announcements WHERE call_sid = @callSid", new { callSid }));
+        using var first = await _twilio.PostAsync(join, TwilioRequests.Gathered(callSid, digits: "1"));
+        var afterFirst = Counts();
+        using var retried = await _twilio.PostAsync(join, TwilioRequests.Gathered(callSid, digits: "1"));
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retried.Content.ReadAsStringAsync());
+        Assert.StartsWith("text/xml", retried.Content.Headers.ContentType?.ToString());
+        Assert.Equal(1, afterFirst.Entries);
+        Assert.Equal(afterFirst, Counts());
+
+        // Another delivery (a new token) is another webhook, applied as such.
+        _twilio.Headers[WebhookReplays.HeaderName] = "idem-other-" + callSid;
+        using var status = await _twilio.PostAsync("/voice/status", new Dictionary<string, string>(TwilioRequests.Gathered(callSid)) { ["CallStatus"] = "completed" });
+        Assert.Equal(System.Net.HttpStatusCode.OK, status.StatusCode);
+        Assert.NotNull(db.ExecuteScalar<long?>("SELECT ended_at FROM calls WHERE call_sid = @callSid", new { callSid }));
+    }
+
+    [Theory]
+    [InlineData("rc=9", "rc (retries) must be 0 to 5")]
+    [InlineData("ct=2000&rp=ct,sometimes", "rp (what is retried)")]
+    [InlineData("timeout=5", "'timeout' is not one of Twilio's connection overrides")]
+    [InlineData("tt=60000", "the total time of all tries must be 100 to 15000 ms")]
+    public void AnInvalidSetting_IsRefusedAtStart_NamingTheKey(string value, string problem)
+    {
+        var result = new ConnectionOverrides.Validation().Validate(null, new TwilioOptions { ConnectionOverrides = value });
+
+        Assert.True(result.Failed);
+        Assert.Contains($"{ConnectionOverrides.Key} is '{value}'", result.FailureMessage);
+        Assert.Contains(problem, result.FailureMessage);
+    }
+
+    [Theory]
+    [InlineData(ConnectionOverrides.Default)]
+    [InlineData("off")]
+    [InlineData("")]
+    [InlineData("ct=1000&rt=3000&tt=9000&rc=2&rp=all&e=dublin&sni=y")]
+    public void ValidSettings_AreTaken(string value) =>
+        Assert.False(new ConnectionOverrides.Validation().Validate(null, new TwilioOptions { ConnectionOverrides = value }).Failed);
+}
