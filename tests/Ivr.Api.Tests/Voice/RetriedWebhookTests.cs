@@ -98,6 +98,49 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
         Assert.NotNull(db.ExecuteScalar<long?>("SELECT ended_at FROM calls WHERE call_sid = @callSid", new { callSid }));
     }
 
+    [Fact]
+    public async Task ARetryArrivingWhileTheFirstDeliveryIsStillAnswered_GetsThatAnswer_AndAnAbandonedOneIsTakenOver()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var now = HotlineFactory.WednesdayMorning.ToUnixTimeMilliseconds();
+        using var db = _factory.OpenDatabase();
+        // Another instance took the first delivery and is still working on it.
+        db.Execute("INSERT INTO webhook_replies (token, path, claimed_at, expires_at) VALUES ('busy', '/voice/incoming', @now, @later)",
+            new { now, later = now + 600_000 });
+        _twilio.Headers[WebhookReplays.HeaderName] = "busy";
+        var retry = _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        db.Execute("UPDATE webhook_replies SET status = 200, content_type = 'text/xml; charset=utf-8', body = '<Response><Say>first</Say></Response>' WHERE token = 'busy'");
+        using (var answered = await retry)
+            Assert.Equal("<Response><Say>first</Say></Response>", await answered.Content.ReadAsStringAsync());
+        Assert.Equal(0, db.ExecuteScalar<long>("SELECT COUNT(*) FROM calls WHERE call_sid = @callSid", new { callSid }));
+
+        // An instance that died holding a claim: after a while a retry is applied as a first delivery.
+        db.Execute("INSERT INTO webhook_replies (token, path, claimed_at, expires_at) VALUES ('dead', '/voice/incoming', @then, @later)",
+            new { then = now - (long)WebhookReplays.AbandonedAfter.TotalMilliseconds - 1, later = now + 600_000 });
+        _twilio.Headers[WebhookReplays.HeaderName] = "dead";
+        using var takenOver = await _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        Assert.Equal(System.Net.HttpStatusCode.OK, takenOver.StatusCode);
+        Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM calls WHERE call_sid = @callSid", new { callSid }));
+        Assert.NotNull(db.ExecuteScalar<string?>("SELECT body FROM webhook_replies WHERE token = 'dead'"));
+    }
+
+    [Fact]
+    public async Task RepliesToTwilio_AreForgottenAfterTenMinutes()
+    {
+        _twilio.Headers[WebhookReplays.HeaderName] = "old";
+        using (await _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(TwilioRequests.NewCallSid())))
+        {
+        }
+        _factory.Clock.Advance(WebhookReplays.KeptFor + TimeSpan.FromMinutes(1));
+        _twilio.Headers[WebhookReplays.HeaderName] = "new";
+        using (await _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(TwilioRequests.NewCallSid())))
+        {
+        }
+
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(["new"], db.Query<string>("SELECT token FROM webhook_replies"));
+    }
+
     [Theory]
     [InlineData("rc=9", "rc (retries) must be 0 to 5")]
     [InlineData("ct=2000&rp=ct,sometimes", "rp (what is retried)")]
