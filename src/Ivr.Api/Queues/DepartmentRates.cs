@@ -16,7 +16,8 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
 {
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromMinutes(1);
 
-    private ConcurrentDictionary<string, RateLearner> _learners = new();
+    // Replaced whole by a rebuild; a local update racing it lands in the old one and is in the next rebuild anyway.
+    private volatile ConcurrentDictionary<string, RateLearner> _learners = new();
 
     private sealed class EndedEntry
     {
