@@ -71,7 +71,8 @@ builder.Logging.ClearProviders();
 builder.Configuration.AddInMemoryCollection(settings);
 builder.AddHotline();
 builder.Services.AddSingleton<TimeProvider>(clock);
-builder.Services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
+// The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
+builder.Services.AddHttpClient<TwilioRestClient>()
     .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
 var app = builder.Build();
 if (!await app.PrepareHotlineAsync())

@@ -25,6 +25,12 @@ public sealed class VirtualClock(DateTimeOffset start) : TimeProvider
 
     public override TimeZoneInfo LocalTimeZone => TimeZoneInfo.Utc;
 
+    /// <summary>
+    /// Raised whenever a timer is set (outside the clock's lock), so that a test can await background work that ends by
+    /// setting its next timer (a round going to sleep) instead of sleeping on the wall clock.
+    /// </summary>
+    public event Action? TimerSet;
+
     /// <summary>The earliest moment a pending timer is due, or null when nothing is scheduled.</summary>
     public DateTimeOffset? NextDue
     {
@@ -93,8 +99,10 @@ public sealed class VirtualClock(DateTimeOffset start) : TimeProvider
                 timer.Due = now + (dueTime < TimeSpan.Zero ? TimeSpan.Zero : dueTime);
                 scheduled.Add(timer);
             }
-            return true;
         }
+        if (dueTime != Timeout.InfiniteTimeSpan)
+            TimerSet?.Invoke();
+        return true;
     }
 
     private void Dispose(VirtualTimer timer)

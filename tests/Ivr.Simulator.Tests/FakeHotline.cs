@@ -18,8 +18,8 @@ public sealed class FakeHotline : HttpMessageHandler
     private readonly bool redirectInBackground;
     private int entries;
 
-    /// <param name="redirectInBackground">Redirect from a background task, some real milliseconds later, as the
-    /// service's distributor does, instead of from inside the webhook.</param>
+    /// <param name="redirectInBackground">Redirect from a background task on the thread pool, as the service's
+    /// distributor does, instead of from inside the webhook.</param>
     public FakeHotline(IEnumerable<string> agents, bool redirectInBackground = false)
     {
         freeAgents = new Queue<string>(agents);
@@ -110,11 +110,7 @@ public sealed class FakeHotline : HttpMessageHandler
     {
         if (redirectInBackground)
         {
-            _ = Task.Run(async () =>
-            {
-                await Task.Delay(3);
-                await RedirectWaitingAsync();
-            });
+            _ = Task.Run(RedirectWaitingAsync);
             return;
         }
         await RedirectWaitingAsync();

@@ -9,7 +9,9 @@ namespace Ivr.Api.Queues;
 /// Asks Twilio about calls the service has not heard of for <see cref="QueueOptions.SweepAfterSeconds"/>: callers in
 /// a queue and agents on a call. A status callback or dial action lost in a restart, a database error or the network
 /// would otherwise leave a caller in line, or an agent busy, forever. Calls that ended are settled; live ones are
-/// asked about again a sweep period later.
+/// asked about again a sweep period later. While Twilio cannot be reached the sweep stops and marks nothing as heard,
+/// so the next sweep (within <see cref="RoundsService.MaxSleep"/>) asks again, and a call that ended during an outage
+/// frees its agent as soon as Twilio answers.
 /// </summary>
 public sealed class QueueSweeper(
     QueueStore queues,
@@ -44,23 +46,32 @@ public sealed class QueueSweeper(
             var wrapUp = TimeSpan.FromSeconds(settings.WrapUpSeconds);
             var before = Time.GetUtcNow() - TimeSpan.FromSeconds(settings.SweepAfterSeconds);
             var settled = false;
-            foreach (var entry in await queues.UnheardAsync(before, MostPerSweep, cancellationToken))
+            try
             {
-                if (await EndOfAsync(entry.CallSid, cancellationToken) is not { } endedAt)
+                foreach (var entry in await queues.UnheardAsync(before, MostPerSweep, cancellationToken))
                 {
-                    await queues.HeardAsync(entry.Id, Time.GetUtcNow(), cancellationToken);
-                    continue;
+                    if (await EndOfAsync(entry.CallSid, cancellationToken) is not { } endedAt)
+                    {
+                        await queues.HeardAsync(entry.Id, Time.GetUtcNow(), cancellationToken);
+                        continue;
+                    }
+                    if (await queues.SettleEndedAsync(entry.Id, endedAt, wrapUp, cancellationToken) is { } entrySettled)
+                    {
+                        Logger.LogWarning("Call {CallSid} in {Department} ended unheard; its entry is now {State}",
+                            entry.CallSid, entry.Department, entrySettled.State);
+                        rates.Settled(entrySettled);
+                        settled = true;
+                    }
                 }
-                if (await queues.SettleEndedAsync(entry.Id, endedAt, wrapUp, cancellationToken) is { } entrySettled)
-                {
-                    Logger.LogWarning("Call {CallSid} in {Department} ended unheard; its entry is now {State}",
-                        entry.CallSid, entry.Department, entrySettled.State);
-                    rates.Settled(entrySettled);
-                    settled = true;
-                }
+                foreach (var agent in await queues.UnheardAgentsAsync(before, MostPerSweep, cancellationToken))
+                    settled |= await SweepAgentAsync(agent, wrapUp, cancellationToken);
             }
-            foreach (var agent in await queues.UnheardAgentsAsync(before, MostPerSweep, cancellationToken))
-                settled |= await SweepAgentAsync(agent, wrapUp, cancellationToken);
+            catch (Exception down) when (CannotAskNow(down) && !cancellationToken.IsCancellationRequested)
+            {
+                // Asking about the others would fail too. Nothing was marked heard, so the next sweep asks again
+                // rather than a sweep period later: an agent whose call ended meanwhile is not held past the outage.
+                Logger.LogWarning("Twilio cannot be asked about calls now ({Reason}); the sweep goes on at the next round", down.Message);
+            }
             if (settled)
                 distributor.Wake();
         }
@@ -113,7 +124,17 @@ public sealed class QueueSweeper(
         return await queues.FreeAgentAsync(agent.Id, busyWith, endedAt + wrapUp, cancellationToken);
     }
 
-    /// <summary>When the call ended, as Twilio tells; null while it is on, or when Twilio cannot be asked just now.</summary>
+    /// <summary>
+    /// Twilio is down, refuses requests for now or is left alone by the breaker: nothing is known about the call, and
+    /// it must be asked again soon, not taken as heard of.
+    /// </summary>
+    private static bool CannotAskNow(Exception exception) =>
+        exception is TwilioUnavailableException or TwilioApiException { HttpStatus: 429 } || TwilioFailure.IsOutage(exception);
+
+    /// <summary>
+    /// When the call ended, as Twilio tells; null while it is on, or when Twilio refused to tell about this call (then
+    /// it is asked again a sweep period later). Throws when Twilio cannot be asked now (<see cref="CannotAskNow"/>).
+    /// </summary>
     private async Task<DateTimeOffset?> EndOfAsync(string callSid, CancellationToken cancellationToken)
     {
         var now = Time.GetUtcNow();
@@ -129,7 +150,7 @@ public sealed class QueueSweeper(
             // Twilio does not know the call: nobody can be on it.
             return now;
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception exception) when (!CannotAskNow(exception) && !cancellationToken.IsCancellationRequested)
         {
             Logger.LogWarning(exception, "Asking Twilio about call {CallSid} failed; asking again in a sweep period", callSid);
             return null;

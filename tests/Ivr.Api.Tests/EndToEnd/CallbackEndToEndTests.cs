@@ -37,16 +37,18 @@ public sealed class CallbackEndToEndTests
     private static async Task RunUntilAsync(SwitchboardWorld world, Func<bool> done, TimeSpan limit)
     {
         var deadline = world.Clock.GetUtcNow() + limit;
+        var timerSet = new Pulse();
+        world.Clock.TimerSet += timerSet.Beat;
         while (true)
         {
             await world.Board.SettleAsync();
             if (done())
                 return;
             var next = world.Clock.NextDue;
-            // The service's background rounds set their next timer when they finish; give a running one a moment.
-            for (var wait = 0; next is null && wait < 100; wait++)
+            if (next is null)
             {
-                await Task.Delay(10);
+                // The service's background rounds set their next timer when they finish: await a running one.
+                await timerSet.UntilAsync(() => world.Clock.NextDue is not null, "a background round to set its next timer");
                 await world.Board.SettleAsync();
                 next = world.Clock.NextDue;
             }

@@ -51,7 +51,8 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             services: services =>
             {
                 services.AddSingleton<TimeProvider>(clock);
-                services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
+                // The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
+                services.AddHttpClient<TwilioRestClient>()
                     .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
             });
         board = new Switchboard(factory.CreateClient(), clock, new SwitchboardOptions

@@ -91,11 +91,11 @@ public sealed class LocalPhoneTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, hangup.StatusCode);
         Assert.Contains(transcript.Events, e => e.Type == "hung-up" && e.Text == "You hung up");
-        await WaitUntilAsync(() =>
-        {
-            using var db = _hotline.OpenDatabase();
-            return db.ExecuteScalar<string>("SELECT end_status FROM calls WHERE call_sid = @callSid", new { callSid }) == "completed";
-        });
+        // The switchboard finishes the call's record once the service has answered its status callback.
+        var board = _hotline.Services.GetRequiredService<LocalSwitchboard>().Board!;
+        await board.RecordOf(callSid!)!.WaitAsync(TimeSpan.FromSeconds(20));
+        using (var db = _hotline.OpenDatabase())
+            Assert.Equal("completed", db.ExecuteScalar<string>("SELECT end_status FROM calls WHERE call_sid = @callSid", new { callSid }));
         using var again = await _hotline.PostAsync(line, "hangup");
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
@@ -231,13 +231,6 @@ public sealed class LocalPhoneTests : IAsyncLifetime
         Assert.True(local.Answers(new HttpRequestMessage(HttpMethod.Post, $"{calls}/{callSid}.json")));
         Assert.False(local.Answers(new HttpRequestMessage(HttpMethod.Post, $"{calls}/CA{new string('0', 32)}.json")));
         Assert.False(local.Answers(new HttpRequestMessage(HttpMethod.Post, $"https://api.twilio.com/2010-04-01/Accounts/AC1/Calls.json")));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 200 && !condition(); i++)
-            await Task.Delay(50);
-        Assert.True(condition());
     }
 }
 

@@ -64,9 +64,14 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
         return new CallResource { Sid = callSid, Status = "in-progress" };
     }
 
+    /// <summary>While set, every lookup of a call fails with what it makes (Twilio cannot be reached).</summary>
+    public Func<Exception>? FetchFailure { get; set; }
+
     public Task<CallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken)
     {
         Fetches.Enqueue(callSid);
+        if (FetchFailure is { } failure)
+            return Task.FromException<CallResource>(failure());
         return Task.FromResult(_ended.TryGetValue(callSid, out var ended) ? ended : new CallResource { Sid = callSid, Status = "in-progress" });
     }
 

@@ -341,6 +341,36 @@ public sealed class QueueFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOutageWhileTheSweepAsksAboutAnAgentsCall_DoesNotKeepTheAgentFromTheNextCaller_OnceTwilioAnswers()
+    {
+        await OnDutyAsync(Anna);
+        var talking = await QueueCallerAsync();
+        await DistributeAsync();
+        await AgentAnswersAsync(await ConnectAsync(talking));
+        var next = await QueueCallerAsync();
+
+        // They talk for three minutes; the status callback and the dial action are lost, and when the sweep asks
+        // about the call Twilio cannot be reached.
+        var endedAt = Now + TimeSpan.FromMinutes(3);
+        _rest.End(talking, endedAt);
+        _rest.FetchFailure = () => new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (api.twilio.com:443)");
+        _factory.Clock.Advance(TimeSpan.FromMinutes(3) + TimeSpan.FromSeconds(10));
+        await SweepAsync();
+        Assert.Equal(talking, Agent(Anna).BusyWith);
+
+        // Twilio answers again a few seconds later: the next sweep asks again at once, not a sweep period later, and
+        // the caller waiting behind is put through to Anna as soon as her wrap-up is over.
+        _rest.FetchFailure = null;
+        _factory.Clock.Advance(TimeSpan.FromSeconds(15));
+        await SweepAsync();
+        Assert.Equal("answered", EntryState(talking));
+        Assert.Equal((null, (endedAt + TimeSpan.FromSeconds(30)).ToUnixTimeMilliseconds()), (Agent(Anna).BusyWith, Agent(Anna).FreeAt));
+        _factory.Clock.Advance(TimeSpan.FromSeconds(10));
+        await DistributeAsync();
+        Assert.Contains(next, Redirected());
+    }
+
+    [Fact]
     public async Task TheSweep_FreesAnAgentHeldByACallNoEntryAccountsFor_OrByACallbackThatIsSettled()
     {
         await OnDutyAsync(Anna, Piotr);
