@@ -204,5 +204,10 @@ public static class Schema
         -- whose answer was lost may still have reached the call.
         ALTER TABLE queue_entries ADD COLUMN connected_at INTEGER;
         """,
+        """
+        -- 1 when the customer left the team to us ("any team"): the booking waits in the default department's line,
+        -- and its page says "any team", not that department.
+        ALTER TABLE callbacks ADD COLUMN any_department INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }
