@@ -22,6 +22,7 @@ public static class AdminConsole
     {
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton<DashboardStore>();
+        services.AddSingleton<SupervisorStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
             {
