@@ -23,7 +23,7 @@ public sealed record WallDepartment(
 /// </summary>
 public sealed record AgentOnBoard(
     string Id, string Department, string Name, string Status, string State, DateTimeOffset? Since, string? With,
-    double? SecondsLeft);
+    double? SecondsLeft, double? SecondsInState = null);
 
 /// <summary>One call found by the call search: when, who, where it went and how it ended.</summary>
 public sealed record FoundCall(
@@ -132,7 +132,16 @@ public sealed class SupervisorStore(Database database)
             """, new { calls })).ToDictionary(t => t.CallSid);
         var zone = definition.Hotline.TimeZone;
         var nowMs = now.ToUnixTimeMilliseconds();
-        return agents.Select(agent =>
+        return agents.Select(agent => WithTimeInState(agent)).ToList();
+
+        AgentOnBoard WithTimeInState(AgentRow agent)
+        {
+            var board = OnBoard(agent);
+            // Measured on the service's clock: the browser's may be elsewhere.
+            return board.Since is { } since ? board with { SecondsInState = (now - since).TotalSeconds } : board;
+        }
+
+        AgentOnBoard OnBoard(AgentRow agent)
         {
             var department = definition.Departments.GetValueOrDefault(agent.Department);
             DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
@@ -155,7 +164,7 @@ public sealed class SupervisorStore(Database database)
             if (department is null || !department.Hours.IsOpen(now, zone))
                 return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "closed", null, null, null);
             return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "available", null, null, null);
-        }).ToList();
+        }
     }
 
     /// <summary>

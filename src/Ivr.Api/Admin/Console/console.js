@@ -717,7 +717,7 @@
     const names = { available: "available", ringing: "ringing", talking: "talking", "wrap-up": "wrap-up", away: "away", missed: "missed a call", closed: "closed" };
 
     function details(a) {
-      const since = a.since ? ` for ${seconds((Date.now() - new Date(a.since).getTime()) / 1000)}` : "";
+      const since = a.secondsInState === null || a.secondsInState === undefined ? "" : ` for ${seconds(a.secondsInState)}`;
       if (a.state === "talking") return `with ${a.with || "a caller"}${since}`;
       if (a.state === "ringing") return `offered ${a.with || "a call"}${since}`;
       if (a.state === "wrap-up") return `${seconds(a.secondsLeft)} left`;
