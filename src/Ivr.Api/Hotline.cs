@@ -126,6 +126,7 @@ public static class Hotline
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Viewer).MapDashboard();
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapCallbackAdmin();
         adminApi.MapAudit();
+        adminApi.MapSupervisorViews();
         adminApi.MapGet("/health", (HttpContext http, Health health) => health.AnswerAsync(http, detailed: true))
             .AllowConsoleRole(ConsoleRole.Viewer);
         app.MapGet("/healthz", (HttpContext http, Health health) => health.AnswerAsync(http));

@@ -39,6 +39,10 @@ public sealed record Listened(string Input, CallerInput Heard, int TimeoutSecond
 
 public sealed record Requested(string Url, string Method, IReadOnlyDictionary<string, string> Form, int Status) : CallEvent
 {
+    /// <summary>The verbs of the TwiML answered, in order (none when the answer is not TwiML): a phone can tell from
+    /// them what the caller is about to hear, e.g. the announcement before an &lt;Enqueue&gt;.</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = [];
+
     internal static readonly HashSet<string> StandardParameters =
         ["CallSid", "AccountSid", "From", "To", "Caller", "Called", "CallStatus", "ApiVersion", "Direction"];
 
@@ -100,6 +104,12 @@ public sealed record AgentAnswered(string Address, string DialCallSid) : CallEve
 public sealed record Whispered(string Address, string Text) : CallEvent
 {
     public override string Describe() => $"agent {Address} heard \"{Text}\"";
+}
+
+/// <summary>The agent's whisper is over and the caller is put through to them.</summary>
+public sealed record Bridged(string Address) : CallEvent
+{
+    public override string Describe() => $"bridged with {Address}";
 }
 
 /// <summary>A &lt;Dial&gt; ended with Twilio's DialCallStatus; Talked is the time bridged.</summary>

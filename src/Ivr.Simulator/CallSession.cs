@@ -548,6 +548,7 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 && !await WhisperAsync(Twiml.Resolve(documentUrl, whisperUrl), Twiml.Method(answering.noun), answering.address, leg))
                 return ("failed", TimeSpan.Zero);
             var bridgedAt = clock;
+            Add(new Bridged(answering.address));
             await PassAsync(answering.agent.TalkTime(live.Random));
             return ("completed", clock - bridgedAt);
         }
@@ -715,22 +716,23 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                 (status, body) = (0, "");
             }
         }
-        Add(new Requested(url, method, form.ToDictionary(p => p.Key, p => p.Value), status));
-        live?.Board.Record(new WebhookAnswer(leg.CallSid, url, kind, status, status is >= 200 and <= 299 && IsTwiml(body),
+        var verbs = status is >= 200 and <= 299 ? Verbs(body) : null;
+        Add(new Requested(url, method, form.ToDictionary(p => p.Key, p => p.Value), status) { Verbs = verbs ?? [] });
+        live?.Board.Record(new WebhookAnswer(leg.CallSid, url, kind, status, verbs is not null,
             options.Clock.GetUtcNow(), copy));
         return (status, body);
     }
 
-    private static bool IsTwiml(string body)
+    /// <summary>The top-level verbs of a TwiML answer; null when it is not TwiML.</summary>
+    private static List<string>? Verbs(string body)
     {
         try
         {
-            Twiml.Parse(body);
-            return true;
+            return Twiml.Parse(body).Elements().Select(e => e.Name.LocalName).ToList();
         }
         catch (InvalidTwimlException)
         {
-            return false;
+            return null;
         }
     }
 

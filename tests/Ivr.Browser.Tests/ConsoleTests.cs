@@ -322,4 +322,94 @@ public sealed class ConsoleTests(Chromium chromium)
         await Expect(orders.Locator("[data-figure=calls]")).ToHaveTextAsync("1");
         await Expect(orders.Locator("figure svg rect title", new() { HasText = "10:00: 1 call" })).ToHaveCountAsync(1);
     }
+
+    private static readonly DateTimeOffset WednesdayMorning = new(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(1));
+
+    [Fact]
+    public async Task TheBoard_SetsAgentsAwayAndBack_WhichDecidesWhoGetsTheNextCall_TheWallShowsTheWait_AndTheSearchFindsAndExportsTheCall()
+    {
+        await using var hotline = ConsoleHotline(services: services =>
+            services.AddSingleton<TimeProvider>(new AcceleratedClock(WednesdayMorning, 10)));
+        var page = await OpenAsync(hotline, "#agents");
+        await SignInAsync(page);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Agents" })).ToBeVisibleAsync();
+
+        // Nobody of the orders team takes calls.
+        foreach (var name in new[] { "Anna", "Piotr", "Katarzyna" })
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = $"Set {name} away" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Button, new() { Name = $"Set {name} available" })).ToBeVisibleAsync();
+        }
+        await Expect(page.Locator("tr[data-agent='orders.anna'] [data-state]")).ToHaveTextAsync("away");
+
+        var phone = await chromium.NewPageAsync("en-GB");
+        await phone.GotoAsync(hotline.Url("/phone"));
+        await phone.FillAsync("#number", "500 300 400");
+        await phone.ClickAsync("#call");
+        await Expect(phone.Locator("#transcript li[lang]").First).ToContainTextAsync("Dzień dobry", new() { Timeout = 15_000 });
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await phone.ClickAsync("button[data-key=\"1\"]");
+        await Expect(phone.Locator("#status")).ToHaveAttributeAsync("data-state", "queue", new() { Timeout = 15_000 });
+
+        // The wall shows the caller waiting, first in line, with nobody free.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Queues" }).ClickAsync();
+        var orders = page.Locator("#wall article[data-department=orders]");
+        await Expect(orders.Locator("[data-figure=waiting]")).ToHaveTextAsync("1", new() { Timeout = 10_000 });
+        await Expect(orders.Locator("[data-figure=free]")).ToHaveTextAsync("0");
+        await Expect(orders.Locator("[data-figure=away]")).ToHaveTextAsync("3");
+        await Expect(orders.Locator("table.waiting tbody tr td").First).ToHaveTextAsync("1");
+
+        // Piotr comes back: the caller is his, not Anna's, who has been free longest but is away.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Agents" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Set Piotr available" }).ClickAsync();
+        await Expect(phone.Locator("#transcript li[data-type=agent-picked-up]")).ToContainTextAsync("+48221234502", new() { Timeout = 15_000 });
+        await Expect(page.Locator("tr[data-agent='orders.piotr'] [data-state]")).ToHaveTextAsync(new Regex("^(ringing|talking)$"), new() { Timeout = 10_000 });
+        await Expect(page.Locator("tr[data-agent='orders.anna'] [data-state]")).ToHaveTextAsync("away");
+
+        // The search finds the call by the number as people type it, and the export has it.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Calls" }).ClickAsync();
+        await page.GetByLabel("Number").FillAsync("500 300 400");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        var found = page.Locator("#calls-table tbody tr");
+        await Expect(found).ToHaveCountAsync(1);
+        await Expect(found.Locator("td").Nth(1)).ToHaveTextAsync("+48500300400");
+        await Expect(found.Locator("td").Nth(2)).ToHaveTextAsync("orders");
+        await Expect(found.Locator("td[data-outcome]")).ToHaveTextAsync(new Regex("^(answered|in-progress)$"));
+        await found.GetByRole(AriaRole.Button, new() { Name = "Path" }).ClickAsync();
+        await Expect(page.Locator("#call-path-steps")).ToContainTextAsync("joined the orders queue");
+        var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Link, new() { Name = "Export CSV" }).ClickAsync());
+        var csv = (await File.ReadAllTextAsync((await download.PathAsync())!)).TrimEnd().Split("\r\n");
+        Assert.Equal("started_at,call_sid,caller,department,outcome,wait_seconds,talk_seconds,duration_seconds,agent", csv[0]);
+        Assert.Single(csv[1..]);
+        Assert.Contains(",+48500300400,orders,", csv[1]);
+
+        // The figures of today count the one call offered to orders.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Figures" }).ClickAsync();
+        await page.Locator("#figures-department").SelectOptionAsync("orders");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(page.Locator("#figures-table tfoot [data-figure=offered]")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#figures-table tbody tr").Nth(10).Locator("[data-figure=offered]")).ToHaveTextAsync("1");
+
+        // The audit log tells who set whom away.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Audit" }).ClickAsync();
+        await Expect(page.Locator("#audit-table tbody tr").First).ToContainTextAsync("agent-available");
+    }
+
+    [Fact]
+    public async Task AViewer_IsRefusedSettingAnAgentAway_AndSeesNoAgentBoard()
+    {
+        await using var hotline = ConsoleHotline(new()
+        {
+            ["Admin:Users:0:Name"] = "jan", ["Admin:Users:0:Role"] = "viewer",
+            ["Admin:Users:0:PasswordHash"] = Ivr.Api.Admin.ConsoleCredentials.Hash("just looking 2026"),
+        });
+        var viewer = await OpenAsync(hotline, "#agents");
+        await SignInAsync(viewer, "just looking 2026", "jan");
+
+        await Expect(viewer.GetByRole(AriaRole.Heading, new() { Name = "Dashboard" })).ToBeVisibleAsync();
+        await Expect(viewer.GetByRole(AriaRole.Navigation).GetByRole(AriaRole.Link, new() { Name = "Agents" })).ToBeHiddenAsync();
+        var refused = await viewer.EvaluateAsync<int>(
+            "fetch('/admin/api/agents/orders.anna/status', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-Ivr-Console': '1' }, body: JSON.stringify({ status: 'away' }) }).then(r => r.status)");
+        Assert.Equal(403, refused);
+    }
 }

@@ -23,6 +23,7 @@ public static class AdminConsole
         services.AddSingleton<LoginThrottle>();
         DatabaseKeyRepository.AddSharedDataProtection(services);
         services.AddSingleton<DashboardStore>();
+        services.AddSingleton<SupervisorStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie =>
             {

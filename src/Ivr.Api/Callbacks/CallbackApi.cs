@@ -122,7 +122,8 @@ public static class CallbackApi
         CallbackBooking booking;
         try
         {
-            booking = await bookings.BookAsync(check.Number!, check.Department!, language, source: "api", callSid: null, since: null, ct);
+            booking = await bookings.BookAsync(check.Number!, check.Department!, language, source: "api", callSid: null, since: null, ct,
+                anyDepartment: string.IsNullOrWhiteSpace(department));
         }
         catch (CallbackReferencesExhaustedException)
         {

@@ -14,7 +14,7 @@ namespace Ivr.Api.Callbacks;
 public sealed record CallbackBooking(
     string Reference, string? Token, string Department, string Number, string Language, string Status,
     DateTimeOffset RequestedAt, DateTimeOffset DueAt, DateTimeOffset? ExpectedAt, int Attempts, string? LastResult,
-    DateTimeOffset? ConnectedAt)
+    DateTimeOffset? ConnectedAt, bool AnyDepartment = false)
 {
     public bool AlreadyBooked => Token is null;
 
@@ -23,7 +23,8 @@ public sealed record CallbackBooking(
         DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), DateTimeOffset.FromUnixTimeMilliseconds(callback.DueAt),
         callback.ExpectedAt is { } expected ? DateTimeOffset.FromUnixTimeMilliseconds(expected) : null,
         callback.Attempts, callback.LastResult,
-        callback.ConnectedAt is { } connected ? DateTimeOffset.FromUnixTimeMilliseconds(connected) : null);
+        callback.ConnectedAt is { } connected ? DateTimeOffset.FromUnixTimeMilliseconds(connected) : null,
+        callback.AnyDepartment != 0);
 }
 
 /// <summary>
@@ -47,7 +48,7 @@ public sealed class CallbackBookings(
     /// <exception cref="CallbackReferencesExhaustedException">Every reference is held by an open booking.</exception>
     public async Task<CallbackBooking> BookAsync(
         string number, Department department, string language, string source, string? callSid, DateTimeOffset? since,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool anyDepartment = false)
     {
         var definition = menus.Current;
         var zone = definition.Hotline.TimeZone;
@@ -57,7 +58,7 @@ public sealed class CallbackBookings(
         var expected = await ExpectedAtAsync(department, zone, place, due, now, cancellationToken);
 
         var (callback, token) = await store.BookAsync(
-            new NewCallback(number, department.Id, language, source, callSid, place, due, expected), now, cancellationToken);
+            new NewCallback(number, department.Id, language, source, callSid, place, due, expected, anyDepartment), now, cancellationToken);
         dispatcher.Wake();
         return CallbackBooking.From(callback, token);
     }

@@ -86,7 +86,8 @@ public static class CallbackForm
         CallbackBooking booking;
         try
         {
-            booking = await bookings.BookAsync(check.Number!, check.Department!, lang, source: "form", callSid: null, since: null, ct);
+            booking = await bookings.BookAsync(check.Number!, check.Department!, lang, source: "form", callSid: null, since: null, ct,
+                anyDepartment: string.IsNullOrWhiteSpace(values.Department));
         }
         catch (CallbackReferencesExhaustedException)
         {

@@ -72,7 +72,10 @@ public static class CallbackPages
         IReadOnlyCollection<string> countryCodes, string? notice)
     {
         var texts = CallbackTexts.For(language);
-        var department = menu.Departments.GetValueOrDefault(booking.Department)?.Title.For(language) ?? booking.Department;
+        // "Any team" as the customer chose it: the team that happens to call is not what they asked for.
+        var department = booking.AnyDepartment
+            ? texts.AnyDepartment
+            : menu.Departments.GetValueOrDefault(booking.Department)?.Title.For(language) ?? booking.Department;
         var (shown, last) = PartlyHidden(booking.Number, countryCodes);
         var body = new StringBuilder();
         body.Append($"<h1>{H(texts.StatusTitle)}</h1>\n");

@@ -51,12 +51,13 @@ public sealed class Callback
     public long? EndedAt { get; set; }
     public long? UpdatedAt { get; set; }
     public long? BookedAt { get; set; }
+    public long AnyDepartment { get; set; }
 }
 
 /// <summary>What a caller or the form asks for; <see cref="Since"/> is their place in line.</summary>
 public sealed record NewCallback(
     string Number, string Department, string Language, string Source, string? CallSid,
-    DateTimeOffset Since, DateTimeOffset DueAt, DateTimeOffset ExpectedAt);
+    DateTimeOffset Since, DateTimeOffset DueAt, DateTimeOffset ExpectedAt, bool AnyDepartment = false);
 
 /// <summary>The references <c>First</c> to <c>First + Count - 1</c>.</summary>
 public sealed record ReferenceRange(int First, int Count);
@@ -84,7 +85,8 @@ public sealed class CallbackStore(Database database)
         source AS Source, status AS Status, call_sid AS CallSid, requested_at AS RequestedAt, due_at AS DueAt,
         expected_at AS ExpectedAt, attempts AS Attempts, agent_id AS AgentId, claimed_at AS ClaimedAt,
         attempt_call_sid AS AttemptCallSid, last_result AS LastResult, answered_at AS AnsweredAt,
-        connected_at AS ConnectedAt, ended_at AS EndedAt, updated_at AS UpdatedAt, booked_at AS BookedAt
+        connected_at AS ConnectedAt, ended_at AS EndedAt, updated_at AS UpdatedAt, booked_at AS BookedAt,
+        any_department AS AnyDepartment
         """;
 
     /// <summary>The agent column value of an agent reserved for a callback.</summary>
@@ -117,9 +119,9 @@ public sealed class CallbackStore(Database database)
             var id = await connection.ExecuteScalarAsync<long>(
                 """
                 INSERT INTO callbacks (call_sid, department, number, requested_at, status, reference, token_hash, language, source,
-                                       due_at, expected_at, attempts, updated_at, booked_at)
+                                       due_at, expected_at, attempts, updated_at, booked_at, any_department)
                 VALUES (@CallSid, @Department, @Number, @since, 'pending', @reference, @tokenHash, @Language, @Source,
-                        @due, @expected, 0, @at, @at)
+                        @due, @expected, 0, @at, @at, @any)
                 RETURNING id
                 """,
                 new
@@ -128,6 +130,7 @@ public sealed class CallbackStore(Database database)
                     tokenHash = CallbackToken.Hash(token),
                     since = request.Since.ToUnixTimeMilliseconds(), due = request.DueAt.ToUnixTimeMilliseconds(),
                     expected = request.ExpectedAt.ToUnixTimeMilliseconds(),
+                    any = request.AnyDepartment ? 1 : 0,
                 }, transaction);
             var created = await connection.QuerySingleAsync<Callback>(
                 $"SELECT {Columns} FROM callbacks WHERE id = @id", new { id }, transaction);

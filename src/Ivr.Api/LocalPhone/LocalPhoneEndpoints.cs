@@ -43,9 +43,11 @@ public static class LocalPhoneEndpoints
         var phone = app.MapGroup("/phone").AddEndpointFilter<LocalModeOnly>();
 
         // Relative links in the page (phone.js, api/...) need the trailing slash, also behind a path prefix.
-        phone.MapGet("/", (HttpRequest request) => request.Path.Value?.EndsWith('/') == true
-            ? Results.Bytes(PageFiles.Html, "text/html; charset=utf-8")
-            : Results.Redirect(request.PathBase + request.Path + "/"));
+        // The page speaks Polish or English, picked as the callback form picks (?lang=, then the browser's languages).
+        phone.MapGet("/", (HttpRequest request, Menus.MenuCatalog menus) => request.Path.Value?.EndsWith('/') == true
+            ? Results.Text(PageFiles.HtmlIn(Callbacks.WebLanguage.IsPolish(
+                Callbacks.WebLanguage.For(request, menus.Current.Hotline.Languages)) ? "pl" : "en"), "text/html; charset=utf-8")
+            : Results.Redirect(request.PathBase + request.Path + "/" + request.QueryString));
         phone.MapGet("/phone.js", () => TypedResults.Bytes(PageFiles.Script, "text/javascript; charset=utf-8"));
         phone.MapGet("/phone.css", () => TypedResults.Bytes(PageFiles.Style, "text/css; charset=utf-8"));
 
@@ -183,7 +185,11 @@ public static class LocalPhoneEndpoints
     /// <summary>The page, written by hand and built into the service, so that it needs nothing from the internet.</summary>
     private static class PageFiles
     {
-        public static readonly byte[] Html = Read("phone.html");
+        private static readonly string Html = System.Text.Encoding.UTF8.GetString(Read("phone.html"));
+
+        /// <summary>The page with its language set; the script words everything in it.</summary>
+        public static string HtmlIn(string language) => Html.Replace("<html lang=\"en\">", $"<html lang=\"{language}\">");
+
         public static readonly byte[] Script = Read("phone.js");
         public static readonly byte[] Style = Read("phone.css");
 

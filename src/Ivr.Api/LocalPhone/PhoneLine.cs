@@ -19,8 +19,11 @@ public enum LineState
     Ended,
 }
 
-/// <summary>One line of a browser phone's transcript. <see cref="Language"/> is set on what the hotline said.</summary>
-public sealed record PhoneEvent(long Seq, string Type, string Text, string? Language = null);
+/// <summary>
+/// One line of a browser phone's transcript. <see cref="Language"/> is set on what the hotline said; <see cref="Text"/>
+/// is in English, and <see cref="Args"/> carries its variable parts, from which the page words it in its own language.
+/// </summary>
+public sealed record PhoneEvent(long Seq, string Type, string Text, string? Language = null, IReadOnlyList<string>? Args = null);
 
 /// <summary>What happened on a line after a given event, and where the line is now.</summary>
 public sealed record PhoneEvents(LineState State, string Number, IReadOnlyList<PhoneEvent> Events, long Next);
@@ -78,7 +81,7 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
                 return false;
             Start(sid, LineState.Ringing);
             answered = true;
-            Add("calling", $"Calling {hotline} from {number}");
+            Add("calling", $"Calling {hotline} from {number}", args: [hotline, number]);
             return true;
         }
     }
@@ -94,7 +97,7 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
                 return false;
             Start(call.CallSid, LineState.Incoming);
             ringing = answer = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Add("incoming", $"Incoming call from {call.From}");
+            Add("incoming", $"Incoming call from {call.From}", args: [call.From]);
         }
         try
         {
@@ -171,53 +174,69 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
         {
             switch (e)
             {
+                case Requested { Verbs: var verbs } when verbs.Contains("Enqueue") && state is not LineState.Queue:
+                    // What comes before the Enqueue (the wait announcement, the callback offer) is heard joining the queue.
+                    state = LineState.Queue;
+                    Add("queued", "Waiting in the queue");
+                    break;
                 case Said said:
                     Advance(LineState.Menu);
                     Add("said", said.Text, said.Language);
                     break;
-                case Listened { Heard: var heard }:
+                case Listened { Heard: CallerInput.Keys keys }:
                     Advance(LineState.Menu);
-                    Add("heard", heard switch
-                    {
-                        CallerInput.Keys keys => $"You pressed {keys.Digits}",
-                        CallerInput.Speech speech => $"You said \u201c{speech.Text}\u201d",
-                        _ => "No input",
-                    });
+                    Add("heard", $"You pressed {keys.Digits}", args: ["keys", keys.Digits]);
                     break;
-                case Enqueued:
+                case Listened { Heard: CallerInput.Speech speech }:
+                    Advance(LineState.Menu);
+                    Add("heard", $"You said \u201c{speech.Text}\u201d", args: ["speech", speech.Text]);
+                    break;
+                case Listened:
+                    // Nothing was said: a note, not a bubble of the person's. In the queue it is only the short
+                    // window to accept a callback, which nobody needs to be told about.
+                    if (state is not LineState.Queue)
+                        Add("no-input", "Nothing was pressed or said");
+                    break;
+                case Enqueued when state is not LineState.Queue:
                     state = LineState.Queue;
                     Add("queued", "Waiting in the queue");
                     break;
                 case LeftQueue { Result: "leave" }:
                     state = LineState.Menu;
-                    Add("left-queue", "Left the queue");
+                    Add("left-queue", "Left the queue", args: ["leave"]);
                     break;
                 case LeftQueue { Result: "redirected" }:
                     // The service takes a caller out of the queue to put them through to an agent.
                     state = LineState.Connecting;
-                    Add("left-queue", "An agent is free");
+                    Add("left-queue", "An agent is free", args: ["redirected"]);
                     break;
                 case Dialed:
                     state = LineState.Connecting;
                     Add("dialing", "Calling an agent");
                     break;
                 case AgentAnswered agent:
+                    // The agent hears who is calling first (the whisper): the caller is not through yet.
+                    state = LineState.Connecting;
+                    Add("agent-picked-up", $"An agent picked up ({agent.Address}); putting you through", args: [agent.Address]);
+                    break;
+                case Bridged bridged:
                     state = LineState.Agent;
-                    Add("agent", $"An agent answered ({agent.Address})");
+                    Add("agent", $"You are talking to an agent ({bridged.Address})", args: [bridged.Address]);
                     break;
                 case DialEnded { Status: "completed" } ended:
                     state = LineState.Menu;
-                    Add("agent-left", $"The agent hung up after {ended.Talked.TotalSeconds:0} s");
+                    var seconds = ended.Talked.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+                    Add("agent-left", $"The agent hung up after {seconds} s", args: ["completed", seconds]);
                     break;
                 case DialEnded ended:
                     state = LineState.Menu;
-                    Add("agent-left", $"The agent did not answer ({ended.Status})");
+                    Add("agent-left", $"The agent did not answer ({ended.Status})", args: [ended.Status]);
                     break;
                 case HungUp hungUp:
-                    Add("hung-up", hungUp.By == "caller" ? "You hung up" : "The hotline hung up");
+                    Add("hung-up", hungUp.By == "caller" ? "You hung up" : "The hotline hung up", args: [hungUp.By == "caller" ? "caller" : "hotline"]);
                     break;
                 case ApplicationError error:
-                    Add("error", $"We are sorry, an application error has occurred: {error.Reason}");
+                    Add("error", $"We are sorry, an application error has occurred: {error.Reason}", args: ["application", error.Reason]);
                     break;
             }
         }
@@ -231,8 +250,8 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
             if (callSid != sid)
                 return;
             if (failure is not null)
-                Add("error", $"The call broke off: {failure}");
-            Add("ended", answered ? "Call ended" : "Missed call");
+                Add("error", $"The call broke off: {failure}", args: ["broke-off", failure]);
+            Add("ended", answered ? "Call ended" : "Missed call", args: [answered ? "answered" : "missed"]);
             callSid = null;
             state = LineState.Ended;
             while (input.Reader.TryRead(out _))
@@ -284,9 +303,9 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
             state = to;
     }
 
-    private void Add(string type, string text, string? language = null)
+    private void Add(string type, string text, string? language = null, IReadOnlyList<string>? args = null)
     {
-        events.Add(new PhoneEvent(++seq, type, text, language));
+        events.Add(new PhoneEvent(++seq, type, text, language, args));
         if (events.Count > KeptEvents)
             events.RemoveRange(0, events.Count - KeptEvents);
         var waiting = changed;

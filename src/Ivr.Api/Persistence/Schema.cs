@@ -247,5 +247,10 @@ public static class Schema
         -- Every instance learns handle times and patience from the last week of ended entries, once a minute.
         CREATE INDEX queue_entries_ended ON queue_entries (ended_at);
         """,
+        """
+        -- 1 when the customer left the team to us ("any team"): the booking waits in the default department's line,
+        -- and its page says "any team", not that department.
+        ALTER TABLE callbacks ADD COLUMN any_department INTEGER NOT NULL DEFAULT 0;
+        """,
     ];
 }

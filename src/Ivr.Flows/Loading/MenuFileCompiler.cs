@@ -47,7 +47,8 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             return null;
         var settings = new HotlineSettings(
             hotline.Name.Value, zone, _languages.AsReadOnly(), _voices.AsReadOnly(), hotline.Start.Value,
-            hotline.Attempts, hotline.TimeoutSeconds, hotline.OnFail?.Value);
+            hotline.Attempts, hotline.TimeoutSeconds, hotline.OnFail?.Value,
+            new AlertThresholds(hotline.ServiceLevelBelow, hotline.AbandonedAbove));
         return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages);
     }
 

@@ -13,7 +13,8 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
 {
     // The keys each section accepts; docs/menu.schema.json lists the same for editors, and a test holds them together.
     internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
-    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail", "alerts"];
+    internal static readonly string[] AlertKeys = ["service_level_below", "abandoned_above"];
     internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
     internal static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
     internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
@@ -62,6 +63,7 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
                 case "on_fail": hotline.OnFail = String(value, valuePath, "a menu name"); break;
                 case "attempts": hotline.Attempts = Number(value, valuePath, 1, 10) ?? hotline.Attempts; break;
                 case "timeout": hotline.TimeoutSeconds = Number(value, valuePath, 1, 60) ?? hotline.TimeoutSeconds; break;
+                case "alerts": ReadAlerts(value, valuePath, hotline); break;
             }
         }
         RequireKey(map, path, "name", "the shop's name, said in callbacks");
@@ -69,6 +71,21 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
         RequireKey(map, path, "languages", "the languages of the hotline, the default first (languages: [pl-PL, en-US])");
         RequireKey(map, path, "start", "the menu a new call enters (start: welcome)");
         return hotline;
+    }
+
+    // The console's alert thresholds, in percent of today's ended calls.
+    private void ReadAlerts(YamlNode node, string path, RawHotline hotline)
+    {
+        if (AsMap(node, path, "a map of alert thresholds in percent (service_level_below: 80, abandoned_above: 10)") is not { } map)
+            return;
+        foreach (var (key, _, value, valuePath) in Known(map, path, AlertKeys))
+        {
+            switch (key)
+            {
+                case "service_level_below": hotline.ServiceLevelBelow = Number(value, valuePath, 1, 100); break;
+                case "abandoned_above": hotline.AbandonedAbove = Number(value, valuePath, 0, 99); break;
+            }
+        }
     }
 
     private void ReadLanguages(YamlNode node, string path, List<Located<string>> languages)

@@ -31,6 +31,8 @@ internal sealed class RawHotline
     public Located<string>? OnFail { get; set; }
     public int Attempts { get; set; } = 3;
     public int TimeoutSeconds { get; set; } = 5;
+    public int? ServiceLevelBelow { get; set; }
+    public int? AbandonedAbove { get; set; }
 }
 
 /// <summary>A text: one string for every language, or a string per language.</summary>

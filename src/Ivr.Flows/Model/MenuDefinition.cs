@@ -32,6 +32,7 @@ public sealed record MenuDefinition(
 /// <param name="Attempts">How many times a menu is offered before its on_fail.</param>
 /// <param name="TimeoutSeconds">Seconds to wait for a key press or speech.</param>
 /// <param name="OnFail">The menu after too many invalid or missing answers; null means goodbye.</param>
+/// <param name="Alerts">When the console raises an alert; null or empty means never.</param>
 public sealed record HotlineSettings(
     string Name,
     TimeZoneInfo TimeZone,
@@ -40,7 +41,15 @@ public sealed record HotlineSettings(
     string Start,
     int Attempts,
     int TimeoutSeconds,
-    string? OnFail);
+    string? OnFail,
+    AlertThresholds? Alerts = null);
+
+/// <summary>
+/// When the console's dashboard raises an alert (the <c>hotline: alerts:</c> section), in percent of today's ended
+/// calls: the service level under <see cref="ServiceLevelBelow"/>, or the abandoned share over <see cref="AbandonedAbove"/>.
+/// Null: no alert of that kind.
+/// </summary>
+public sealed record AlertThresholds(int? ServiceLevelBelow, int? AbandonedAbove);
 
 /// <summary>
 /// One menu. It may say something on entry, then either asks (<see cref="Options"/> with <see cref="Prompt"/>)

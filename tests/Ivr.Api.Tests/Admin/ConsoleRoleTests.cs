@@ -160,4 +160,18 @@ public sealed class ConsoleRoleTests : IAsyncLifetime
         Assert.Equal(1, tooShort);
         Assert.Contains("at least 10 characters", errors.ToString());
     }
+
+    [Fact]
+    public async Task AViewer_SeesTheWallAndTheFigures_ButMayNotChangeAgentsNorSearchCalls_ASupervisorMay()
+    {
+        using var viewer = await SignedInAsync("jan", ViewerPassword);
+        using var supervisor = await SignedInAsync("ewa", SupervisorPassword);
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(viewer, HttpMethod.Get, "/admin/api/wall"));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(viewer, HttpMethod.Get, "/admin/api/figures?range=7d"));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(viewer, HttpMethod.Put, "/admin/api/agents/orders.anna/status", new { status = "away" }));
+        Assert.Equal(HttpStatusCode.Forbidden, await SendAsync(viewer, HttpMethod.Get, "/admin/api/calls"));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(supervisor, HttpMethod.Put, "/admin/api/agents/orders.anna/status", new { status = "away" }));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(supervisor, HttpMethod.Get, "/admin/api/calls.csv"));
+    }
 }

@@ -149,6 +149,20 @@ public sealed class CallbackFormTests : IAsyncLifetime
         Assert.Equal(("form", "orders"), await db.QuerySingleAsync<(string, string)>("SELECT source, department FROM callbacks"));
     }
 
+    [Theory]
+    [InlineData("pl", "Dowolny dział")]
+    [InlineData("en", "Any team")]
+    public async Task ABookingForAnyTeam_SaysAnyTeamOnItsStatusPage_NotTheTeamThatCalls(string lang, string shown)
+    {
+        var response = await SubmitFormAsync(_browser, "500 100 200", department: "", path: $"/callback?lang={lang}");
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+
+        var page = await HtmlAsync(await _browser.GetAsync(response.Headers.Location!.ToString()));
+
+        var facts = page.QuerySelectorAll(".facts dd").Select(dd => dd.TextContent).ToList();
+        Assert.Equal(shown, facts.Last());
+    }
+
     [Fact]
     public async Task TheCancelButton_CancelsTheCallback_AndTheStatusPageSaysSo()
     {

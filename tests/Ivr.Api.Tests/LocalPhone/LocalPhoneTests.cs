@@ -53,6 +53,24 @@ public sealed class LocalPhoneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WhatTheCallerHearsAsTheyJoinTheQueue_IsHeardWaitingInTheQueue_AndTheAgentIsTheirsOnlyOnceThroughTheWhisper()
+    {
+        var line = await _hotline.OpenLineAsync();
+
+        await _hotline.PostAsync(line, "call");
+        await _hotline.PostAsync(line, "keys", new { keys = "11" });
+        var transcript = await _hotline.FollowAsync(line, t => t.State == "agent");
+
+        // The last key chose the orders team: from then on the line is in the queue, announcement included.
+        var types = transcript.Events.Select(e => e.Type).ToList();
+        var chose = types.LastIndexOf("heard");
+        var queued = types.IndexOf("queued");
+        Assert.True(queued > chose, transcript.ToString());
+        Assert.DoesNotContain("said", types[(chose + 1)..queued]);
+        Assert.True(types.IndexOf("agent-picked-up") is var picked && picked > queued && picked < types.IndexOf("agent"), transcript.ToString());
+    }
+
+    [Fact]
     public async Task SayingNothing_TheMenuAsksAgainWhenItsTimeoutIsUp()
     {
         var line = await _hotline.OpenLineAsync();
@@ -61,7 +79,8 @@ public sealed class LocalPhoneTests : IAsyncLifetime
         var transcript = await _hotline.FollowAsync(line, t => t.Said.Count(s => s.Text == Prompt("main")) == 2);
 
         Assert.Contains(transcript.Events, e => e.Type == "listening");
-        Assert.Contains(transcript.Events, e => e.Type == "heard" && e.Text == "No input");
+        // Told as a note of the line, not as something the caller said.
+        Assert.Contains(transcript.Events, e => e.Type == "no-input" && e.Text == "Nothing was pressed or said");
         Assert.Equal("menu", transcript.State);
     }
 

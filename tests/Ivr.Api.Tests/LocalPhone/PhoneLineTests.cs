@@ -90,4 +90,30 @@ public sealed class PhoneLineTests
         Assert.Equal(new PhoneEvent(2, "said", "Dzień dobry.", "pl-PL"), page.Events.Single());
         Assert.Equal(LineState.Menu, page.State);
     }
+
+    [Fact]
+    public async Task AMenuThatHearsNothing_ShowsANote_NotSomethingThePersonSaid()
+    {
+        var line = OnACall();
+
+        line.Hear(new Listened("dtmf speech", new CallerInput.Silence(), 5, null));
+
+        var transcript = await line.EventsAsync(1, TimeSpan.Zero, CancellationToken.None);
+        Assert.DoesNotContain(transcript.Events, e => e.Type == "heard");
+        Assert.Equal("no-input", transcript.Events.Single().Type);
+    }
+
+    [Fact]
+    public async Task TheAgentPickingUp_IsNotTalkingToThem_UntilTheCallIsPutThrough()
+    {
+        var line = OnACall();
+        line.Hear(new Said("Dzień dobry.", "pl-PL", null));
+        line.Hear(new Dialed([new DialTarget("Number", "+48221234501")], null, new Dictionary<string, string>()));
+
+        line.Hear(new AgentAnswered("+48221234501", "CA" + new string('2', 32)));
+
+        Assert.Equal(LineState.Connecting, line.State);
+        var before = await line.EventsAsync(0, TimeSpan.Zero, CancellationToken.None);
+        Assert.DoesNotContain(before.Events, e => e.Type == "agent");
+    }
 }

@@ -90,4 +90,26 @@ public class HotlineRuleTests
     public void MergeKeys_AreRefusedWithAHint() =>
         SingleError(Replace("    hours: { mon-fri: \"08:00-20:00\", sat: \"09:00-14:00\" }", "    hours: { <<: { mon: \"08:00-20:00\" }, sat: \"09:00-14:00\" }"),
             "11:14", "departments.orders.hours.\"<<\"", "merge keys ('<<') are not supported");
+
+    [Fact]
+    public void AlertThresholds_AreRead_InPercent()
+    {
+        var result = Load(Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { service_level_below: 80, abandoned_above: 10 }\n"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(new Ivr.Flows.Model.AlertThresholds(80, 10), result.Definition!.Hotline.Alerts);
+    }
+
+    [Fact]
+    public void AnAlertThresholdOutOfRange_IsAnError_AtItsValue() =>
+        SingleError(Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { service_level_below: 0.8 }\n"),
+            "8:34", "hotline.alerts.service_level_below", "expected a whole number from 1 to 100");
+
+    [Fact]
+    public void AnUnknownAlert_IsAnError_ThatNamesTheKnownOnes()
+    {
+        var result = Load(Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { abandoned_over: 10 }\n"));
+
+        Assert.Contains(result.Errors, e => e.Path == "hotline.alerts.abandoned_over" && e.Message.Contains("abandoned_above"));
+    }
 }

@@ -36,6 +36,7 @@ public partial class MenuSchemaTests
     private static readonly Dictionary<string, string> AcceptedFiles = new()
     {
         ["the base file of the loader tests"] = Valid,
+        ["alert thresholds"] = Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { service_level_below: 80, abandoned_above: 10 }\n"),
         ["star and hash keys"] = Replace("\"2\": { next: bye }", "\"*\": { next: bye }\n      \"#\": { hangup: true }"),
         ["several ranges, one-digit hours and midnight"] =
             Replace("{ mon-fri: \"08:00-20:00\", sat: \"09:00-14:00\" }", "{ mon: \"13:00-17:00, 8:00-12:00\", sun: \"20:00-24:00\" }"),
@@ -71,6 +72,8 @@ public partial class MenuSchemaTests
     {
         ["an unknown section"] = Replace("hotline:\n", "hotlin:\n"),
         ["an unknown hotline key"] = Replace("  timezone:", "  time_zone:"),
+        ["an alert threshold over 100 percent"] = Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { service_level_below: 180 }\n"),
+        ["an unknown alert"] = Replace("  on_fail: main\n", "  on_fail: main\n  alerts: { abandoned_over: 10 }\n"),
         ["an unknown department key"] = Replace("    hours:", "    hour:"),
         ["an unknown agent key"] = Replace("{ name: Anna, phone:", "{ name: Anna, phnoe:"),
         ["an unknown menu key"] = Replace("    hangup: true", "    hangup: true\n    colour: blue"),

@@ -5,11 +5,11 @@
 (() => {
   const $ = (selector, root = document) => root.querySelector(selector);
   const SVG = "http://www.w3.org/2000/svg";
-  const views = ["dashboard", "menu", "diagram", "versions", "callbacks", "audit"];
+  const views = ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks", "audit"];
   // What each role may open and do; the service checks the same on every request.
   const roles = {
     viewer: { views: ["dashboard"], editsMenu: false },
-    supervisor: { views: ["dashboard", "menu", "diagram", "versions", "callbacks"], editsMenu: false },
+    supervisor: { views: ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks"], editsMenu: false },
     admin: { views, editsMenu: true },
   };
   const state = { signedIn: false, role: roles.viewer, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
@@ -91,6 +91,8 @@
     menuEditor.wire();
     versions.wire();
     callbacks.wire();
+    calls.wire();
+    figures.wire();
 
     try {
       const session = await api.get("/admin/session");
@@ -178,14 +180,16 @@
       else link.removeAttribute("aria-current");
     }
     if (moveFocus) $(`#${view}-heading`).focus();
-    ({ dashboard: dashboard.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load, audit: audit.load })[view]();
+    ({ dashboard: dashboard.load, wall: wall.load, agents: agents.load, calls: calls.load, figures: figures.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load, audit: audit.load })[view]();
     scheduleDashboard();
   }
 
+  // The live views are read again every few seconds while they show.
   function scheduleDashboard() {
     clearTimeout(state.dashboardTimer);
-    if (state.signedIn && state.view === "dashboard" && !document.hidden)
-      state.dashboardTimer = setTimeout(() => dashboard.load().finally(scheduleDashboard), 5000);
+    const live = { dashboard: [dashboard, 5000], wall: [wall, 3000], agents: [agents, 3000] }[state.view];
+    if (state.signedIn && live && !document.hidden)
+      state.dashboardTimer = setTimeout(() => live[0].load().finally(scheduleDashboard), live[1]);
   }
 
   // ---- Menu editor ------------------------------------------------------------------------------------------------
@@ -491,10 +495,16 @@
         const view = await api.get("/admin/api/dashboard");
         state.departments = view.departments.map(d => d.department);
         callbacks.departmentsKnown();
+        for (const id of ["#calls-department", "#figures-department"]) {
+          const select = $(id);
+          if (select.options.length === 1) select.append(...state.departments.map(d => element("option", { value: d, text: d })));
+        }
         $("#dashboard-error").textContent = "";
         $("#dashboard-updated").textContent =
           `Today since midnight (${view.timeZone}); updated ${time(view.at)}, every 5 seconds.`;
         $("#dashboard-departments").replaceChildren(...view.departments.map(d => departmentCard(d, view.serviceLevelSeconds)));
+        $("#dashboard-alerts").replaceChildren(...(view.alerts || []).map(a =>
+          element("li", { "data-department": a.department, "data-kind": a.kind, text: a.message })));
       } catch (error) {
         if (error.status !== 401) $("#dashboard-error").textContent = `The figures cannot be read: ${error.message}`;
       }
@@ -658,6 +668,208 @@
     }
 
     return { wire, load, departmentsKnown };
+  })();
+
+  // ---- Queue wall -------------------------------------------------------------------------------------------------
+
+  const wall = {
+    async load() {
+      try {
+        const view = await api.get("/admin/api/wall");
+        $("#wall-error").textContent = "";
+        $("#wall-updated").textContent = `Live; updated ${time(view.at)}, every 3 seconds.`;
+        $("#wall-departments").replaceChildren(...view.departments.map(wallCard));
+      } catch (error) {
+        if (error.status !== 401) $("#wall-error").textContent = `The queues cannot be read: ${error.message}`;
+      }
+    },
+  };
+
+  function wallCard(d) {
+    const headingId = `wall-${d.department}`;
+    const line = d.waiting.length === 0
+      ? element("p", { class: "muted", text: "Nobody is waiting." })
+      : element("table", { class: "waiting" },
+        element("caption", { text: "Waiting now, first in line first" }),
+        element("thead", {}, element("tr", {}, ...["Place", "Waiting", "Language", "Callback"].map(h => element("th", { scope: "col", text: h })))),
+        element("tbody", {}, ...d.waiting.map(w => element("tr", {},
+          element("td", { text: String(w.place) }), element("td", { text: seconds(w.waitSeconds) }),
+          element("td", { text: w.language }), element("td", { text: w.callback ? "booked" : "" })))));
+    return element("article", { class: "department", "data-department": d.department, "aria-labelledby": headingId },
+      element("h3", { id: headingId }, d.department, element("small", { text: d.title })),
+      figureList("live", "Now", [
+        ["Waiting now", "waiting", String(d.waiting.length)],
+        ["Longest wait", "longest-wait", d.waiting.length > 0 ? seconds(d.longestWaitSeconds) : dash],
+        ["Agents free", "free", String(d.agentsFree)],
+        ["Ringing", "ringing", String(d.agentsRinging)],
+        ["Talking", "talking", String(d.agentsTalking)],
+        ["Wrap-up", "wrap-up", String(d.agentsInWrapUp)],
+        ["Away", "away", String(d.agentsAway)],
+        ["Callbacks due", "callbacks-due", String(d.callbacksDue)],
+        ["Service level today", "service-level", percent(d.serviceLevel)],
+      ]),
+      line);
+  }
+
+  // ---- Agent board ------------------------------------------------------------------------------------------------
+
+  const agents = (() => {
+    const names = { available: "available", ringing: "ringing", talking: "talking", "wrap-up": "wrap-up", away: "away", missed: "missed a call", closed: "closed" };
+
+    function details(a) {
+      const since = a.secondsInState === null || a.secondsInState === undefined ? "" : ` for ${seconds(a.secondsInState)}`;
+      if (a.state === "talking") return `with ${a.with || "a caller"}${since}`;
+      if (a.state === "ringing") return `offered ${a.with || "a call"}${since}`;
+      if (a.state === "wrap-up") return `${seconds(a.secondsLeft)} left`;
+      if (a.state === "missed") return `back in ${seconds(a.secondsLeft)}`;
+      if (a.state === "closed") return "the department is closed";
+      return "";
+    }
+
+    async function setStatus(agent, status, button) {
+      button.disabled = true;
+      try {
+        await api.put(`/admin/api/agents/${encodeURIComponent(agent.id)}/status`, { status });
+        $("#agents-message").textContent = `${agent.name} is now ${status}.`;
+        await load();
+      } catch (error) {
+        if (error.status !== 401) $("#agents-message").textContent = `Not changed: ${error.message}`;
+        button.disabled = false;
+      }
+    }
+
+    async function load() {
+      try {
+        const list = await api.get("/admin/api/agents");
+        $("#agents-updated").textContent = `Live; updated ${time(new Date())}, every 3 seconds.`;
+        $("#agents-table tbody").replaceChildren(...list.map(a => {
+          const away = a.status === "away";
+          const button = element("button", { type: "button", text: away ? `Set ${a.name} available` : `Set ${a.name} away` });
+          button.addEventListener("click", () => setStatus(a, away ? "available" : "away", button));
+          return element("tr", { "data-agent": a.id },
+            element("td", { text: a.name }),
+            element("td", { text: a.department }),
+            element("td", {}, element("span", { class: `state ${a.state}`, "data-state": a.state, text: names[a.state] || a.state })),
+            element("td", { text: details(a) }),
+            element("td", { class: "actions-cell" }, button));
+        }));
+      } catch (error) {
+        if (error.status !== 401) $("#agents-message").textContent = `The agents cannot be read: ${error.message}`;
+      }
+    }
+
+    return { load };
+  })();
+
+  // ---- Call search ------------------------------------------------------------------------------------------------
+
+  const calls = (() => {
+    function query() {
+      const q = new URLSearchParams();
+      for (const [key, id] of [["number", "#calls-number"], ["from", "#calls-from"], ["to", "#calls-to"], ["department", "#calls-department"], ["outcome", "#calls-outcome"]]) {
+        const value = $(id).value.trim();
+        if (value) q.set(key, value);
+      }
+      return q.toString();
+    }
+
+    function wire() {
+      $("#calls-filter").addEventListener("submit", event => { event.preventDefault(); load(); });
+      $("#calls-filter").addEventListener("input", () => { $("#calls-export").href = `/admin/api/calls.csv?${query()}`; });
+    }
+
+    async function showPath(call) {
+      try {
+        const steps = await api.get(`/admin/api/calls/${encodeURIComponent(call.callSid)}`);
+        $("#call-path").hidden = false;
+        $("#call-path-heading").textContent = `Path of the call from ${call.caller || "an unknown number"} at ${dateTime(call.startedAt)}`;
+        $("#call-path-steps").replaceChildren(...steps.map(s => element("li", {},
+          element("span", { class: "kind", text: `${time(s.at)} ${s.kind}` }), s.what)));
+        $("#call-path-heading").focus();
+      } catch (error) {
+        if (error.status !== 401) $("#calls-message").textContent = `The path cannot be read: ${error.message}`;
+      }
+    }
+
+    async function load() {
+      if (state.departments.length === 0) await dashboard.load();
+      const q = query();
+      $("#calls-export").href = `/admin/api/calls.csv?${q}`;
+      try {
+        const found = await api.get(`/admin/api/calls?${q}`);
+        $("#calls-message").textContent = found.calls.length === 0 ? "No call matches this search."
+          : `${found.calls.length} call${found.calls.length === 1 ? "" : "s"}${found.truncated ? " (the newest only: narrow the search)" : ""}.`;
+        $("#calls-table tbody").replaceChildren(...found.calls.map(c => {
+          const button = element("button", { type: "button", text: "Path" });
+          button.addEventListener("click", () => showPath(c));
+          return element("tr", { "data-call": c.callSid },
+            element("td", { text: dateTime(c.startedAt) }), element("td", { text: c.caller || "" }),
+            element("td", { text: c.department || "" }), element("td", { "data-outcome": c.outcome, text: c.outcome }),
+            element("td", { text: seconds(c.waitSeconds) }), element("td", { text: c.talkSeconds === null ? dash : seconds(c.talkSeconds) }),
+            element("td", { text: c.agent || "" }), element("td", {}, button));
+        }));
+      } catch (error) {
+        if (error.status !== 401) $("#calls-message").textContent = `Not searched: ${error.message}`;
+      }
+    }
+
+    return { wire, load };
+  })();
+
+  // ---- Figures over time ------------------------------------------------------------------------------------------
+
+  const figures = (() => {
+    function query() {
+      const q = new URLSearchParams();
+      const range = $("#figures-range").value;
+      if (range === "custom") {
+        q.set("from", $("#figures-from").value);
+        q.set("to", $("#figures-to").value);
+      } else q.set("range", range);
+      if ($("#figures-by").value) q.set("by", $("#figures-by").value);
+      if ($("#figures-department").value) q.set("department", $("#figures-department").value);
+      return q.toString();
+    }
+
+    function wire() {
+      $("#figures-filter").addEventListener("submit", event => { event.preventDefault(); load(); });
+      $("#figures-range").addEventListener("change", () => {
+        $("#figures-custom").hidden = $("#figures-range").value !== "custom";
+        if ($("#figures-range").value !== "custom") load();
+      });
+    }
+
+    const row = (r, header) => element("tr", {},
+      element(header ? "th" : "td", header ? { scope: "row", text: "Total" } : { text: r.period }),
+      element("td", { "data-figure": "offered", text: String(r.offered) }),
+      element("td", { "data-figure": "answered", text: String(r.answered) }),
+      element("td", { "data-figure": "abandoned", text: String(r.abandoned) }),
+      element("td", { "data-figure": "average-wait", text: seconds(r.averageWaitSeconds) }),
+      element("td", { "data-figure": "service-level", text: percent(r.serviceLevel) }));
+
+    async function load() {
+      if (state.departments.length === 0) await dashboard.load();
+      const q = query();
+      $("#figures-export").href = `/admin/api/figures.csv?${q}`;
+      try {
+        const view = await api.get(`/admin/api/figures?${q}`);
+        $("#figures-message").textContent = "";
+        $("#figures-caption").textContent = `Per ${view.by}, ${view.rows[0] ? view.rows[0].period : ""} to ${view.rows.length ? view.rows[view.rows.length - 1].period : ""} ` +
+          `(${view.timeZone}); service level: answered within ${view.serviceLevelSeconds} s of the calls that ended`;
+        const perHour = view.by === "hour";
+        $("#figures-chart").replaceChildren(chart(`Calls offered per ${view.by}`,
+          view.rows.map(r => ({ label: perHour ? r.period.slice(11, 13) : r.period.slice(8, 10), title: r.period, value: r.offered })),
+          { unit: ["call", "calls"], labelEvery: Math.max(1, Math.ceil(view.rows.length / 12)) }));
+        $("#figures-table tbody").replaceChildren(...view.rows.map(r => row(r, false)));
+        $("#figures-table tfoot").replaceChildren(row(view.total, true));
+      } catch (error) {
+        if (error.status === 400 && error.body && error.body.errors)
+          $("#figures-message").textContent = Object.values(error.body.errors).flat().join(" ");
+        else if (error.status !== 401) $("#figures-message").textContent = `The figures cannot be read: ${error.message}`;
+      }
+    }
+
+    return { wire, load };
   })();
 
   // ---- Audit ------------------------------------------------------------------------------------------------------

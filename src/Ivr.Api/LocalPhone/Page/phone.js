@@ -16,16 +16,72 @@
   const transcript = byId('transcript');
   const keys = [...document.querySelectorAll('button[data-key]')];
 
-  const statusText = {
-    idle: 'Ready',
-    ringing: 'Ringing…',
-    incoming: 'Incoming call',
-    menu: 'In the menu',
-    queue: 'Waiting in the queue',
-    connecting: 'Calling an agent…',
-    agent: 'Talking to an agent',
-    ended: 'Call ended',
+  // The page speaks the language the service picked for it (<html lang>): Polish or English.
+  const texts = {
+    en: {
+      title: 'Hotline phone',
+      localNote: 'Local mode: your call goes through the simulator to this service, and agents are simulated.',
+      yourNumber: 'Your number', call: 'Call', answer: 'Answer', hangUp: 'Hang up', keypad: 'Keypad',
+      whatYouSay: 'What you say', sayPlaceholder: 'Say something, e.g. zamówienie', say: 'Say', transcript: 'Transcript',
+      yourTurn: ' — your turn', newCall: 'New call', unreachable: 'The service cannot be reached.',
+      answered: (status) => `The service answered ${status}.`,
+      badNumber: 'Use a phone number such as +48 500 100 200, 500 100 200 (Poland) or 0049 30 1234567.',
+      state: {
+        idle: 'Ready', ringing: 'Ringing…', incoming: 'Incoming call', menu: 'In the menu', queue: 'Waiting in the queue',
+        connecting: 'Calling an agent…', agent: 'Talking to an agent', ended: 'Call ended',
+      },
+      event: {
+        calling: (hotline, from) => `Calling ${hotline} from ${from}`,
+        incoming: (from) => `Incoming call from ${from}`,
+        answered: () => 'You answered',
+        heard: (kind, what) => (kind === 'keys' ? `You pressed ${what}` : `You said “${what}”`),
+        'no-input': () => 'Nothing was pressed or said',
+        queued: () => 'Waiting in the queue',
+        'left-queue': (how) => (how === 'leave' ? 'Left the queue' : 'An agent is free'),
+        dialing: () => 'Calling an agent',
+        'agent-picked-up': (address) => `An agent picked up (${address}); putting you through`,
+        agent: (address) => `You are talking to an agent (${address})`,
+        'agent-left': (how, seconds) => (how === 'completed' ? `The agent hung up after ${seconds} s` : `The agent did not answer (${how})`),
+        'hung-up': (who) => (who === 'caller' ? 'You hung up' : 'The hotline hung up'),
+        error: (kind, reason) => (kind === 'broke-off' ? `The call broke off: ${reason}` : `We are sorry, an application error has occurred: ${reason}`),
+        ended: (how) => (how === 'missed' ? 'Missed call' : 'Call ended'),
+      },
+    },
+    pl: {
+      title: 'Telefon infolinii',
+      localNote: 'Tryb lokalny: rozmowa idzie przez symulator do tej usługi, a konsultanci są symulowani.',
+      yourNumber: 'Twój numer', call: 'Zadzwoń', answer: 'Odbierz', hangUp: 'Rozłącz', keypad: 'Klawiatura',
+      whatYouSay: 'Co mówisz', sayPlaceholder: 'Powiedz coś, np. zamówienie', say: 'Powiedz', transcript: 'Przebieg rozmowy',
+      yourTurn: ' — twoja kolej', newCall: 'Nowa rozmowa', unreachable: 'Nie można połączyć się z usługą.',
+      answered: (status) => `Usługa odpowiedziała ${status}.`,
+      badNumber: 'Podaj numer telefonu, np. +48 500 100 200, 500 100 200 (Polska) lub 0049 30 1234567.',
+      state: {
+        idle: 'Gotowy', ringing: 'Łączenie…', incoming: 'Połączenie przychodzące', menu: 'W menu', queue: 'Czekasz w kolejce',
+        connecting: 'Łączenie z konsultantem…', agent: 'Rozmowa z konsultantem', ended: 'Rozmowa zakończona',
+      },
+      event: {
+        calling: (hotline, from) => `Dzwonisz na ${hotline} z numeru ${from}`,
+        incoming: (from) => `Połączenie przychodzące z ${from}`,
+        answered: () => 'Odebrano',
+        heard: (kind, what) => (kind === 'keys' ? `Wciśnięto ${what}` : `Powiedziano „${what}”`),
+        'no-input': () => 'Nic nie wciśnięto ani nie powiedziano',
+        queued: () => 'Czekasz w kolejce',
+        'left-queue': (how) => (how === 'leave' ? 'Opuszczono kolejkę' : 'Konsultant jest wolny'),
+        dialing: () => 'Łączenie z konsultantem',
+        'agent-picked-up': (address) => `Konsultant odebrał (${address}); trwa łączenie`,
+        agent: (address) => `Rozmawiasz z konsultantem (${address})`,
+        'agent-left': (how, seconds) => (how === 'completed' ? `Konsultant rozłączył się po ${seconds} s` : `Konsultant nie odebrał (${how})`),
+        'hung-up': (who) => (who === 'caller' ? 'Rozłączono' : 'Infolinia rozłączyła się'),
+        error: (kind, reason) => (kind === 'broke-off' ? `Połączenie zerwane: ${reason}` : `Przepraszamy, wystąpił błąd aplikacji: ${reason}`),
+        ended: (how) => (how === 'missed' ? 'Nieodebrane połączenie' : 'Rozmowa zakończona'),
+      },
+    },
   };
+  const t = texts[document.documentElement.lang] || texts.en;
+  for (const element of document.querySelectorAll('[data-t]')) element.textContent = t[element.dataset.t];
+  for (const element of document.querySelectorAll('[data-t-label]')) element.setAttribute('aria-label', t[element.dataset.tLabel]);
+  for (const element of document.querySelectorAll('[data-t-placeholder]')) element.placeholder = t[element.dataset.tPlaceholder];
+
   const onCall = ['ringing', 'menu', 'queue', 'connecting', 'agent'];
 
   let line = null;        // { id, number, typed }
@@ -60,7 +116,7 @@
   function render() {
     const inCall = onCall.includes(state);
     status.dataset.state = state;
-    status.textContent = statusText[state] + (yourTurn && state === 'menu' ? ' — your turn' : '');
+    status.textContent = t.state[state] + (yourTurn && state === 'menu' ? t.yourTurn : '');
     // Not disabled while a line opens: a click then waits for it (typing a number and clicking Call opens one).
     callButton.disabled = inCall || state === 'incoming';
     answerButton.hidden = state !== 'incoming';
@@ -88,17 +144,27 @@
         return response;
       }
       const details = await response.json().catch(() => null);
+      if (details && details.errors && details.errors.number) {
+        showProblem(t.badNumber);
+        return null;
+      }
       const errors = details && details.errors ? Object.values(details.errors).flat().join(' ') : '';
-      showProblem(errors || (details && (details.detail || details.title)) || `The service answered ${response.status}.`);
+      showProblem(errors || (details && (details.detail || details.title)) || t.answered(response.status));
     } catch {
-      showProblem('The service cannot be reached.');
+      showProblem(t.unreachable);
     }
     return null;
   }
 
+  // What the hotline said is shown as said; the rest is worded in the page's language from the event's parts.
+  function wording(event) {
+    const word = t.event[event.type];
+    return event.type !== 'said' && word ? word(...(event.args || [])) : event.text;
+  }
+
   function add(event) {
     const item = document.createElement('li');
-    item.textContent = event.text;
+    item.textContent = wording(event);
     if (event.type === 'said') {
       item.className = 'said';
       item.lang = event.language;
@@ -113,9 +179,16 @@
   }
 
   function show(event) {
+    // A new call (placed, or a callback ringing) starts under a divider: what was said before stays readable.
     if (event.type === 'calling' || event.type === 'incoming') {
-      transcript.replaceChildren();
       silence();
+      if (transcript.children.length > 0) {
+        const divider = document.createElement('li');
+        divider.className = 'divider';
+        divider.setAttribute('role', 'separator');
+        divider.textContent = t.newCall;
+        transcript.append(divider);
+      }
     }
     if (event.type === 'listening') {
       yourTurn = true;
