@@ -14,10 +14,19 @@ public sealed class SwitchboardListener : IAsyncDisposable
     private readonly Task serving;
 
     /// <param name="port">A free port on 127.0.0.1.</param>
-    public SwitchboardListener(Switchboard board, int port)
+    public SwitchboardListener(Switchboard board, int port) : this(board.CreateRestHandler(), port)
+    {
+    }
+
+    /// <summary>For a switchboard made after the service starts (<see cref="Switchboard.RestHandlerOf"/>).</summary>
+    public SwitchboardListener(Func<Switchboard> board, int port) : this(Switchboard.RestHandlerOf(board), port)
+    {
+    }
+
+    private SwitchboardListener(HttpMessageHandler handler, int port)
     {
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        api = new HttpMessageInvoker(board.CreateRestHandler());
+        api = new HttpMessageInvoker(handler);
         listener.Prefixes.Add(BaseUrl.OriginalString);
         listener.Start();
         serving = ServeAsync();
@@ -51,7 +60,18 @@ public sealed class SwitchboardListener : IAsyncDisposable
         if (context.Request.Headers["Authorization"] is { } authorization)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
 
-        using var response = await api.SendAsync(request, CancellationToken.None);
+        HttpResponseMessage response;
+        try
+        {
+            response = await api.SendAsync(request, CancellationToken.None);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // A REST fault with no answer (refused, or carried out and the answer lost): the connection drops.
+            context.Response.Abort();
+            return;
+        }
+        using var _ = response;
         context.Response.StatusCode = (int)response.StatusCode;
         context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
         var bytes = await response.Content.ReadAsByteArrayAsync();
