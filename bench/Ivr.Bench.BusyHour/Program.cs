@@ -298,7 +298,10 @@ if (service is not null)
     await service.DisposeAsync();
 if (restListener is not null)
     await restListener.DisposeAsync();
-workDirectory.Delete(recursive: true);
+if (invariants.All(i => i.Held) || service is null)
+    workDirectory.Delete(recursive: true);
+else
+    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database and the service's log)");
 return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) ? 0 : 3;
 
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is

@@ -41,7 +41,7 @@ public sealed class ServiceProcess(string serviceDll, Uri baseUrl, IReadOnlyDict
         started.BeginOutputReadLine();
         started.BeginErrorReadLine();
         process = started;
-        Log($"--- started pid {started.Id}");
+        Log($"--- {DateTimeOffset.UtcNow:HH:mm:ss.fff} started pid {started.Id}");
 
         var waited = Stopwatch.StartNew();
         while (true)
@@ -53,6 +53,7 @@ public sealed class ServiceProcess(string serviceDll, Uri baseUrl, IReadOnlyDict
                 // Any answer: it listens with its database migrated and its menu loaded (503 only says Twilio is not
                 // reachable now, which is the switchboard's fault to inject).
                 using var answer = await health.GetAsync("/healthz", ct);
+                Log($"--- {DateTimeOffset.UtcNow:HH:mm:ss.fff} /healthz answered {(int)answer.StatusCode}");
                 return;
             }
             catch (HttpRequestException)
@@ -74,7 +75,7 @@ public sealed class ServiceProcess(string serviceDll, Uri baseUrl, IReadOnlyDict
     {
         if (process is not { HasExited: false } running)
             throw new InvalidOperationException("The service is not running.");
-        Log($"--- SIGKILL pid {running.Id}");
+        Log($"--- {DateTimeOffset.UtcNow:HH:mm:ss.fff} SIGKILL pid {running.Id}");
         running.Kill();
         running.WaitForExit();
     }

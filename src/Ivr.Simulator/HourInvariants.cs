@@ -295,7 +295,10 @@ public sealed class HourInvariants
         }
         Compare("offered", queued.Count, queued.Count);
         Compare("answered", queued.Count(c => c.AnsweredAt is not null), known.Count(c => c.AnsweredAt is not null));
-        Compare("abandoned", queued.Count(c => c.Abandoned), known.Count(c => c.Abandoned));
+        // A caller cut off in the queue (the service was down) ended like one who hung up, as far as Twilio tells:
+        // the service may count them abandoned.
+        var cutOffWaiting = queued.Count(c => c.WasCutOff && c.AnsweredAt is null && !c.Abandoned);
+        Compare("abandoned", queued.Count(c => c.Abandoned) + cutOffWaiting, known.Count(c => c.Abandoned));
         return new Invariant("the service's figures match the switchboard's", 3, broken.Count, broken);
     }
 
