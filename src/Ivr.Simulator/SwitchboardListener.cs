@@ -65,9 +65,17 @@ public sealed class SwitchboardListener : IAsyncDisposable
         {
             response = await api.SendAsync(request, CancellationToken.None);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (TaskCanceledException)
         {
-            // A REST fault with no answer (refused, or carried out and the answer lost): the connection drops.
+            // Carried out, and the answer lost: a gateway's 504 without Twilio's body, which a client must read as
+            // unsure, like its own timeout (waiting that out would cost minutes of an accelerated clock).
+            context.Response.StatusCode = (int)HttpStatusCode.GatewayTimeout;
+            context.Response.Close();
+            return;
+        }
+        catch (HttpRequestException)
+        {
+            // Refused, nothing carried out: the connection drops.
             context.Response.Abort();
             return;
         }
