@@ -7,6 +7,7 @@ using System.Text.Json;
 using Ivr.Api;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Twilio;
+using Ivr.Bench.BusyHour;
 using Ivr.Simulator;
 using Microsoft.Extensions.Options;
 
@@ -16,7 +17,10 @@ using Microsoft.Extensions.Options;
 // With --callbacks SHARE, that share of callers take the callback offered when the wait is long; the run goes on
 // after the hour until every callback has been put through or given up. With --faults LIST the switchboard loses,
 // repeats, reorders and delays webhooks and fails its REST API (see SwitchboardFaults.Parse; "all" turns every one
-// on), and the run ends with the table of invariants the hotline must keep.
+// on), and the run ends with the table of invariants the hotline must keep. With --process (implied by a kill fault,
+// e.g. --faults kill=1200..1230) the service runs as its own process (dotnet Ivr.Api.dll) on a simulated clock
+// --speed times real time that the switchboard shares, reaching the switchboard's REST API over HTTP, so that it can
+// be killed with SIGKILL mid-hour and started again on the same database.
 var perHour = Option("--calls-per-hour", 100);
 var talkSeconds = Option("--talk", 90);
 var patienceSeconds = Option("--patience", 240);
@@ -40,6 +44,13 @@ catch (FormatException error)
     Console.Error.WriteLine($"--faults: {error.Message}");
     return 1;
 }
+var asProcess = args.Contains("--process") || faults.Kills.Count > 0;
+var speed = Option("--speed", 25);
+if (speed is < 1 or > 1000)
+{
+    Console.Error.WriteLine("--speed takes simulated seconds per real second, 1 to 1000 (default 25)");
+    return 1;
+}
 const string AccountSid = "AC0be0c0be0c0be0c0be0c0be0c0be0c0b";
 const string AuthToken = "busy-hour-token";
 const string ApiKey = "busy-hour-key";
@@ -51,6 +62,10 @@ var baseUrl = $"http://127.0.0.1:{port}";
 var workDirectory = Directory.CreateTempSubdirectory("ivr-busy-hour-");
 var clock = new VirtualClock(start);
 Switchboard board = null!;
+// With the service in its own process, both sides compute simulated time from the wall clock: start at the origin,
+// far enough ahead that the service is up before the first caller (set again if it is not).
+var origin = DateTimeOffset.UtcNow.AddSeconds(15);
+DateTimeOffset PacedNow() => start + (DateTimeOffset.UtcNow - origin) * speed;
 
 var settings = new Dictionary<string, string?>
 {
@@ -64,20 +79,52 @@ var settings = new Dictionary<string, string?>
 };
 if (retryDelaySeconds is { } retryDelay)
     settings["Callbacks:RetryDelaySeconds"] = retryDelay.ToString(CultureInfo.InvariantCulture);
+var callbackSettings = new CallbackOptions();
+if (retryDelaySeconds is { } delay)
+    callbackSettings.RetryDelaySeconds = delay;
 
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.UseUrls(baseUrl);
-builder.Logging.ClearProviders();
-builder.Configuration.AddInMemoryCollection(settings);
-builder.AddHotline();
-builder.Services.AddSingleton<TimeProvider>(clock);
-// The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
-builder.Services.AddHttpClient<TwilioRestClient>()
-    .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
-var app = builder.Build();
-if (!await app.PrepareHotlineAsync())
-    return 1;
-await app.StartAsync();
+WebApplication? app = null;
+ServiceProcess? service = null;
+SwitchboardListener? restListener = null;
+if (asProcess)
+{
+    var restPort = FreePort();
+    settings["Twilio:ApiBaseUrl"] = $"http://127.0.0.1:{restPort}";
+    settings["Simulation:ClockStart"] = start.ToString("O", CultureInfo.InvariantCulture);
+    settings["Simulation:ClockOrigin"] = origin.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+    settings["Simulation:ClockSpeed"] = speed.ToString(CultureInfo.InvariantCulture);
+    service = new ServiceProcess(Path.Combine(AppContext.BaseDirectory, "Ivr.Api.dll"), new Uri(baseUrl), settings,
+        Path.Combine(workDirectory.FullName, "service.log"));
+    // The REST API listens before the switchboard exists, as the in-process handler looks its board up late.
+    await service.StartAsync();
+    // A service up after the origin would meet the first minutes' callers all at once: start it again, further ahead.
+    for (var lead = 30; DateTimeOffset.UtcNow > origin.AddSeconds(-2) && lead <= 120; lead *= 2)
+    {
+        Console.Error.WriteLine($"the service took too long to start; starting it again with the clock's origin {lead} s ahead");
+        await service.StopAsync();
+        origin = DateTimeOffset.UtcNow.AddSeconds(lead);
+        settings["Simulation:ClockOrigin"] = origin.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+        await service.StartAsync();
+    }
+    restListener = new SwitchboardListener(() => board, restPort);
+}
+else
+{
+    var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+    builder.WebHost.UseUrls(baseUrl);
+    builder.Logging.ClearProviders();
+    builder.Configuration.AddInMemoryCollection(settings);
+    builder.AddHotline();
+    builder.Services.AddSingleton<TimeProvider>(clock);
+    // The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
+    builder.Services.AddHttpClient<TwilioRestClient>()
+        .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
+    app = builder.Build();
+    if (!await app.PrepareHotlineAsync())
+        return 1;
+    await app.StartAsync();
+    callbackSettings = app.Services.GetRequiredService<IOptions<CallbackOptions>>().Value;
+}
 
 // Every caller presses 1 (order status) and 1 (the team). Past the menu the only keys asked for are the callback
 // offer (on joining and in every hold update while the wait is long) and then the number to confirm: a caller who
@@ -120,10 +167,46 @@ using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
 api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
 
 var wall = Stopwatch.StartNew();
-await board.RunAsync(arrivals, until: cap);
-var settled = await SettleCallbacksAsync(start + cap);
-// Ends whatever is still on the line at the cap (nothing, when the callbacks settled).
-var calls = await board.RunAsync([], until: TimeSpan.Zero);
+IReadOnlyList<CallRecord> calls;
+bool settled;
+List<(DateTimeOffset From, DateTimeOffset Until)> serviceDown = [];
+if (service is not null)
+{
+    // Each kill on the switchboard's clock: SIGKILL, then a new process on the same database at the restart moment.
+    List<Task> kills = [];
+    var killTimers = faults.Kills.Select(kill => clock.CreateTimer(_ => kills.Add(Task.Run(async () =>
+    {
+        var killedAt = clock.GetUtcNow();
+        service.Kill();
+        board.Inject("kill");
+        while (PacedNow() < kill.RestartAt)
+            await Task.Delay(5);
+        await service.StartAsync();
+        lock (serviceDown)
+            serviceDown.Add((killedAt, PacedNow()));
+    })), null, kill.At - start, Timeout.InfiniteTimeSpan)).ToList();
+    calls = await board.RunPacedAsync(arrivals, PacedNow, cap, finished: async () =>
+    {
+        try
+        {
+            return (await OrdersAsync()).GetProperty("callbacks").GetProperty("openNow").GetInt32() == 0;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // down
+        }
+    });
+    await Task.WhenAll(kills);
+    killTimers.ForEach(timer => timer.Dispose());
+    settled = (await OrdersAsync()).GetProperty("callbacks").GetProperty("openNow").GetInt32() == 0;
+}
+else
+{
+    await board.RunAsync(arrivals, until: cap);
+    settled = await SettleCallbacksAsync(start + cap);
+    // Ends whatever is still on the line at the cap (nothing, when the callbacks settled).
+    calls = await board.RunAsync([], until: TimeSpan.Zero);
+}
 wall.Stop();
 
 var orders = await OrdersAsync();
@@ -169,10 +252,10 @@ var callbackTruth = new Dictionary<string, double?>
     ["longestMinutesToConnect"] = toConnect.Count > 0 ? toConnect.Max() : null,
 };
 
-var callbackSettings = app.Services.GetRequiredService<IOptions<CallbackOptions>>().Value;
 Console.WriteLine($"busy hour: {arrivals.Count} calls in one hour to orders (3 agents, talk ~ exp {talkSeconds} s, " +
                   $"patience ~ exp {patienceSeconds} s, seed {seed}); {clock.GetUtcNow() - start:hh\\:mm\\:ss} " +
-                  $"virtual in {wall.Elapsed.TotalSeconds:F1} s real; application errors: {calls.Count(c => c.HadApplicationError)}");
+                  $"virtual in {wall.Elapsed.TotalSeconds:F1} s real; application errors: {calls.Count(c => c.HadApplicationError)}" +
+                  (service is null ? "" : $"; service as a process, clock {speed}x real time"));
 Console.WriteLine($"callbacks: {Format(callbackShare)} of callers take the offer; customers answer after 5-20 s, " +
                   $"{Format(noAnswerShare)} of tries not answered; {callbackSettings.MaxAttempts} tries {callbackSettings.RetryDelaySeconds} s apart; " +
                   (settled ? "all settled" : $"still open at the cap: {orders.GetProperty("callbacks").GetProperty("openNow").GetInt32()}"));
@@ -203,6 +286,7 @@ var bookings = await api.GetFromJsonAsync<JsonElement>("/admin/api/callbacks?lim
 var invariants = new HourInvariants
 {
     Outages = faults.RestOutages,
+    ServiceDown = serviceDown,
     Calls = calls,
     Webhooks = board.WebhookAnswers,
     Creates = board.Creates,
@@ -216,8 +300,18 @@ Console.WriteLine($"faults: {faults.Describe(start)}; injected: " +
                   (board.Injected.Count == 0 ? "none" : string.Join(", ", board.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))));
 Console.Write(HourInvariants.Table(invariants));
 
-await app.StopAsync();
-workDirectory.Delete(recursive: true);
+foreach (var (from, until) in serviceDown)
+    Console.WriteLine($"service down (killed, then answering again): {from:HH:mm:ss} to {until:HH:mm:ss}");
+if (app is not null)
+    await app.StopAsync();
+if (service is not null)
+    await service.DisposeAsync();
+if (restListener is not null)
+    await restListener.DisposeAsync();
+if (invariants.All(i => i.Held) || service is null)
+    workDirectory.Delete(recursive: true);
+else
+    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database and the service's log)");
 return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) ? 0 : 3;
 
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is

@@ -4,6 +4,7 @@ using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
+using Ivr.Api.Simulation;
 using Ivr.Api.Twilio;
 using Ivr.Api.Voice;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -17,6 +18,7 @@ public static class Hotline
     public static WebApplicationBuilder AddHotline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddSimulationClock();
         KeepNumbersOutOfFrameworkLogs(builder);
         builder.Services.AddHotlineOptions();
         builder.Services.AddSingleton<Database>();
@@ -82,6 +84,7 @@ public static class Hotline
         try
         {
             WarnAboutLocalShortcuts(app, logger);
+            SimulationClockRegistration.Announce(app.Services, logger);
         }
         catch (OptionsValidationException invalid)
         {

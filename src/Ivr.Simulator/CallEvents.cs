@@ -88,6 +88,13 @@ public sealed record ApplicationError(string Reason) : CallEvent
     public override string Describe() => $"application error: {Reason}";
 }
 
+/// <summary>The service could not be reached (connection refused: it was down) for a webhook the call needed: Twilio
+/// plays its own error message and hangs up. Not an application error: the service gave no wrong answer.</summary>
+public sealed record CutOff(string Url) : CallEvent
+{
+    public override string Describe() => $"cut off: {Url} could not be reached";
+}
+
 /// <summary>The call left the queue: Result is Twilio's QueueResult (hangup, leave, redirected).</summary>
 public sealed record LeftQueue(string Queue, string Result, TimeSpan Waited) : CallEvent
 {

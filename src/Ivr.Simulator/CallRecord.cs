@@ -31,6 +31,9 @@ public sealed record CallRecord(string CallSid, IReadOnlyList<CallEvent> Events,
 
     public bool HadApplicationError => Events.OfType<ApplicationError>().Any();
 
+    /// <summary>The call ended because a webhook it needed found the service down.</summary>
+    public bool WasCutOff => Events.OfType<CutOff>().Any();
+
     public string Transcript()
     {
         var text = new StringBuilder($"call {CallSid}\n");

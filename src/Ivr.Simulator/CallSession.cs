@@ -168,6 +168,8 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
                     await SendCopyAsync(fetch.Url, fetch.Method, fetch.Parameters, kind);
                 // The REST API redirected the call while this document was on its way: Twilio drops it.
                 interrupt.ThrowIfCancellationRequested();
+                if (status == 0)
+                    return CutOffAt(fetch.Url);
                 if (status is < 200 or > 299)
                     return Fail($"{fetch.Method} {fetch.Url} answered HTTP {status}");
                 (body, documentUrl) = (responseBody, fetch.Url);
@@ -562,6 +564,11 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     private async Task<bool> WhisperAsync(string url, string method, string address, Leg leg)
     {
         var (status, body) = await SendAsync(url, method, [], "in-progress", leg, WebhookKind.Whisper);
+        if (status == 0)
+        {
+            Add(new CutOff(url));
+            return false;
+        }
         try
         {
             if (status is < 200 or > 299)
@@ -590,6 +597,12 @@ internal sealed class CallSession(HttpClient http, SimulatorOptions options, ICa
     {
         Add(new HungUp("caller"));
         return new Ended(reason);
+    }
+
+    private Ended CutOffAt(string url)
+    {
+        Add(new CutOff(url));
+        return new Ended("cut off: the service could not be reached");
     }
 
     private Ended Fail(string reason)

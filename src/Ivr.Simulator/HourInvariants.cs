@@ -47,6 +47,10 @@ public sealed class HourInvariants
     /// put through then, so a free agent counts against waiting callers only from the end of the outage on.</summary>
     public IReadOnlyList<RestOutage> Outages { get; init; } = [];
 
+    /// <summary>Periods when the service process was down (killed, until it answered again): like an outage, nobody
+    /// can be put through then.</summary>
+    public IReadOnlyList<(DateTimeOffset From, DateTimeOffset Until)> ServiceDown { get; init; } = [];
+
     /// <summary>Tries of a callback before it is given up (Callbacks:MaxAttempts).</summary>
     public int MaxAttempts { get; init; } = 3;
 
@@ -84,7 +88,8 @@ public sealed class HourInvariants
         var inbound = Inbound.ToList();
         foreach (var call in inbound)
         {
-            if (call.AnsweredAt is not null || call.EndReason == "caller hung up in queue")
+            // Twilio cut the call off when a webhook found the service down: nothing the service could do for it.
+            if (call.AnsweredAt is not null || call.EndReason == "caller hung up in queue" || call.WasCutOff)
                 continue;
             var from = call.Requests.FirstOrDefault()?.Form.GetValueOrDefault("From") ?? "";
             if (Booked(call))
@@ -142,6 +147,7 @@ public sealed class HourInvariants
             }
         }
 
+        var down = Outages.Select(o => (o.From, o.Until)).Concat(ServiceDown).ToList();
         HashSet<string> broken = [];
         Dictionary<string, string> reasons = [];
         foreach (var (queue, agents) in AgentsByQueue)
@@ -150,7 +156,7 @@ public sealed class HourInvariants
             var moments = mine.SelectMany(s => new[] { s.From, s.Until })
                 .Concat(busy.Where(b => agents.Contains(b.Address)).SelectMany(b => new[] { b.From, b.Until }))
                 .Concat(holds.SelectMany(h => new[] { h.From, h.Until }))
-                .Concat(Outages.SelectMany(o => new[] { o.From, o.Until }))
+                .Concat(down.SelectMany(o => new[] { o.From, o.Until }))
                 .Distinct().Order().ToList();
             var stretch = TimeSpan.Zero;
             var stretchFrom = DateTimeOffset.MinValue;
@@ -162,7 +168,7 @@ public sealed class HourInvariants
                 var waiting = mine.Where(s => s.From <= middle && middle < s.Until).Select(s => s.CallSid).ToList();
                 var free = agents.Count(a => !busy.Any(b => b.Address == a && b.From <= middle && middle < b.Until))
                            - holds.Count(h => h.From <= middle && middle < h.Until);
-                var outage = Outages.Any(o => o.From <= middle && middle < o.Until);
+                var outage = down.Any(o => o.From <= middle && middle < o.Until);
                 if (waiting.Count > 0 && free > 0 && !outage)
                 {
                     if (stretch == TimeSpan.Zero)
@@ -267,7 +273,8 @@ public sealed class HourInvariants
     private Invariant Unreachable()
     {
         var unreachable = Webhooks.Where(w => w.Unreachable).ToList();
-        return new Invariant("webhooks refused while the service was down", Webhooks.Count, unreachable.Count,
+        var cutOff = Calls.Count(c => c.WasCutOff);
+        return new Invariant($"webhooks refused while the service was down (calls cut off: {cutOff})", Webhooks.Count, unreachable.Count,
             unreachable.Take(ExampleCount).Select(w => $"{w.Kind} {new Uri(w.Url).AbsolutePath} at {w.At:HH:mm:ss}").ToList(), Informational: true);
     }
 
@@ -288,7 +295,10 @@ public sealed class HourInvariants
         }
         Compare("offered", queued.Count, queued.Count);
         Compare("answered", queued.Count(c => c.AnsweredAt is not null), known.Count(c => c.AnsweredAt is not null));
-        Compare("abandoned", queued.Count(c => c.Abandoned), known.Count(c => c.Abandoned));
+        // A caller cut off in the queue (the service was down) ended like one who hung up, as far as Twilio tells:
+        // the service may count them abandoned.
+        var cutOffWaiting = queued.Count(c => c.WasCutOff && c.AnsweredAt is null && !c.Abandoned);
+        Compare("abandoned", queued.Count(c => c.Abandoned) + cutOffWaiting, known.Count(c => c.Abandoned));
         return new Invariant("the service's figures match the switchboard's", 3, broken.Count, broken);
     }
 

@@ -19,6 +19,7 @@ public static class PhonePrinter
         HungUp => "✋ the service hung up",
         Rejected r => $"⛔ call rejected ({r.Reason})",
         ApplicationError a => $"⚠  application error: {a.Reason}",
+        CutOff c => $"⚠  cut off: {c.Url} could not be reached (is the service running?)",
         _ => e.Describe(),
     };
 }

@@ -40,7 +40,7 @@ switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio_
                 await using var rest = new SwitchboardListener(board, SwitchboardListener.LocalPort);
                 var record = await board.RunLiveAsync(new IncomingCall(TimeSpan.Zero, caller) { From = call.From, To = call.To });
                 Console.WriteLine($"✆  call ended: {record.EndReason} after {record.VirtualDuration.TotalSeconds:0} s");
-                return record.HadApplicationError ? 1 : 0;
+                return record.HadApplicationError || record.WasCutOff ? 1 : 0;
             }
             catch (HttpRequestException e)
             {

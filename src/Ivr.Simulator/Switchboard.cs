@@ -93,7 +93,8 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
             webhookAnswers.Add(answer);
     }
 
-    internal void Inject(string fault)
+    /// <summary>Counts one injected fault; public for faults carried out outside the switchboard (a killed service).</summary>
+    public void Inject(string fault)
     {
         lock (gate)
             injected[fault] = injected.GetValueOrDefault(fault) + 1;
@@ -264,6 +265,71 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
                 clock.AdvanceTo(now);
         }
         return await record;
+    }
+
+    /// <summary>
+    /// Runs the world on the wall clock for a service in another process: the clock follows
+    /// <paramref name="pacedNow"/> (e.g. start + (wall now - origin) × speed, which the service computes the same way)
+    /// instead of jumping to the next timer, since the service's own timers run on its own clock. Starts
+    /// <paramref name="arrivals"/> at their times (from now); ends when every call has ended and
+    /// <paramref name="finished"/> (asked at most every half second of real time) says so, or when
+    /// <paramref name="until"/> has passed, when the callers still on the line hang up.
+    /// </summary>
+    public async Task<IReadOnlyList<CallRecord>> RunPacedAsync(IEnumerable<IncomingCall> arrivals, Func<DateTimeOffset> pacedNow,
+        TimeSpan until, Func<Task<bool>>? finished = null, CancellationToken ct = default)
+    {
+        var deadline = clock.GetUtcNow() + until;
+        var scheduled = arrivals.OrderBy(a => a.At).ToList();
+        var notStarted = scheduled.Count;
+        List<ITimer> timers = [];
+        foreach (var arrival in scheduled)
+        {
+            var random = new Random(seeds.Next());
+            var drawn = Sids.New("CA", random);
+            var callSid = arrival.CallSid ?? drawn;
+            timers.Add(clock.CreateTimer(_ =>
+            {
+                StartCall(arrival, callSid, random);
+                Interlocked.Decrement(ref notStarted);
+            }, null, arrival.At, Timeout.InfiniteTimeSpan));
+        }
+
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (true)
+            {
+                var now = pacedNow();
+                if (now > clock.GetUtcNow())
+                    clock.AdvanceTo(now < deadline ? now : deadline);
+                if (clock.GetUtcNow() >= deadline)
+                {
+                    HangUpAll();
+                    break;
+                }
+                if (Volatile.Read(ref notStarted) == 0 && Calls.All(c => c.IsCompleted) && asked.ElapsedMilliseconds >= 500)
+                {
+                    asked.Restart();
+                    if (finished is null || await finished())
+                        break;
+                }
+                await Task.Delay(2, ct);
+            }
+            // A call hung up at the end may still send its last webhooks; time goes on for them.
+            while (!Calls.All(c => c.IsCompleted))
+            {
+                var now = pacedNow();
+                if (now > clock.GetUtcNow())
+                    clock.AdvanceTo(now);
+                await Task.Delay(2, ct);
+            }
+            return await Task.WhenAll(Calls);
+        }
+        finally
+        {
+            foreach (var timer in timers)
+                timer.Dispose();
+        }
     }
 
     private void HangUpAll()

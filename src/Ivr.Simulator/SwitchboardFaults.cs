@@ -40,6 +40,10 @@ public sealed record SwitchboardFaults
     /// <summary>Periods (virtual time) when the REST API fails.</summary>
     public IReadOnlyList<RestOutage> RestOutages { get; init; } = [];
 
+    /// <summary>Moments (virtual time) the service process is killed (SIGKILL) and when it is started again on the
+    /// same database. Carried out by whoever runs the service as a process (the busy-hour bench), not the switchboard.</summary>
+    public IReadOnlyList<ServiceKill> Kills { get; init; } = [];
+
     /// <summary>The REST fault in force at <paramref name="now"/>, if any (the first listed wins).</summary>
     public RestOutage? OutageAt(DateTimeOffset now) => RestOutages.FirstOrDefault(o => o.From <= now && now < o.Until);
 
@@ -57,13 +61,15 @@ public sealed record SwitchboardFaults
     /// Reads faults as comma-separated <c>name=value</c>: <c>lose-status</c>, <c>lose-action</c>, <c>duplicate</c>,
     /// <c>reorder</c>, <c>late</c> take a share between 0 and 1; <c>late-by</c> seconds; <c>rest-5xx</c>,
     /// <c>rest-429</c>, <c>rest-timeout</c>, <c>rest-refused</c> a period <c>FROM..UNTIL</c> in seconds after
-    /// <paramref name="start"/> (repeatable). <c>all</c> stands for <see cref="AllText"/>, and later items override it.
+    /// <paramref name="start"/> (repeatable); <c>kill</c> too: the service process is killed at FROM and started
+    /// again at UNTIL (repeatable; not part of <c>all</c>, as it needs the service in its own process). <c>all</c> stands for <see cref="AllText"/>, and later items override it.
     /// </summary>
     /// <exception cref="FormatException">An unknown name or a bad value, with the item and what is expected.</exception>
     public static SwitchboardFaults Parse(string text, DateTimeOffset start, int seed = 1)
     {
         var faults = new SwitchboardFaults { Seed = seed };
         List<RestOutage> outages = [];
+        List<ServiceKill> kills = [];
         foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (item == "all")
@@ -83,10 +89,15 @@ public sealed record SwitchboardFaults
                 "reorder" => faults with { Reorder = Share(item, value) },
                 "late" => faults with { Late = Share(item, value) },
                 "late-by" => faults with { LateBy = TimeSpan.FromSeconds(Seconds(item, value)) },
-                "rest-5xx" or "rest-429" or "rest-timeout" or "rest-refused" => faults,
+                "rest-5xx" or "rest-429" or "rest-timeout" or "rest-refused" or "kill" => faults,
                 _ => throw new FormatException($"'{item}': unknown fault; use lose-status, lose-action, duplicate, reorder, " +
-                                               "late, late-by, rest-5xx, rest-429, rest-timeout, rest-refused or all"),
+                                               "late, late-by, rest-5xx, rest-429, rest-timeout, rest-refused, kill or all"),
             };
+            if (name == "kill")
+            {
+                var (from, until) = Period(item, name, value);
+                kills.Add(new ServiceKill(start.AddSeconds(from), start.AddSeconds(until)));
+            }
             if (name.StartsWith("rest-", StringComparison.Ordinal))
             {
                 var kind = name switch
@@ -96,16 +107,22 @@ public sealed record SwitchboardFaults
                     "rest-timeout" => RestFault.Timeout,
                     _ => RestFault.Refused,
                 };
-                var period = value.Split("..");
-                if (period.Length != 2)
-                    throw new FormatException($"'{item}': a REST fault takes a period FROM..UNTIL in seconds from the start, e.g. {name}=600..900");
-                var (from, until) = (Seconds(item, period[0]), Seconds(item, period[1]));
-                if (until <= from)
-                    throw new FormatException($"'{item}': the period must end after it starts");
+                var (from, until) = Period(item, name, value);
                 outages.Add(new RestOutage(kind, start.AddSeconds(from), start.AddSeconds(until)));
             }
         }
-        return faults with { RestOutages = outages };
+        return faults with { RestOutages = outages, Kills = kills };
+    }
+
+    private static (double From, double Until) Period(string item, string name, string value)
+    {
+        var period = value.Split("..");
+        if (period.Length != 2)
+            throw new FormatException($"'{item}': {name} takes a period FROM..UNTIL in seconds from the start, e.g. {name}=600..900");
+        var (from, until) = (Seconds(item, period[0]), Seconds(item, period[1]));
+        if (until <= from)
+            throw new FormatException($"'{item}': the period must end after it starts");
+        return (from, until);
     }
 
     /// <summary>The faults in <see cref="Parse"/>'s syntax, relative to <paramref name="start"/>.</summary>
@@ -135,6 +152,8 @@ public sealed record SwitchboardFaults
             };
             items.Add(FormattableString.Invariant($"{name}={(outage.From - start).TotalSeconds:0}..{(outage.Until - start).TotalSeconds:0}"));
         }
+        foreach (var kill in Kills)
+            items.Add(FormattableString.Invariant($"kill={(kill.At - start).TotalSeconds:0}..{(kill.RestartAt - start).TotalSeconds:0}"));
         return items.Count == 0 ? "none" : string.Join(',', items);
     }
 
@@ -166,6 +185,9 @@ public enum RestFault
     /// nothing carried out.</summary>
     Refused,
 }
+
+/// <summary>The service process is killed at At and started again at RestartAt, on the switchboard's clock.</summary>
+public sealed record ServiceKill(DateTimeOffset At, DateTimeOffset RestartAt);
 
 /// <summary>From (inclusive) until (exclusive), on the switchboard's clock.</summary>
 public sealed record RestOutage(RestFault Kind, DateTimeOffset From, DateTimeOffset Until);

@@ -14,10 +14,19 @@ public sealed class SwitchboardListener : IAsyncDisposable
     private readonly Task serving;
 
     /// <param name="port">A free port on 127.0.0.1.</param>
-    public SwitchboardListener(Switchboard board, int port)
+    public SwitchboardListener(Switchboard board, int port) : this(board.CreateRestHandler(), port)
+    {
+    }
+
+    /// <summary>For a switchboard made after the service starts (<see cref="Switchboard.RestHandlerOf"/>).</summary>
+    public SwitchboardListener(Func<Switchboard> board, int port) : this(Switchboard.RestHandlerOf(board), port)
+    {
+    }
+
+    private SwitchboardListener(HttpMessageHandler handler, int port)
     {
         BaseUrl = new Uri($"http://127.0.0.1:{port}/");
-        api = new HttpMessageInvoker(board.CreateRestHandler());
+        api = new HttpMessageInvoker(handler);
         listener.Prefixes.Add(BaseUrl.OriginalString);
         listener.Start();
         serving = ServeAsync();
@@ -51,7 +60,26 @@ public sealed class SwitchboardListener : IAsyncDisposable
         if (context.Request.Headers["Authorization"] is { } authorization)
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
 
-        using var response = await api.SendAsync(request, CancellationToken.None);
+        HttpResponseMessage response;
+        try
+        {
+            response = await api.SendAsync(request, CancellationToken.None);
+        }
+        catch (TaskCanceledException)
+        {
+            // Carried out, and the answer lost: a gateway's 504 without Twilio's body, which a client must read as
+            // unsure, like its own timeout (waiting that out would cost minutes of an accelerated clock).
+            context.Response.StatusCode = (int)HttpStatusCode.GatewayTimeout;
+            context.Response.Close();
+            return;
+        }
+        catch (HttpRequestException)
+        {
+            // Refused, nothing carried out: the connection drops.
+            context.Response.Abort();
+            return;
+        }
+        using var _ = response;
         context.Response.StatusCode = (int)response.StatusCode;
         context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
         var bytes = await response.Content.ReadAsByteArrayAsync();

@@ -219,7 +219,44 @@ public class SwitchboardFaultTests
         Assert.Equal(4, all.RestOutages.Select(o => o.Kind).Distinct().Count());
     }
 
+    [Fact]
+    public void Parse_ReadsKills_WhichAllLeavesOut()
+    {
+        var start = VirtualClock.DefaultStart;
+
+        var faults = SwitchboardFaults.Parse("all,kill=1200..1230", start);
+
+        var kill = Assert.Single(faults.Kills);
+        Assert.Equal(new ServiceKill(start.AddSeconds(1200), start.AddSeconds(1230)), kill);
+        Assert.EndsWith(",kill=1200..1230", faults.Describe(start));
+        Assert.Empty(SwitchboardFaults.Parse("all", start).Kills);
+    }
+
+    [Fact]
+    public async Task AServiceThatIsDown_CutsTheCallOff_WithoutCallingItAnApplicationError()
+    {
+        var board = new Switchboard(new HttpClient(new Refusing()), new VirtualClock(), new SwitchboardOptions
+        {
+            VoiceUrl = FakeHotline.VoiceUrl,
+            StatusCallbackUrl = FakeHotline.StatusUrl,
+            SettlePeriod = TimeSpan.FromMilliseconds(5),
+        });
+
+        var call = Assert.Single(await board.RunAsync([Caller()]));
+
+        Assert.True(call.WasCutOff, call.Transcript());
+        Assert.False(call.HadApplicationError);
+        Assert.All(board.WebhookAnswers, answer => Assert.True(answer.Unreachable));
+    }
+
+    private sealed class Refusing : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (shop.example.com:443)");
+    }
+
     [Theory]
+    [InlineData("kill=600", "FROM..UNTIL")]
     [InlineData("lose=0.1", "unknown fault")]
     [InlineData("duplicate=2", "between 0 and 1")]
     [InlineData("rest-5xx=600", "FROM..UNTIL")]

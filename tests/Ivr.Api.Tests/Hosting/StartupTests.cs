@@ -65,6 +65,26 @@ public sealed class StartupTests
     }
 
     [Theory]
+    [InlineData("0.5", "Simulation:ClockSpeed must be between 1 and 1000")]
+    [InlineData(null, "Simulation:ClockStart, Simulation:ClockOrigin and Simulation:ClockSpeed go together")]
+    public async Task AnIncompleteOrWrongSimulationClock_StopsTheService_NamingTheKey(string? speed, string message)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Ivr__MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
+            ["Simulation__ClockStart"] = "2026-11-25T08:00:00Z",
+            ["Simulation__ClockOrigin"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (speed is not null)
+            settings["Simulation__ClockSpeed"] = speed;
+
+        var (exitCode, output) = await RunServiceAsync(settings);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(message, output);
+    }
+
+    [Theory]
     [InlineData("10.0.0.0/33", "10.0.0.0/33")]
     [InlineData("proxy.example", "proxy.example")]
     [InlineData("10.0.0.1, 300.1.1.1", "300.1.1.1")]
