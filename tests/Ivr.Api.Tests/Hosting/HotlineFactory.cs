@@ -37,10 +37,10 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
     /// one database between two hosts; a new one of <paramref name="backend"/> when null.
     /// </param>
     public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
-        Backend backend = Backend.Sqlite)
+        Backend? backend = null)
     {
         _services = services;
-        DatabasePath = databasePath ?? (backend == Backend.Postgres
+        DatabasePath = databasePath ?? ((backend ?? DefaultBackend) == Backend.Postgres
             ? PostgresCluster.CreateDatabase()
             : Path.Combine(Path.GetTempPath(), $"ivr-test-{Guid.NewGuid():N}.db"));
         _settings = new Dictionary<string, string?>
@@ -52,6 +52,13 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in settings ?? [])
             _settings[key] = value;
     }
+
+    /// <summary>
+    /// SQLite, unless IVR_TEST_BACKEND=postgres: then every test that does not choose runs the service on PostgreSQL,
+    /// to try the whole suite there.
+    /// </summary>
+    public static Backend DefaultBackend { get; } =
+        Enum.TryParse<Backend>(Environment.GetEnvironmentVariable("IVR_TEST_BACKEND"), ignoreCase: true, out var chosen) ? chosen : Backend.Sqlite;
 
     /// <summary>The SQLite file, or the PostgreSQL connection string.</summary>
     public string DatabasePath { get; }
