@@ -89,12 +89,6 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public SynchronousMode Synchronous { get; }
 
-    /// <summary>
-    /// The one statement of <paramref name="sqlite"/> and <paramref name="postgres"/> that this database speaks, for
-    /// the few places where the two dialects differ.
-    /// </summary>
-    public string Dialect(string sqlite, string postgres) => IsPostgres ? postgres : sqlite;
-
     private static SynchronousMode ReadSynchronous(IConfiguration configuration)
     {
         var value = configuration[SynchronousKey];

@@ -34,8 +34,8 @@ public sealed class PersonalDataTests
     {
         var id = db.ExecuteScalar<long>("""
             INSERT INTO callbacks (department, number, requested_at, status, reference, due_at, updated_at, booked_at, ended_at)
-            VALUES ('orders', '+48500100200', @at, @status, @reference, @at, @at, @at, CASE WHEN @status = 'pending' THEN NULL ELSE @at END);
-            SELECT last_insert_rowid();
+            VALUES ('orders', '+48500100200', @at, @status, @reference, @at, @at, @at, CASE WHEN @status = 'pending' THEN NULL ELSE @at END)
+            RETURNING id;
             """, new { reference, status, at = Ms(at) });
         db.Execute("INSERT INTO callback_attempts (callback_id, attempt, claimed_at, result, ended_at) VALUES (@id, 1, @at, 'no-answer', @at)",
             new { id, at = Ms(at) });

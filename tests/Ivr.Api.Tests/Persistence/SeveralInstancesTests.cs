@@ -71,6 +71,30 @@ public sealed class SeveralInstancesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentWrites_AreAllCommitted_AndAFailingOneIsRolledBackAlone()
+    {
+        var writes = Enumerable.Range(0, 200).Select(i => (i % 2 == 0 ? _first : _second).WriteAsync(async (connection, transaction) =>
+        {
+            await connection.ExecuteAsync(
+                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, 'a', 'b', 'test')",
+                new { callSid = $"CA{i:D4}" }, transaction);
+            if (i % 50 == 7)
+                throw new InvalidOperationException($"write {i} fails");
+            return 0;
+        })).ToList();
+        var outcomes = await Task.WhenAll(writes.Select(async write =>
+        {
+            try { await write; return true; }
+            catch (InvalidOperationException) { return false; }
+        }));
+
+        Assert.Equal(4, outcomes.Count(ok => !ok));
+        await using var connection = await _first.OpenAsync();
+        var stored = (await connection.QueryAsync<string>("SELECT call_sid FROM call_events ORDER BY call_sid")).ToList();
+        Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 50 != 7).Select(i => $"CA{i:D4}"), stored);
+    }
+
+    [Fact]
     public async Task TwoDistributors_NeverOfferOneCallerTwice_NorOneAgentTwoCalls()
     {
         var orders = _menu.Departments["orders"];
