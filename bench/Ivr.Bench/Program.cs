@@ -9,7 +9,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 // Webhook throughput and latency of the real service against a baseline that only reads the form and returns
 // constant TwiML. Each server runs in a process of its own (this program started again with --serve), on loopback;
 // this process only generates the load and measures, so the load never shares a process with what is measured.
-// The hotline runs once per Data:Synchronous setting asked for (--synchronous normal,full), each on its own database.
+// The hotline runs once per Data:Synchronous setting asked for (--synchronous normal,full), each on its own database,
+// and once more on PostgreSQL when given an empty database there (--postgres "Host=...;Database=...").
 var options = BenchOptions.Parse(args);
 if (options.Serve is { } role)
     return await Servers.ServeAsync(role, options);
@@ -27,6 +28,12 @@ try
         var server = ServerProcess.Start($"hotline {synchronous}", ["--serve", "hotline", "--database", database, "--synchronous", synchronous.ToString()]);
         servers.Add(server);
         hotlines.Add(($"{synchronous.ToString().ToLowerInvariant()}", server));
+    }
+    if (options.Postgres is { } postgres)
+    {
+        var server = ServerProcess.Start("hotline postgres", ["--serve", "hotline", "--database", postgres, "--synchronous", "normal"]);
+        servers.Add(server);
+        hotlines.Add(("postgres", server));
     }
     foreach (var server in servers)
         await server.ListeningAsync(TimeSpan.FromSeconds(60));
@@ -231,7 +238,7 @@ internal sealed class Pacer(TimeSpan interval, TimeSpan offset)
 
 internal sealed record BenchOptions(
     int Connections, int Seconds, int Rounds, int Rate, long MaxRequests, IReadOnlyList<SynchronousMode> Synchronous,
-    string? Serve, string? Database)
+    string? Serve, string? Database, string? Postgres)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -247,7 +254,7 @@ internal sealed record BenchOptions(
             .Distinct()
             .ToList();
         return new BenchOptions(Value("--connections", 32), Value("--seconds", 10), Value("--rounds", 3), Value("--rate", 1000),
-            Value("--max-requests", 2_000_000), synchronous, Text("--serve"), Text("--database"));
+            Value("--max-requests", 2_000_000), synchronous, Text("--serve"), Text("--database"), Text("--postgres"));
     }
 }
 
@@ -267,7 +274,7 @@ internal static class Servers
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["ConnectionStrings:Ivr"] = $"Data Source={options.Database}",
+                ["ConnectionStrings:Ivr"] = Database.IsPostgresConnectionString(options.Database) ? options.Database : $"Data Source={options.Database}",
                 ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
                 [Database.SynchronousKey] = options.Synchronous.Single().ToString(),
             });

@@ -90,7 +90,7 @@ public sealed class DashboardStore(Database database)
                    SUM(CASE WHEN wait > @b3 AND wait <= @b4 THEN 1 ELSE 0 END) AS B3,
                    SUM(CASE WHEN wait > @b4 THEN 1 ELSE 0 END) AS B4
             FROM (SELECT department, {StatsStore.AnsweredAt} - enqueued_at AS wait FROM queue_entries
-                  WHERE enqueued_at >= @since AND {StatsStore.OnTheLine} AND {StatsStore.IsAnswered})
+                  WHERE enqueued_at >= @since AND {StatsStore.OnTheLine} AND {StatsStore.IsAnswered}) AS answered
             GROUP BY department
             """, new
             {

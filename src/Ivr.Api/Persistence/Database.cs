@@ -1,20 +1,32 @@
+using System.Data;
 using System.Data.Common;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Ivr.Api.Persistence;
 
 /// <summary>
-/// The one place that knows which database is used: opens connections, creates and upgrades the schema, and
-/// funnels writes through one writer (SQLite has a single writer; one queue is cheaper and fairer than its busy loop).
+/// The one place that knows which database is used: opens connections, creates and upgrades the schema, and runs
+/// writes. On SQLite (the default) writes go through one writer (SQLite has a single writer; one queue is cheaper and
+/// fairer than its busy loop). On PostgreSQL (a <c>Host=</c> connection string), where several instances write at
+/// once, each write is its own SERIALIZABLE transaction, retried when PostgreSQL refuses it for a concurrent one: every
+/// store's read-then-write keeps the meaning it has under the single SQLite writer, across instances.
 /// </summary>
 public sealed class Database : IAsyncDisposable
 {
     public const string DefaultFileName = "ivr.db";
     public const string SynchronousKey = "Data:Synchronous";
 
+    /// <summary>How often a write refused for a concurrent one (serialization failure, deadlock) is tried in all.</summary>
+    public const int MaxWriteAttempts = 100;
+
+    // Any fixed number works: every instance takes the same lock around migrating.
+    private const long MigrationLock = 0x1C0_5C4E_4D41;
+
     private readonly string _connectionString;
+    private readonly NpgsqlDataSource? _postgres;
     private const int MaxBatch = 128;
     private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
     private readonly TimeProvider _timeProvider;
@@ -29,6 +41,22 @@ public sealed class Database : IAsyncDisposable
     public Database(IConfiguration configuration, TimeProvider? timeProvider = null)
     {
         var configured = configuration.GetConnectionString("Ivr");
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _lastLogRestart = _timeProvider.GetTimestamp();
+        if (IsPostgresConnectionString(configured))
+        {
+            var postgres = new NpgsqlConnectionStringBuilder(configured);
+            // Every webhook runs the same few statements: prepared once per connection, they skip parsing and planning.
+            if (postgres.MaxAutoPrepare == 0)
+                postgres.MaxAutoPrepare = 64;
+            _connectionString = postgres.ConnectionString;
+            _postgres = NpgsqlDataSource.Create(postgres);
+            DataSource = $"{postgres.Host}:{postgres.Port}/{postgres.Database}";
+            Synchronous = SynchronousMode.Full;
+            _queue.Writer.TryComplete();
+            _writerLoop = Task.CompletedTask;
+            return;
+        }
         var builder = new SqliteConnectionStringBuilder(
             string.IsNullOrWhiteSpace(configured)
                 ? $"Data Source={Path.Combine(AppContext.BaseDirectory, DefaultFileName)}"
@@ -40,17 +68,25 @@ public sealed class Database : IAsyncDisposable
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
         Synchronous = ReadSynchronous(configuration);
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _lastLogRestart = _timeProvider.GetTimestamp();
         // The loop outlives the request that first asks for the database: it must not carry that request's context.
         using (ExecutionContext.SuppressFlow())
             _writerLoop = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>The database file.</summary>
+    /// <summary>A PostgreSQL connection string names its server (<c>Host=</c>); anything else is a SQLite file.</summary>
+    public static bool IsPostgresConnectionString(string? connectionString) =>
+        connectionString is not null && connectionString.Contains("Host=", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True on PostgreSQL (several instances may share it), false on the embedded SQLite file.</summary>
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>The database file, or on PostgreSQL its server and database (never the password).</summary>
     public string DataSource { get; }
 
-    /// <summary>How ordinary writes are committed (<c>Data:Synchronous</c>); durable writes are always fsynced.</summary>
+    /// <summary>
+    /// How ordinary writes are committed (<c>Data:Synchronous</c>, SQLite only); durable writes are always fsynced.
+    /// PostgreSQL commits as its server is configured (<c>synchronous_commit</c>), durable by default.
+    /// </summary>
     public SynchronousMode Synchronous { get; }
 
     private static SynchronousMode ReadSynchronous(IConfiguration configuration)
@@ -67,6 +103,8 @@ public sealed class Database : IAsyncDisposable
     /// <summary>A pooled connection for reading.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
+        if (_postgres is not null)
+            return await _postgres.OpenConnectionAsync(cancellationToken);
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
@@ -78,8 +116,12 @@ public sealed class Database : IAsyncDisposable
     /// caller gets the exception; the others are committed. The returned task completes as soon as the batch holding
     /// this write is committed, whatever is queued behind it.
     /// </summary>
+    /// On PostgreSQL <paramref name="work"/> may run more than once (see <see cref="WritePostgresAsync{T}"/>): it must
+    /// do nothing outside the database, only compute its result from what it read.
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
-        Enqueue(new PendingWrite<T>(work, durable: false, cancellationToken));
+        _postgres is not null
+            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            : Enqueue(new PendingWrite<T>(work, durable: false, cancellationToken));
 
     /// <summary>
     /// Like <see cref="WriteAsync{T}"/>, for a write that must survive a power cut once its caller has been told
@@ -87,7 +129,41 @@ public sealed class Database : IAsyncDisposable
     /// of the write-ahead log before the task completes.
     /// </summary>
     public Task<T> WriteDurableAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
-        Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
+        _postgres is not null
+            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            : Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
+
+    /// <summary>
+    /// One write on PostgreSQL: its own connection and SERIALIZABLE transaction, so that however many writes run at
+    /// once, on however many instances, the outcome is as if they ran one after another, as under SQLite's single
+    /// writer (a caller is never offered twice, an agent never given two calls, a callback never claimed twice). When
+    /// PostgreSQL cannot order one after the others it refuses it (SQLSTATE 40001, or 40P01 for a deadlock): then
+    /// nothing of it was kept, and it runs again from the start on what is committed now.
+    /// </summary>
+    private static async Task<T> WritePostgresAsync<T>(
+        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                var result = await work(connection, transaction);
+                await transaction.CommitAsync(cancellationToken);
+                return result;
+            }
+            catch (PostgresException exception) when (IsConflict(exception) && attempt < MaxWriteAttempts)
+            {
+                // A short random pause, longer each time up to 50 ms, so that the writes that collided spread out.
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(50, 2 + 4 * attempt))), cancellationToken);
+            }
+        }
+    }
+
+    private static bool IsConflict(PostgresException exception) =>
+        exception.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
 
     private Task<T> Enqueue<T>(PendingWrite<T> write)
     {
@@ -212,6 +288,14 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public DbCommand Prepared(DbConnection writer, DbTransaction transaction, string sql)
     {
+        if (_postgres is not null)
+        {
+            // Each write has its own connection here; Npgsql prepares repeated statements itself (MaxAutoPrepare).
+            var fresh = writer.CreateCommand();
+            fresh.CommandText = sql;
+            fresh.Transaction = transaction;
+            return fresh;
+        }
         if (!ReferenceEquals(writer, _writer))
             throw new InvalidOperationException("Prepared statements belong to the writer connection of WriteAsync.");
         if (!_prepared.TryGetValue(sql, out var command))
@@ -230,6 +314,8 @@ public sealed class Database : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _writerLoop;
         ReplaceWriter();
+        if (_postgres is not null)
+            await _postgres.DisposeAsync();
     }
 
     // The one writing connection, kept open: its settings are made once, and writes skip the pool.
@@ -249,6 +335,8 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Copies committed pages from the write-ahead log into the database file without blocking writers.</summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken = default)
     {
+        if (IsPostgres)
+            return;
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
     }
@@ -256,6 +344,11 @@ public sealed class Database : IAsyncDisposable
     /// <summary>Creates the schema on first run and applies the upgrades a newer version brings.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
+        if (_postgres is not null)
+        {
+            await MigratePostgresAsync(_postgres, cancellationToken);
+            return;
+        }
         var directory = Path.GetDirectoryName(Path.GetFullPath(DataSource));
         if (!string.IsNullOrEmpty(directory))
             Directory.CreateDirectory(directory);
@@ -267,11 +360,29 @@ public sealed class Database : IAsyncDisposable
         for (var version = (int)current + 1; version <= Schema.Migrations.Count; version++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            await connection.ExecuteAsync(Schema.Migrations[version - 1], transaction: transaction);
+            await connection.ExecuteAsync(Schema.Migrations[version - 1].Sqlite, transaction: transaction);
             await connection.ExecuteAsync(
                 "INSERT INTO schema_version (version) VALUES (@version)", new { version }, transaction);
             await transaction.CommitAsync(cancellationToken);
         }
+    }
+
+    // Instances starting at once: the first to take the lock migrates, the others wait for it and then find nothing
+    // left to do. All of it is one transaction (PostgreSQL's DDL is transactional), so a crash leaves no half step.
+    private static async Task MigratePostgresAsync(NpgsqlDataSource postgres, CancellationToken cancellationToken)
+    {
+        await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@lock)", new { @lock = MigrationLock }, transaction);
+        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)", transaction: transaction);
+        var current = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_version", transaction: transaction) ?? 0;
+        for (var version = (int)current + 1; version <= Schema.Migrations.Count; version++)
+        {
+            await connection.ExecuteAsync(Schema.Migrations[version - 1].Postgres, transaction: transaction);
+            await connection.ExecuteAsync(
+                "INSERT INTO schema_version (version) VALUES (@version)", new { version }, transaction);
+        }
+        await transaction.CommitAsync(cancellationToken);
     }
 }
 

@@ -3,10 +3,12 @@ namespace Ivr.Api.Persistence;
 /// <summary>
 /// The schema as a list of migrations; migration N brings the database from version N-1 to N. Never edit a
 /// migration that has shipped: add the next one. Times are Unix milliseconds (UTC) so that SQL stays portable.
+/// Each migration is written for SQLite; its PostgreSQL form is derived from it (<see cref="Migration"/>) unless it
+/// gives one of its own, in the same entry, so the two never drift apart.
 /// </summary>
 public static class Schema
 {
-    public static readonly IReadOnlyList<string> Migrations =
+    public static readonly IReadOnlyList<Migration> Migrations =
     [
         """
         CREATE TABLE menu_versions (

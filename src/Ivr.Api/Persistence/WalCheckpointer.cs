@@ -2,7 +2,8 @@ namespace Ivr.Api.Persistence;
 
 /// <summary>
 /// Keeps SQLite's write-ahead log short by checkpointing every second on its own connection, so that the
-/// fsyncs of a checkpoint never hold up a webhook's write.
+/// fsyncs of a checkpoint never hold up a webhook's write. SQLite only: on PostgreSQL it stops at once (the server
+/// checkpoints its own log).
 /// </summary>
 public sealed class WalCheckpointer(Database database, ILogger<WalCheckpointer> logger) : BackgroundService
 {
@@ -10,6 +11,8 @@ public sealed class WalCheckpointer(Database database, ILogger<WalCheckpointer> 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (database.IsPostgres)
+            return;
         using var timer = new PeriodicTimer(Interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -8,9 +8,12 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ivr.Api.Tests;
 
 /// <summary>The console's dashboard after a morning of calls made through the real webhooks.</summary>
-public sealed class DashboardTests : IAsyncLifetime
+public class DashboardTests : IAsyncLifetime
 {
     private const string ApiKey = "dashboard-key";
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
     private readonly RecordingTwilioCalls _rest = new();
     private HotlineFactory _factory = null!;
     private TwilioRequests _twilio = null!;
@@ -19,7 +22,7 @@ public sealed class DashboardTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey },
-            services: s => s.AddSingleton<ITwilioCalls>(_rest));
+            services: s => s.AddSingleton<ITwilioCalls>(_rest), backend: Backend);
         _api = _factory.CreateClient();
         _api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
         _twilio = new TwilioRequests(_api);
@@ -114,4 +117,10 @@ public sealed class DashboardTests : IAsyncLifetime
         Assert.Equal(0, orders.GetProperty("calls").GetInt32());
         Assert.All(orders.GetProperty("callsPerHour").EnumerateArray(), h => Assert.Equal(0, h.GetProperty("calls").GetInt32()));
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class DashboardTestsOnPostgres : DashboardTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

@@ -15,10 +15,13 @@ namespace Ivr.Api.Tests;
 /// A callback the customer answered: the end of their call may be reported before the agent's leg says they talked,
 /// and a customer who talked is never called again; one who hung up before reaching an agent is.
 /// </summary>
-public sealed class AnsweredTryTests : IAsyncLifetime
+public class AnsweredTryTests : IAsyncLifetime
 {
     private const string Customer = "+48500100200";
     private const string ApiKey = "test-key";
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
     private readonly Creates _twilio = new();
     private HotlineFactory _factory = null!;
     private TwilioRequests _requests = null!;
@@ -44,7 +47,7 @@ public sealed class AnsweredTryTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey }, services: s => s.AddSingleton<ITwilioCalls>(_twilio));
+        _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey }, services: s => s.AddSingleton<ITwilioCalls>(_twilio), backend: Backend);
         _requests = new TwilioRequests(_factory.CreateClient());
         return Task.CompletedTask;
     }
@@ -183,4 +186,10 @@ public sealed class AnsweredTryTests : IAsyncLifetime
         Assert.Equal(0, orders.GetProperty("offered").GetInt32());
         Assert.Equal(1, orders.GetProperty("callbacks").GetProperty("placed").GetInt32());
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class AnsweredTryTestsOnPostgres : AnsweredTryTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

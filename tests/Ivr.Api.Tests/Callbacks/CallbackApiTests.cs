@@ -6,9 +6,14 @@ using static Ivr.Api.Tests.Callbacks.CallbackHttp;
 
 namespace Ivr.Api.Tests.Callbacks;
 
-public sealed class CallbackApiTests : IAsyncLifetime
+public class CallbackApiTests : IAsyncLifetime
 {
-    private readonly HotlineFactory _factory = new();
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
+    private readonly HotlineFactory _factory;
+
+    public CallbackApiTests() => _factory = new(backend: Backend);
     private HttpClient _client = null!;
 
     public Task InitializeAsync()
@@ -245,4 +250,10 @@ public sealed class CallbackApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal("+49301234567", (await JsonAsync(response)).GetProperty("number").GetString());
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class CallbackApiTestsOnPostgres : CallbackApiTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

@@ -5,9 +5,14 @@ using static Ivr.Api.Tests.Callbacks.CallbackHttp;
 namespace Ivr.Api.Tests.Callbacks;
 
 /// <summary>The callback pages as a browser without JavaScript uses them: plain GETs, form posts and redirects.</summary>
-public sealed class CallbackFormTests : IAsyncLifetime
+public class CallbackFormTests : IAsyncLifetime
 {
-    private readonly HotlineFactory _factory = new();
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
+    private readonly HotlineFactory _factory;
+
+    public CallbackFormTests() => _factory = new(backend: Backend);
     private HttpClient _browser = null!;
 
     public Task InitializeAsync()
@@ -356,4 +361,10 @@ public sealed class CallbackFormTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
         Assert.Contains("4096", (await HtmlAsync(tooLarge)).QuerySelector("[role=alert]")?.TextContent);
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class CallbackFormTestsOnPostgres : CallbackFormTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

@@ -11,10 +11,18 @@ namespace Ivr.Api.Tests;
 /// A service that stops in the middle of placing a callback, and the one that takes over the same database: the
 /// customer's phone is never rung a second time while the first call may still be live.
 /// </summary>
-public sealed class DispatchRestartTests : IAsyncDisposable
+public class DispatchRestartTests : IAsyncDisposable
 {
     private const string Customer = "+48500100200";
-    private readonly string _database = Path.Combine(Path.GetTempPath(), $"ivr-restart-{Guid.NewGuid():N}.db");
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
+    // One database that the service before and after the restart share.
+    private readonly string _database;
+
+    public DispatchRestartTests() => _database = Backend == Backend.Postgres
+        ? PostgresCluster.CreateDatabase()
+        : Path.Combine(Path.GetTempPath(), $"ivr-restart-{Guid.NewGuid():N}.db");
     private readonly List<HotlineFactory> _factories = [];
 
     /// <summary>Twilio's REST API as the dispatcher sees it: every create recorded, answered or failing as told.</summary>
@@ -133,4 +141,10 @@ public sealed class DispatchRestartTests : IAsyncDisposable
         foreach (var factory in _factories)
             await factory.DisposeAsync();
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class DispatchRestartTestsOnPostgres : DispatchRestartTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

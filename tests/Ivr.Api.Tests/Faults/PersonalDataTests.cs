@@ -16,7 +16,7 @@ public sealed class PersonalDataTests
     private static long Ms(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
 
     /// <summary>A call with its event, announcement and ended queue entry, last touched at <paramref name="at"/>.</summary>
-    private static void AddCall(Microsoft.Data.Sqlite.SqliteConnection db, string callSid, DateTimeOffset at)
+    private static void AddCall(System.Data.Common.DbConnection db, string callSid, DateTimeOffset at)
     {
         var version = db.ExecuteScalar<string>("SELECT version FROM menu_versions LIMIT 1");
         db.Execute("""
@@ -30,19 +30,19 @@ public sealed class PersonalDataTests
             """, new { callSid, version, at = Ms(at) });
     }
 
-    private static long AddCallback(Microsoft.Data.Sqlite.SqliteConnection db, string reference, string status, DateTimeOffset at)
+    private static long AddCallback(System.Data.Common.DbConnection db, string reference, string status, DateTimeOffset at)
     {
         var id = db.ExecuteScalar<long>("""
             INSERT INTO callbacks (department, number, requested_at, status, reference, due_at, updated_at, booked_at, ended_at)
-            VALUES ('orders', '+48500100200', @at, @status, @reference, @at, @at, @at, CASE WHEN @status = 'pending' THEN NULL ELSE @at END);
-            SELECT last_insert_rowid();
+            VALUES ('orders', '+48500100200', @at, @status, @reference, @at, @at, @at, CASE WHEN @status = 'pending' THEN NULL ELSE @at END)
+            RETURNING id;
             """, new { reference, status, at = Ms(at) });
         db.Execute("INSERT INTO callback_attempts (callback_id, attempt, claimed_at, result, ended_at) VALUES (@id, 1, @at, 'no-answer', @at)",
             new { id, at = Ms(at) });
         return id;
     }
 
-    private static long Count(Microsoft.Data.Sqlite.SqliteConnection db, string table, string where = "1 = 1") =>
+    private static long Count(System.Data.Common.DbConnection db, string table, string where = "1 = 1") =>
         db.ExecuteScalar<long>($"SELECT COUNT(*) FROM {table} WHERE {where}");
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using Ivr.Api.Persistence;
 using Microsoft.AspNetCore.Builder;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Ivr.Api.Tests;
 
@@ -18,7 +20,8 @@ public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
 }
 
 /// <summary>
-/// The real service in memory: its own SQLite file, the sample menu, signatures checked against the public URL
+/// The real service in memory: its own SQLite file (or, with <see cref="Backend.Postgres"/>, its own database on the
+/// test cluster), the sample menu, signatures checked against the public URL
 /// https://hotline.test (or the one given), and a clock that starts on a Wednesday at 10:00 in Warsaw.
 /// </summary>
 public sealed class HotlineFactory : WebApplicationFactory<Program>
@@ -29,13 +32,20 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
-    public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="databasePath">
+    /// The SQLite file, or a PostgreSQL connection string (from <see cref="PostgresCluster.CreateDatabase"/>), to share
+    /// one database between two hosts; a new one of <paramref name="backend"/> when null.
+    /// </param>
+    public HotlineFactory(string? databasePath = null, Dictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null,
+        Backend? backend = null)
     {
         _services = services;
-        DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"ivr-test-{Guid.NewGuid():N}.db");
+        DatabasePath = databasePath ?? ((backend ?? DefaultBackend) == Backend.Postgres
+            ? PostgresCluster.CreateDatabase()
+            : Path.Combine(Path.GetTempPath(), $"ivr-test-{Guid.NewGuid():N}.db"));
         _settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Ivr"] = $"Data Source={DatabasePath}",
+            ["ConnectionStrings:Ivr"] = IsPostgres ? DatabasePath : $"Data Source={DatabasePath}",
             ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
             ["Ivr:PublicBaseUrl"] = PublicBaseUrl,
             // The URLs tests compare are the plain ones; the tests of Twilio's retries (and the switchboard's worlds)
@@ -46,7 +56,17 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
             _settings[key] = value;
     }
 
+    /// <summary>
+    /// SQLite, unless IVR_TEST_BACKEND=postgres: then every test that does not choose runs the service on PostgreSQL,
+    /// to try the whole suite there.
+    /// </summary>
+    public static Backend DefaultBackend { get; } =
+        Enum.TryParse<Backend>(Environment.GetEnvironmentVariable("IVR_TEST_BACKEND"), ignoreCase: true, out var chosen) ? chosen : Backend.Sqlite;
+
+    /// <summary>The SQLite file, or the PostgreSQL connection string.</summary>
     public string DatabasePath { get; }
+
+    public bool IsPostgres => Database.IsPostgresConnectionString(DatabasePath);
     public ManualTimeProvider Clock { get; } = new(WednesdayMorning);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -63,9 +83,9 @@ public sealed class HotlineFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A connection to the service's database, for assertions on what it stored.</summary>
-    public SqliteConnection OpenDatabase()
+    public DbConnection OpenDatabase()
     {
-        var connection = new SqliteConnection($"Data Source={DatabasePath}");
+        DbConnection connection = IsPostgres ? new NpgsqlConnection(DatabasePath) : new SqliteConnection($"Data Source={DatabasePath}");
         connection.Open();
         return connection;
     }

@@ -17,7 +17,7 @@ public sealed class MenuHistoryMigrationTests
             old.Execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
             for (var version = 1; version <= 2; version++)
             {
-                old.Execute(Schema.Migrations[version - 1]);
+                old.Execute(Schema.Migrations[version - 1].Sqlite);
                 old.Execute("INSERT INTO schema_version (version) VALUES (@version)", new { version });
             }
             old.Execute("INSERT INTO menu_versions (version, file, content, loaded_at) VALUES ('aaaaaaaaaaaa', 'm.yaml', 'a', 1000), ('bbbbbbbbbbbb', 'm.yaml', 'b', 2000)");

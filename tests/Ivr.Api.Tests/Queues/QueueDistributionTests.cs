@@ -82,9 +82,12 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     }
 }
 
-public sealed class QueueDistributionTests : IAsyncLifetime
+public class QueueDistributionTests : IAsyncLifetime
 {
     private const string ApiKey = "test-key";
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
     private readonly RecordingTwilioCalls _rest = new();
     private HotlineFactory _factory = null!;
     private TwilioRequests _twilio = null!;
@@ -93,7 +96,7 @@ public sealed class QueueDistributionTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey },
-            services: s => s.AddSingleton<ITwilioCalls>(_rest));
+            services: s => s.AddSingleton<ITwilioCalls>(_rest), backend: Backend);
         var client = _factory.CreateClient();
         _twilio = new TwilioRequests(client);
         _api = client;
@@ -324,4 +327,10 @@ public sealed class QueueRestartTests
         Assert.Equal(callers.Take(2), after.Updates.Select(u => u.CallSid).Take(2));
         Assert.Equal(2, after.Updates.Count);
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class QueueDistributionTestsOnPostgres : QueueDistributionTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }

@@ -14,9 +14,12 @@ namespace Ivr.Api.Tests;
 /// Off the happy path: calls that ended without the service hearing of it, Twilio failing for a while, and webhooks
 /// that come twice, late or out of order. No department stalls, and an agent follows only the call that holds them.
 /// </summary>
-public sealed class QueueFaultTests : IAsyncLifetime
+public class QueueFaultTests : IAsyncLifetime
 {
     private const string ApiKey = "test-key";
+    /// <summary>The store the service runs on.</summary>
+    protected virtual Backend Backend => Backend.Sqlite;
+
     private const string Anna = "orders.anna";
     private const string Piotr = "orders.piotr";
     private readonly RecordingTwilioCalls _rest = new();
@@ -27,7 +30,7 @@ public sealed class QueueFaultTests : IAsyncLifetime
     public Task InitializeAsync()
     {
         _factory = new HotlineFactory(settings: new() { ["Admin:ApiKey"] = ApiKey },
-            services: s => s.AddSingleton<ITwilioCalls>(_rest));
+            services: s => s.AddSingleton<ITwilioCalls>(_rest), backend: Backend);
         _api = _factory.CreateClient();
         _api.DefaultRequestHeaders.Add(ApiKeyFilter.HeaderName, ApiKey);
         _twilio = new TwilioRequests(_api);
@@ -542,4 +545,10 @@ public sealed class QueueFaultTests : IAsyncLifetime
         await DistributeAsync();
         Assert.Contains(next, Redirected());
     }
+}
+
+/// <summary>The same, with the service on PostgreSQL.</summary>
+public sealed class QueueFaultTestsOnPostgres : QueueFaultTests
+{
+    protected override Backend Backend => Backend.Postgres;
 }
