@@ -175,12 +175,13 @@ public sealed partial class ContactStore(Database database)
 
     /// <summary>
     /// The caller's last contact with a department since <paramref name="since"/> before the call
-    /// <paramref name="currentCallSid"/>: a call that reached a department's line, or a callback booked outside a call.
+    /// <paramref name="currentCallSid"/>: a call that reached a department's line and has ended, or a callback booked
+    /// outside a call. A call from the same number that is still on is not a past matter.
     /// </summary>
     public static PreviousContact? LastWithDepartment(IReadOnlyList<Contact> history, string currentCallSid, DateTimeOffset since) =>
         history
             .Where(c => c.At >= since && c.Department is not null && c.CallSid != currentCallSid
-                        && (c.Kind == ContactKind.Call || (c.Kind == ContactKind.Callback && c.CallSid is null)))
+                        && ((c.Kind == ContactKind.Call && c.Outcome != "ongoing") || (c.Kind == ContactKind.Callback && c.CallSid is null)))
             .Select(c => new PreviousContact(c.Department!, c.At, c.WaitSeconds ?? 0,
                 c.Kind == ContactKind.Callback ? ContactOutcome.Callback : Enum.Parse<ContactOutcome>(c.Outcome, ignoreCase: true),
                 c.AgentId, c.Agent))
