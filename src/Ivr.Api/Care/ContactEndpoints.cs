@@ -32,7 +32,7 @@ public static class ContactEndpoints
         Func<string, string> departmentTitle, string language)
     {
         var weekAgo = now.AddDays(-7);
-        if (ContactStore.LastWithDepartment(history, callSid, weekAgo) is not { } previous)
+        if (ContactStore.LastWithDepartment(history, callSid, weekAgo, now) is not { } previous)
             return null;
         return SpokenHistory.Whisper(Math.Max(2, ContactStore.CountSince(history, weekAgo)), previous, departmentTitle(previous.Department), language);
     }

@@ -47,6 +47,9 @@ public sealed partial class ContactStore(Database database)
     /// <summary>How many contacts of each kind a history reads at most.</summary>
     public const int HistoryLimit = 100;
 
+    /// <summary>A call without a reported end is taken as still on for this long after it started.</summary>
+    public static readonly TimeSpan OngoingAtMost = TimeSpan.FromHours(1);
+
     /// <summary>True when <paramref name="number"/> is an E.164 number: '+', then 8 to 15 digits, the first not 0.</summary>
     public static bool IsE164(string? number) => number is not null && E164().IsMatch(number);
 
@@ -176,12 +179,14 @@ public sealed partial class ContactStore(Database database)
     /// <summary>
     /// The caller's last contact with a department since <paramref name="since"/> before the call
     /// <paramref name="currentCallSid"/>: a call that reached a department's line and has ended, or a callback booked
-    /// outside a call. A call from the same number that is still on is not a past matter.
+    /// outside a call. A call from the same number that is still on is not a past matter; one whose end was never
+    /// reported (a lost status callback) counts once it started more than <see cref="OngoingAtMost"/> ago.
     /// </summary>
-    public static PreviousContact? LastWithDepartment(IReadOnlyList<Contact> history, string currentCallSid, DateTimeOffset since) =>
+    public static PreviousContact? LastWithDepartment(IReadOnlyList<Contact> history, string currentCallSid, DateTimeOffset since, DateTimeOffset now) =>
         history
             .Where(c => c.At >= since && c.Department is not null && c.CallSid != currentCallSid
-                        && ((c.Kind == ContactKind.Call && c.Outcome != "ongoing") || (c.Kind == ContactKind.Callback && c.CallSid is null)))
+                        && ((c.Kind == ContactKind.Call && c.Outcome != "ongoing" && (c.EndedAt is not null || c.At < now - OngoingAtMost))
+                            || (c.Kind == ContactKind.Callback && c.CallSid is null)))
             .Select(c => new PreviousContact(c.Department!, c.At, c.WaitSeconds ?? 0,
                 c.Kind == ContactKind.Callback ? ContactOutcome.Callback : Enum.Parse<ContactOutcome>(c.Outcome, ignoreCase: true),
                 c.AgentId, c.Agent))

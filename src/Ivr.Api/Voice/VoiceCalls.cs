@@ -226,7 +226,7 @@ public sealed class VoiceCalls(
         if (definition.Returning is not { } returning)
             return null;
         var history = await contacts.HistoryAsync(caller, now, ct);
-        return Care.ContactStore.LastWithDepartment(history, callSid, now.AddDays(-returning.WithinDays));
+        return Care.ContactStore.LastWithDepartment(history, callSid, now.AddDays(-returning.WithinDays), now);
     }
 
     private MenuDefinition? TryCurrent()

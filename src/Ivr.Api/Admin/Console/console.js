@@ -773,7 +773,9 @@
       } else if (c.kind === "survey") {
         details.push(["Department", c.department]);
         if (c.agent) details.push(["Agent", c.agent]);
-        for (const [question, answer] of Object.entries(c.answers))
+        // In the order the survey asks them.
+        const asked = Object.entries(c.answers).sort(([a], [b]) => Object.keys(questions).indexOf(a) - Object.keys(questions).indexOf(b));
+        for (const [question, answer] of asked)
           details.push([questions[question] || question, question === "resolved" ? (answer ? "yes" : "no") : String(answer)]);
       } else {
         details.push(["Outcome", c.outcome]);
