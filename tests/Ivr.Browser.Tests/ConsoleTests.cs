@@ -348,6 +348,18 @@ public sealed class ConsoleTests(Chromium chromium)
         Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "ivr-contacts-phone.png"), FullPage = true });
 
+        // The dashboard shows what callers thought, from the same contacts: one csat of 4, one nps of 9 (a promoter),
+        // the answered call followed by another within a week.
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync(hotline.Url("/admin#dashboard"));
+        var complaints = page.Locator("#care article[data-care-department=complaints]");
+        await Expect(complaints.Locator("[data-figure=csat]")).ToHaveTextAsync("100% of 1");
+        await Expect(complaints.Locator("[data-figure=nps]")).ToHaveTextAsync("+100 of 1");
+        await Expect(complaints.Locator("[data-figure=fcr]")).ToHaveTextAsync("0%");
+        await Expect(page.Locator("#care-agents tr[data-agent='complaints.agnieszka']")).ToContainTextAsync("Agnieszka");
+        await page.Locator("#care").ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "ivr-care-dashboard.png") });
+        await page.GotoAsync(hotline.Url("/admin#contacts"));
+
         await page.GetByLabel("Phone number").FillAsync("500100200");
         await page.GetByRole(AriaRole.Button, new() { Name = "Show history" }).ClickAsync();
         await Expect(page.Locator("#contacts-message")).ToContainTextAsync("+ and the country code");
