@@ -1,3 +1,4 @@
+using Ivr.Api.Care;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Admin;
 using Ivr.Api.LocalPhone;
@@ -48,6 +49,7 @@ public static class Hotline
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
         builder.Services.AddSingleton<QueueSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueSweeper>());
+        builder.Services.AddCustomerCare();
         builder.Services.AddSingleton<CallbackStore>();
         builder.Services.AddSingleton<CallbackBookings>();
         builder.Services.AddSingleton<CallbackDispatcher>();
@@ -130,6 +132,7 @@ public static class Hotline
         adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapCallbackAdmin();
         adminApi.MapAudit();
         adminApi.MapSupervisorViews();
+        adminApi.MapGroup("").AllowConsoleRole(ConsoleRole.Supervisor).MapContacts();
         adminApi.MapGet("/health", (HttpContext http, Health health) => health.AnswerAsync(http, detailed: true))
             .AllowConsoleRole(ConsoleRole.Viewer);
         app.MapGet("/healthz", (HttpContext http, Health health) => health.AnswerAsync(http));

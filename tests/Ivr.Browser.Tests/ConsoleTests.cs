@@ -412,4 +412,77 @@ public sealed class ConsoleTests(Chromium chromium)
             "fetch('/admin/api/agents/orders.anna/status', { method: 'PUT', headers: { 'Content-Type': 'application/json', 'X-Ivr-Console': '1' }, body: JSON.stringify({ status: 'away' }) }).then(r => r.status)");
         Assert.Equal(403, refused);
     }
+
+    [Fact]
+    public async Task TheContactsPage_SearchesANumber_AndShowsItsTimeline_AtDesktopAndPhoneWidth()
+    {
+        await using var hotline = ConsoleHotline();
+        SeedContacts(hotline, "+48500100200");
+        var page = await OpenAsync(hotline, "#contacts", "Europe/Warsaw");
+        await page.SetViewportSizeAsync(1280, 900);
+        await SignInAsync(page);
+
+        await page.GetByLabel("Phone number").FillAsync("+48 500 100 200");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show history" }).ClickAsync();
+
+        var timeline = page.Locator("#contacts-timeline li");
+        await Expect(timeline).ToHaveCountAsync(3);
+        await Expect(page.Locator("#contacts-message")).ToHaveTextAsync("+48500100200: 3 contacts, 2 in the last 7 days.");
+        await Expect(timeline.Nth(0)).ToContainTextAsync("hung up while waiting");
+        await Expect(page.Locator("li[data-kind=survey]")).ToContainTextAsync("Would recommend (0–10)9");
+        await Expect(page.Locator("li[data-kind=call]").Nth(1)).ToContainTextAsync("Agnieszka");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "ivr-contacts-desktop.png"), FullPage = true });
+
+        await page.SetViewportSizeAsync(390, 844);
+        var overflow = await page.EvaluateAsync<int>("document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"the page is {overflow}px wider than the phone's screen");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "ivr-contacts-phone.png"), FullPage = true });
+
+        // The dashboard shows what callers thought, from the same contacts: one csat of 4, one nps of 9 (a promoter),
+        // the answered call followed by another within a week.
+        await page.SetViewportSizeAsync(1280, 900);
+        await page.GotoAsync(hotline.Url("/admin#dashboard"));
+        var complaints = page.Locator("#care article[data-care-department=complaints]");
+        await Expect(complaints.Locator("[data-figure=csat]")).ToHaveTextAsync("100% of 1");
+        await Expect(complaints.Locator("[data-figure=nps]")).ToHaveTextAsync("+100 of 1");
+        await Expect(complaints.Locator("[data-figure=fcr]")).ToHaveTextAsync("0%");
+        await Expect(page.Locator("#care-agents tr[data-agent='complaints.agnieszka']")).ToContainTextAsync("Agnieszka");
+        await page.Locator("#care").ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "ivr-care-dashboard.png") });
+        await page.GotoAsync(hotline.Url("/admin#contacts"));
+
+        await page.GetByLabel("Phone number").FillAsync("500100200");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Show history" }).ClickAsync();
+        await Expect(page.Locator("#contacts-message")).ToContainTextAsync("+ and the country code");
+        await Expect(timeline).ToHaveCountAsync(0);
+    }
+
+    // Two calls to complaints (one answered by Agnieszka two days ago, with its survey; one abandoned an hour ago).
+    private static void SeedContacts(LiveHotline hotline, string number)
+    {
+        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={hotline.DatabasePath}");
+        db.Open();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var (earlier, recent) = (now - 2 * 86_400_000L, now - 3_600_000L);
+        using var insert = db.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase, caller, called, started_at, updated_at, ended_at, end_status)
+            SELECT 'CA1', version, 'main', 'pl-PL', 0, 0, 2, 'Finished', $number, '+48221234567', $earlier, $earlier, $earlier + 600000, 'completed' FROM menu_versions LIMIT 1;
+            INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase, caller, called, started_at, updated_at, ended_at, end_status)
+            SELECT 'CA2', version, 'main', 'pl-PL', 0, 0, 2, 'Finished', $number, '+48221234567', $recent, $recent, $recent + 150000, 'completed' FROM menu_versions LIMIT 1;
+            INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES ('CA1', $earlier, '(new)', 'main', 'start', NULL);
+            INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES ('CA2', $recent, '(new)', 'main', 'start', NULL);
+            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, ended_at, agent_id, answered_at, handle_seconds)
+            VALUES ('CA1', 'complaints', 'pl-PL', $earlier + 20000, $earlier + 20000, 'answered', $earlier + 560000, 'complaints.agnieszka', $earlier + 260000, 300);
+            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, ended_at)
+            VALUES ('CA2', 'complaints', 'pl-PL', $recent + 20000, $recent + 20000, 'abandoned', $recent + 140000);
+            INSERT INTO survey_answers (call_sid, entry_id, number, department, agent_id, question, answer, at) VALUES
+                ('CA1', 1, $number, 'complaints', 'complaints.agnieszka', 'csat', 4, $earlier + 570000),
+                ('CA1', 1, $number, 'complaints', 'complaints.agnieszka', 'nps', 9, $earlier + 580000),
+                ('CA1', 1, $number, 'complaints', 'complaints.agnieszka', 'resolved', 0, $earlier + 590000);
+            """;
+        insert.Parameters.AddWithValue("$number", number);
+        insert.Parameters.AddWithValue("$earlier", earlier);
+        insert.Parameters.AddWithValue("$recent", recent);
+        insert.ExecuteNonQuery();
+    }
 }

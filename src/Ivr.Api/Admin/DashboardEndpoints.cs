@@ -10,7 +10,11 @@ public static class DashboardEndpoints
 {
     public sealed record DashboardView(
         DateTimeOffset At, DateTimeOffset DayStart, string TimeZone, int ServiceLevelSeconds, IReadOnlyList<DepartmentDashboard> Departments,
-        IReadOnlyList<DashboardAlert> Alerts);
+        IReadOnlyList<DashboardAlert> Alerts)
+    {
+        /// <summary>What callers thought, first-contact resolution, repeat calls and self-service, as /api/stats has them.</summary>
+        public Care.CareStats? Care { get; init; }
+    }
 
     /// <summary>A department past a threshold of the menu file's <c>hotline: alerts:</c> today; figures in percent.</summary>
     public sealed record DashboardAlert(string Department, string Title, string Kind, double Percent, int Threshold, string Message);
@@ -18,7 +22,7 @@ public static class DashboardEndpoints
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder adminApi)
     {
         adminApi.MapGet("/dashboard", async (
-            StatsStore stats, DashboardStore dashboard, AgentStore agents, MenuCatalog menus, TimeProvider time, CancellationToken ct) =>
+            StatsStore stats, DashboardStore dashboard, Care.CareStatsStore care, AgentStore agents, MenuCatalog menus, TimeProvider time, CancellationToken ct) =>
         {
             var definition = menus.Current;
             var zone = definition.Hotline.TimeZone;
@@ -26,7 +30,10 @@ public static class DashboardEndpoints
             var (dayStart, dayEnd, figures) = await stats.TodayAsync(definition, await agents.ListAsync(ct), now, ct);
             var departments = await dashboard.TodayAsync(figures, id => Title(definition, id), dayStart, dayEnd, zone, ct);
             return TypedResults.Ok(new DashboardView(now, dayStart, zone.Id, StatsStore.ServiceLevelSeconds, departments,
-                Alerts(definition.Hotline.Alerts, departments)));
+                Alerts(definition.Hotline.Alerts, departments))
+            {
+                Care = await care.ForWindowAsync(definition.Departments.Keys, now, ct),
+            });
         });
         return adminApi;
     }

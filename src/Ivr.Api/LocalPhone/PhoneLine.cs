@@ -148,7 +148,33 @@ public sealed class PhoneLine(string id, string number, TimeProvider time) : ICa
         }
     }
 
-    public async ValueTask<CallerInput> ListenAsync(GatherPrompt prompt, CancellationToken ct)
+    public async ValueTask<CallerInput> ListenAsync(GatherPrompt prompt, CancellationToken ct) =>
+        await MoreKeysAsync(await FirstInputAsync(prompt, ct), prompt, ct);
+
+    // A question that takes two keys (0 to 10) waits for the next key as Twilio does, up to its timeout; the page
+    // sends keys one by one, so "10" arrives as "1" and then "0".
+    private async ValueTask<CallerInput> MoreKeysAsync(CallerInput first, GatherPrompt prompt, CancellationToken ct)
+    {
+        if (first is not CallerInput.Keys keys || prompt.NumDigits is not > 1)
+            return first;
+        var digits = keys.Digits;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(prompt.TimeoutSeconds), time);
+        using var listening = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
+        try
+        {
+            while (digits.Length < prompt.NumDigits && !digits.EndsWith(prompt.FinishOnKey.Length > 0 ? prompt.FinishOnKey : "\0", StringComparison.Ordinal)
+                   && await input.Reader.WaitToReadAsync(listening.Token)
+                   && input.Reader.TryPeek(out var next) && next is CallerInput.Keys more && input.Reader.TryRead(out _))
+                digits += more.Digits;
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            // No second key: the one pressed is the answer.
+        }
+        return new CallerInput.Keys(digits);
+    }
+
+    private async ValueTask<CallerInput> FirstInputAsync(GatherPrompt prompt, CancellationToken ct)
     {
         if (input.Reader.TryRead(out var early))
             return early;

@@ -111,10 +111,12 @@ public sealed class CallStore(Database database)
                         // A call is in one line at most: a repeated webhook that enqueues it again adds nobody.
                         await connection.ExecuteAsync(
                             """
-                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, heard_at)
-                            SELECT @callSid, @Department, @Language, @at, @place, 'waiting', @at
+                            INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, heard_at,
+                                                       preferred_agent, prefer_until)
+                            SELECT @callSid, @Department, @Language, @at, @place, 'waiting', @at, @PreferredAgent, @preferUntil
                             WHERE NOT EXISTS (SELECT 1 FROM queue_entries WHERE call_sid = @callSid AND state IN ('waiting', 'offered'))
-                            """, new { callSid, enqueue.Department, enqueue.Language, at, place = enqueue.Since?.ToUnixTimeMilliseconds() ?? at }, transaction);
+                            """, new { callSid, enqueue.Department, enqueue.Language, at, place = enqueue.Since?.ToUnixTimeMilliseconds() ?? at,
+                                enqueue.PreferredAgent, preferUntil = enqueue.PreferredUntil?.ToUnixTimeMilliseconds() }, transaction);
                         break;
                 }
             }

@@ -254,5 +254,27 @@ public static class Schema
         -- and its page says "any team", not that department.
         ALTER TABLE callbacks ADD COLUMN any_department INTEGER NOT NULL DEFAULT 0;
         """,
+        """
+        -- A returning caller is kept for the agent who talked to them last until prefer_until, if that agent is on duty.
+        ALTER TABLE queue_entries ADD COLUMN preferred_agent TEXT;
+        ALTER TABLE queue_entries ADD COLUMN prefer_until INTEGER;
+        -- A caller's contacts are found by their number.
+        CREATE INDEX calls_by_caller ON calls (caller, started_at);
+        -- The post-call survey: one row per question answered (skipped questions leave none).
+        CREATE TABLE survey_answers (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid    TEXT NOT NULL,
+            entry_id    INTEGER,
+            number      TEXT,
+            department  TEXT NOT NULL,
+            agent_id    TEXT,
+            question    TEXT NOT NULL,
+            answer      INTEGER NOT NULL,
+            at          INTEGER NOT NULL
+        );
+        CREATE UNIQUE INDEX survey_answers_once ON survey_answers (call_sid, department, question);
+        CREATE INDEX survey_answers_by_number ON survey_answers (number, at);
+        CREATE INDEX survey_answers_by_department ON survey_answers (department, at);
+        """,
     ];
 }

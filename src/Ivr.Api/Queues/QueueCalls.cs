@@ -21,6 +21,8 @@ public sealed class QueueCalls(
     VoiceCalls voice,
     Callbacks.CallbackCalls callbacks,
     Callbacks.CallbackStore callbackStore,
+    Care.ContactStore contacts,
+    Care.SurveyCalls surveys,
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<QueueOptions> options,
@@ -193,7 +195,16 @@ public sealed class QueueCalls(
             var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
                 .Replace("{department}", title).Replace("{waited}", waited)
                 .Replace("{caller}", Callbacks.PhoneNumbers.DigitByDigit(caller ?? "?"));
-            twiml.Say(LocalizedText.Capitalize(text), language, definition.VoiceFor(language));
+            text = LocalizedText.Capitalize(text);
+            // A caller who has been in touch this week: the agent hears how the last contact went, in one sentence.
+            if (caller is not null && Care.ContactStore.IsE164(caller))
+            {
+                var history = await contacts.HistoryAsync(caller, time.GetUtcNow(), ct);
+                if (Care.ContactEndpoints.WhisperSentence(history, found.CallSid, time.GetUtcNow(),
+                        id => definition.Departments.TryGetValue(id, out var d) ? d.Title.For(language) : id, language) is { } sentence)
+                    text = $"{text} {sentence}";
+            }
+            twiml.Say(text, language, definition.VoiceFor(language));
         }
         return twiml.ToResult();
     }
@@ -226,6 +237,9 @@ public sealed class QueueCalls(
                 await callbackStore.ConnectedInQueueAsync(current.CallSid, DateTimeOffset.FromUnixTimeMilliseconds(answeredAt), now, ct);
                 distributor.Wake();
             }
+            // The agent hung up and the caller's leg goes on: a department with a survey asks its questions now.
+            if (definition.Departments.TryGetValue(department, out var known) && known.Survey is not null)
+                return surveys.Begin(request, definition, known, entry, language);
             twiml.Hangup();
             return twiml.ToResult();
         }

@@ -71,6 +71,41 @@ public sealed class QueueStore(Database database)
         public long PlaceAt { get; set; }
         public string Language { get; set; } = "";
         public long Offers { get; set; }
+        public string? PreferredAgent { get; set; }
+        public long? PreferUntil { get; set; }
+    }
+
+    // How far down the line a round looks past callers kept for their own agent.
+    private const int PreferenceLookAhead = 20;
+
+    /// <summary>
+    /// The caller to offer and the agent to take them, in line order. A returning caller kept for the agent who talked
+    /// to them last (until <c>prefer_until</c>, and only while that agent is on duty) takes that agent once free and
+    /// is passed over meanwhile, so those behind them are not held up; everyone else takes the longest-free agent.
+    /// </summary>
+    private static async Task<(EntryRow? Entry, AgentRow? Agent)> ChooseAsync(
+        DbConnection connection, DbTransaction transaction, IReadOnlyList<EntryRow> line, Department department, TimeZoneInfo zone, DateTimeOffset now)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        var staff = (await connection.QueryAsync<AgentRow>(
+            $"SELECT {AgentStore.Columns} FROM agents WHERE department = @department", new { department = department.Id }, transaction)).ToList();
+        foreach (var entry in line)
+        {
+            if (entry.PreferredAgent is { } preferred && entry.PreferUntil > at
+                && staff.FirstOrDefault(a => a.Id == preferred) is { } own && own.IsOnDuty(department, zone, now))
+            {
+                if (own.IsFree(department, zone, now))
+                    return (entry, own);
+                continue;
+            }
+            var free = staff
+                .Where(a => a.IsFree(department, zone, now))
+                .OrderBy(a => a.FreeAt ?? 0)
+                .ThenBy(a => a.Id, StringComparer.Ordinal)
+                .FirstOrDefault();
+            return free is null ? (null, null) : (entry, free);
+        }
+        return (null, null);
     }
 
     private const string EntryColumns = """
@@ -90,15 +125,17 @@ public sealed class QueueStore(Database database)
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            var entry = await connection.QueryFirstOrDefaultAsync<EntryRow>(
+            var line = (await connection.QueryAsync<EntryRow>(
                 """
-                SELECT id AS Id, call_sid AS CallSid, enqueued_at AS EnqueuedAt, place_at AS PlaceAt, language AS Language, offers AS Offers
+                SELECT id AS Id, call_sid AS CallSid, enqueued_at AS EnqueuedAt, place_at AS PlaceAt, language AS Language, offers AS Offers,
+                       preferred_agent AS PreferredAgent, prefer_until AS PreferUntil
                 FROM queue_entries
                 WHERE department = @department AND state = 'waiting' AND (offer_after IS NULL OR offer_after <= @at)
-                ORDER BY place_at, id LIMIT 1
-                """, new { department = department.Id, at }, transaction);
-            if (entry is null)
+                ORDER BY place_at, id LIMIT @lookAhead
+                """, new { department = department.Id, at, lookAhead = PreferenceLookAhead }, transaction)).ToList();
+            if (line.Count == 0)
                 return null;
+            var entry = line[0];
 
             // A callback booked earlier keeps its place: the callback dispatcher takes the agent for it first.
             var callbackFirst = await connection.ExecuteScalarAsync<long>(
@@ -109,9 +146,10 @@ public sealed class QueueStore(Database database)
             if (callbackFirst > 0)
                 return null;
 
-            var agent = await LongestFreeAgentAsync(connection, transaction, department, zone, now);
-            if (agent is null)
+            var (chosen, agent) = await ChooseAsync(connection, transaction, line, department, zone, now);
+            if (agent is null || chosen is null)
                 return null;
+            entry = chosen;
 
             var reserved = await connection.ExecuteAsync(
                 "UPDATE agents SET busy_call_sid = @CallSid, busy_since = @at, checked_at = NULL WHERE id = @agent AND busy_call_sid IS NULL",
@@ -416,7 +454,11 @@ public sealed class QueueStore(Database database)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         var waiting = await connection.QueryAsync<string>("SELECT DISTINCT department FROM queue_entries WHERE state = 'waiting'");
-        DateTimeOffset? next = null;
+        // A caller kept for their own agent may take anyone once that ends.
+        var preferenceEnds = await connection.ExecuteScalarAsync<long?>(
+            "SELECT MIN(prefer_until) FROM queue_entries WHERE state = 'waiting' AND prefer_until > @at",
+            new { at = now.ToUnixTimeMilliseconds() });
+        DateTimeOffset? next = preferenceEnds is { } ends ? DateTimeOffset.FromUnixTimeMilliseconds(ends) : null;
         foreach (var id in waiting)
         {
             if (definition.Departments.TryGetValue(id, out var department)

@@ -17,6 +17,7 @@ public sealed class VoiceCalls(
     QueueDistributor distributor,
     WaitAnnouncer announcer,
     DepartmentRates rates,
+    Care.ContactStore contacts,
     TimeProvider time,
     IOptions<IvrOptions> options,
     IOptions<QueueOptions> queueOptions,
@@ -24,7 +25,7 @@ public sealed class VoiceCalls(
     ILogger<VoiceCalls> logger)
 {
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
-        AnswerAsync(request, (_, _) => new CallInput.Start(), ct);
+        AnswerAsync(request, (_, _) => new CallInput.Start(), ct, incoming: true);
 
     public Task<IResult> GatherAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (form, state) =>
@@ -55,7 +56,7 @@ public sealed class VoiceCalls(
     }
 
     private async Task<IResult> AnswerAsync(
-        HttpRequest request, Func<IFormCollection, CallState, CallInput> readInput, CancellationToken ct)
+        HttpRequest request, Func<IFormCollection, CallState, CallInput> readInput, CancellationToken ct, bool incoming = false)
     {
         var callSid = "";
         MenuDefinition? definition = null;
@@ -70,8 +71,8 @@ public sealed class VoiceCalls(
                 return Apology(menus.Current, null);
             }
             var parties = new CallParties(form["From"].ToString(), form["To"].ToString());
-            var context = new CallContext(parties.Caller);
             var now = time.GetUtcNow();
+            var context = new CallContext(parties.Caller) { Returning = await ReturningAsync(callSid, parties.Caller, incoming, now, ct) };
             var result = await calls.StepAsync(callSid, parties, now, async previous =>
             {
                 // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
@@ -205,6 +206,28 @@ public sealed class VoiceCalls(
         }
         twiml.Hangup();
         return twiml.ToResult();
+    }
+
+    /// <summary>
+    /// The matter a returning caller is offered to continue: looked up as the call starts, and again for their answer
+    /// to the offer. Null when the menu file makes no such offer or the caller has no recent contact with a department.
+    /// </summary>
+    private async Task<Flows.Engine.PreviousContact?> ReturningAsync(string callSid, string? caller, bool incoming, DateTimeOffset now, CancellationToken ct)
+    {
+        if (caller is null || !Care.ContactStore.IsE164(caller) || menus.Current.Returning is null)
+            return null;
+        var definition = menus.Current;
+        if (!incoming)
+        {
+            var state = await calls.FindAsync(callSid, ct);
+            if (state?.Menu != FlowEngine.ReturningMenu)
+                return null;
+            definition = await menus.ForVersionAsync(state.MenuVersion, ct);
+        }
+        if (definition.Returning is not { } returning)
+            return null;
+        var history = await contacts.HistoryAsync(caller, now, ct);
+        return Care.ContactStore.LastWithDepartment(history, callSid, now.AddDays(-returning.WithinDays), now);
     }
 
     private MenuDefinition? TryCurrent()

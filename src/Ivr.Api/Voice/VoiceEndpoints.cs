@@ -46,6 +46,10 @@ public static class VoiceEndpoints
         voice.MapPost("/queue/{department}/dialed", (string department, long entry, long? offer, HttpRequest request, QueueCalls queue, CancellationToken ct) =>
             queue.DialedAsync(department, entry, offer, request, ct));
 
+        // The post-call survey: each question's answer, or its silence.
+        voice.MapPost("/survey/{department}", (string department, long entry, int q, int? @try, HttpRequest request, Care.SurveyCalls surveys, CancellationToken ct) =>
+            surveys.AnswerAsync(department, entry, q, @try ?? 0, request, ct));
+
         // Pressing 1 for a callback while holding (or while hearing the forecast on joining).
         voice.MapPost("/queue/{department}/callback", (string department, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
             callbacks.QueueKeyAsync(department, request, ct));

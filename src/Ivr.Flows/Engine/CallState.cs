@@ -62,4 +62,11 @@ public abstract record CallInput
 
 /// <summary>Facts about the call that come from outside the menu file.</summary>
 /// <param name="CallerNumber">The caller's number as Twilio sent it (may be withheld).</param>
-public sealed record CallContext(string? CallerNumber);
+public sealed record CallContext(string? CallerNumber)
+{
+    /// <summary>
+    /// The caller's last contact with a department within the file's <c>returning.within_days</c>, which they are
+    /// offered to continue right after the greeting; null for a new caller.
+    /// </summary>
+    public PreviousContact? Returning { get; init; }
+}

@@ -11,6 +11,15 @@ public static class FlowEngine
     /// <summary>How many times a caller who keeps failing is sent to an on_fail menu before the call is ended.</summary>
     public const int MaxFallbacks = 2;
 
+    /// <summary>
+    /// The call's menu while a returning caller is offered to continue their last matter (never a menu id of the file,
+    /// which cannot contain parentheses).
+    /// </summary>
+    public const string ReturningMenu = "(returning)";
+
+    // What a caller may say to take the returning offer, besides pressing 1.
+    private static readonly string[] Yes = ["1", "tak", "jeden", "jedynka", "yes", "one", "yeah"];
+
     /// <summary>Moves the call one step on <paramref name="input"/>.</summary>
     public static StepResult Step(
         MenuDefinition definition, CallState state, CallInput input, DateTimeOffset now, CallContext context)
@@ -21,6 +30,7 @@ public static class FlowEngine
         {
             CallInput.Start => Start(turn, definition, out from),
             _ when state.Phase != CallPhase.InMenu => Ended(turn),
+            _ when state.Menu == ReturningMenu => Returning(turn, definition, input, context),
             _ when !definition.Menus.TryGetValue(state.Menu, out var menu) || !menu.AsksForInput =>
                 (turn.Enter(definition.Hotline.Start, "replay"), null),
             CallInput.Replay => (turn.Offer(definition.Menus[state.Menu], reprompt: null), null),
@@ -46,6 +56,25 @@ public static class FlowEngine
         turn.Instructions.Add(new Instruction.Hangup());
         turn.State = turn.State with { Phase = CallPhase.Finished };
         return ("ended", null);
+    }
+
+    // The answer to the returning offer: 1 (or "tak") goes straight to the department, anything else to the menus.
+    private static (string, string?) Returning(Turn turn, MenuDefinition definition, CallInput input, CallContext context)
+    {
+        var said = input switch
+        {
+            CallInput.Keys keys => keys.Digits.Trim(),
+            CallInput.Speech speech => speech.Text.Trim(),
+            _ => null,
+        };
+        var accepted = said is not null && Yes.Any(word => said.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Any(part => string.Equals(part.Trim('.', ',', '!', '?'), word, StringComparison.OrdinalIgnoreCase)));
+        if (accepted && context.Returning is { } matter && definition.Departments.TryGetValue(matter.Department, out var department))
+        {
+            var agent = matter.Outcome == ContactOutcome.Answered ? matter.AgentId : null;
+            return ($"returning:{turn.Route(department, agent)}", said);
+        }
+        return ($"returning:{turn.AfterGreeting()}", said);
     }
 
     private static (string, string?) Choose(Turn turn, Menu menu, string input, bool isSpeech)
@@ -83,6 +112,13 @@ public static class FlowEngine
             State = State with { Menu = menuId, Offered = 0, Phase = CallPhase.InMenu };
             if (menu.Say is not null)
                 Say(menu.Say);
+            // Right after the greeting, a returning caller is offered to continue their last matter.
+            if (trigger == "start" && definition.Returning is not null && context.Returning is { } matter
+                && definition.Departments.TryGetValue(matter.Department, out var department))
+            {
+                OfferReturning(matter, department);
+                return trigger;
+            }
             if (menu.AsksForInput)
             {
                 Offer(menu, reprompt: null);
@@ -100,6 +136,30 @@ public static class FlowEngine
             MenuAction.Hangup => Hangup(said),
             _ => throw new InvalidOperationException($"Unknown action {action} in menu '{State.Menu}'."),
         };
+
+        private void OfferReturning(PreviousContact matter, Department department)
+        {
+            var zone = definition.Hotline.TimeZone;
+            var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(matter.At, zone).DateTime);
+            var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, zone).DateTime);
+            var text = definition.Messages.Get(SystemMessages.ReturningOffer, State.Language)
+                .Replace("{when}", SpokenHistory.FromDay(day, today, State.Language))
+                .Replace("{department}", department.Title.For(State.Language));
+            var hints = State.Language.StartsWith("pl", StringComparison.OrdinalIgnoreCase) ? new[] { "tak", "jeden" } : ["yes", "one"];
+            Instructions.Add(new Instruction.Gather([SayInstruction(LocalizedText.Capitalize(text))], State.Language,
+                definition.Hotline.TimeoutSeconds, NumDigits: 1, hints));
+            State = State with { Menu = ReturningMenu, Offered = 1 };
+        }
+
+        /// <summary>The caller declined the returning offer: the start menu goes on where the greeting left it.</summary>
+        public string AfterGreeting()
+        {
+            var start = definition.Menus[definition.Hotline.Start];
+            State = State with { Menu = start.Id, Offered = 0, Phase = CallPhase.InMenu };
+            if (start.AsksForInput)
+                return Offer(start, reprompt: null);
+            return Perform(start.Action!, said: start.Say is not null);
+        }
 
         public string Offer(Menu menu, string? reprompt)
         {
@@ -135,13 +195,14 @@ public static class FlowEngine
             return "fail";
         }
 
-        private string Route(Department department)
+        public string Route(Department department, string? preferredAgent = null)
         {
             var zone = definition.Hotline.TimeZone;
             if (department.Hours.IsOpen(now, zone))
             {
                 SayMessage(SystemMessages.QueueJoined, department);
-                Instructions.Add(new Instruction.Enqueue(department.Id, State.Language));
+                Instructions.Add(new Instruction.Enqueue(department.Id, State.Language, PreferredAgent: preferredAgent,
+                    PreferredUntil: preferredAgent is null ? null : now.AddSeconds(definition.Returning?.SameAgentWaitSeconds ?? 0)));
                 State = State with { Phase = CallPhase.Queued };
                 return "route";
             }

@@ -16,8 +16,12 @@ public abstract record Instruction
         int NumDigits,
         IReadOnlyList<string> Hints) : Instruction;
 
-    /// <summary>Put the caller in a department's queue, at the place of <paramref name="Since"/> (default: now).</summary>
-    public sealed record Enqueue(string Department, string Language, DateTimeOffset? Since = null) : Instruction;
+    /// <summary>
+    /// Put the caller in a department's queue, at the place of <paramref name="Since"/> (default: now); a returning
+    /// caller is kept for <paramref name="PreferredAgent"/>, who talked to them last, until <paramref name="PreferredUntil"/>.
+    /// </summary>
+    public sealed record Enqueue(string Department, string Language, DateTimeOffset? Since = null,
+        string? PreferredAgent = null, DateTimeOffset? PreferredUntil = null) : Instruction;
 
     /// <summary>
     /// Book a callback from a department: the host asks the caller to confirm <paramref name="Number"/> (their own,

@@ -49,7 +49,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             hotline.Name.Value, zone, _languages.AsReadOnly(), _voices.AsReadOnly(), hotline.Start.Value,
             hotline.Attempts, hotline.TimeoutSeconds, hotline.OnFail?.Value,
             new AlertThresholds(hotline.ServiceLevelBelow, hotline.AbandonedAbove));
-        return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages);
+        return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages) { Returning = file.Returning };
     }
 
     private void CheckVoices()
@@ -108,7 +108,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
                 raw.Weekly.ToDictionary(day => day.Key, day => (IReadOnlyList<TimeRange>)day.Value.AsReadOnly()).AsReadOnly(),
                 raw.Closed.ToHashSet()),
             raw.Agents.AsReadOnly(),
-            raw.OfferCallbackAfterSeconds);
+            raw.OfferCallbackAfterSeconds) { Survey = raw.Survey };
     }
 
     private Menu BuildMenu(RawMenu raw, RawHotline? hotline)

@@ -12,10 +12,10 @@ namespace Ivr.Flows.Loading;
 internal sealed partial class MenuFileReader(ProblemCollector problems)
 {
     // The keys each section accepts; docs/menu.schema.json lists the same for editors, and a test holds them together.
-    internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages"];
+    internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages", "returning"];
     internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail", "alerts"];
     internal static readonly string[] AlertKeys = ["service_level_below", "abandoned_above"];
-    internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after"];
+    internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after", "survey"];
     internal static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
     internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
     internal static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
@@ -38,6 +38,7 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
                 case "departments": ReadDepartments(value, path, file.Departments); break;
                 case "menus": file.MenusNode = ReadMenus(value, path, file.Menus); break;
                 case "messages": file.MessagesNode = ReadMessages(value, path, file.Messages); break;
+                case "returning": file.Returning = ReadReturning(value, path); break;
             }
         }
         RequireKey(map, "", "hotline", "the hotline-wide settings (name, timezone, languages, start)");
@@ -150,6 +151,7 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
                 case "closed": ReadClosed(value, valuePath, department.Closed); break;
                 case "agents": ReadAgents(value, valuePath, department.Agents); break;
                 case "offer_callback_after": department.OfferCallbackAfterSeconds = Number(value, valuePath, 0, int.MaxValue); break;
+                case "survey": department.Survey = ReadSurvey(value, valuePath); break;
             }
         }
         RequireKey(map, path, "title", "how the department is named to callers (title: { pl-PL: dział zamówień, en-US: the orders team })");

@@ -17,6 +17,7 @@ internal sealed class RawMenuFile
     public YamlMap? MenusNode { get; set; }
     public YamlMap? MessagesNode { get; set; }
     public List<RawMessage> Messages { get; } = [];
+    public ReturningCallers? Returning { get; set; }
 }
 
 internal sealed class RawHotline
@@ -54,6 +55,7 @@ internal sealed class RawDepartment
     public HashSet<DateOnly> Closed { get; } = [];
     public List<Agent> Agents { get; } = [];
     public int? OfferCallbackAfterSeconds { get; set; }
+    public Survey? Survey { get; set; }
 }
 
 /// <summary>What a menu or option does; <see cref="Target"/> is null for hangup and options.</summary>

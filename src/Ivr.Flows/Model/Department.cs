@@ -11,7 +11,11 @@ public sealed record Department(
     LocalizedText Title,
     OpeningHours Hours,
     IReadOnlyList<Agent> Agents,
-    int? OfferCallbackAfterSeconds);
+    int? OfferCallbackAfterSeconds)
+{
+    /// <summary>The questions asked after the agent hangs up (<c>survey:</c>); null asks none.</summary>
+    public Survey? Survey { get; init; }
+}
 
 /// <summary>How an agent is reached.</summary>
 public enum AgentKind

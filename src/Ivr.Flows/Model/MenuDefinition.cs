@@ -21,6 +21,9 @@ public sealed record MenuDefinition(
 
     /// <summary>The Twilio voice configured for <paramref name="language"/>, or null for Twilio's default.</summary>
     public string? VoiceFor(string language) => Hotline.Voices.GetValueOrDefault(language);
+
+    /// <summary>The offer to returning callers (<c>returning:</c>); null makes none.</summary>
+    public ReturningCallers? Returning { get; init; }
 }
 
 /// <summary>Hotline-wide settings (the <c>hotline:</c> section).</summary>

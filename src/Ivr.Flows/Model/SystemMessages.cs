@@ -59,6 +59,22 @@ public sealed class SystemMessages
     public const string AgentUnavailable = "agent_unavailable";
     /// <summary>Whispered to the agent before the caller is connected. Placeholders: {department}, {waited}, {caller}.</summary>
     public const string AgentWhisper = "agent_whisper";
+    /// <summary>Offered right after the greeting to a returning caller. Placeholders: {when} ("z poniedziałku", "from Monday"), {department}.</summary>
+    public const string ReturningOffer = "returning_offer";
+    /// <summary>Spoken once before the post-call survey's first question. No placeholder.</summary>
+    public const string SurveyIntro = "survey_intro";
+    /// <summary>The survey's satisfaction question, 1 to 5.</summary>
+    public const string SurveyCsat = "survey_csat";
+    /// <summary>The survey's recommendation question, 0 to 10.</summary>
+    public const string SurveyNps = "survey_nps";
+    /// <summary>The survey's yes/no question: was the matter resolved.</summary>
+    public const string SurveyResolved = "survey_resolved";
+    /// <summary>Spoken before a survey question is asked again after an answer that does not fit (or none).</summary>
+    public const string SurveyNotUnderstood = "survey_not_understood";
+    /// <summary>Spoken when a question gets no fitting answer the second time too, before the next one.</summary>
+    public const string SurveySkipQuestion = "survey_skip_question";
+    /// <summary>Spoken after the survey, before the call ends.</summary>
+    public const string SurveyThanks = "survey_thanks";
     /// <summary>Spoken when something failed and the caller is transferred to the fallback number.</summary>
     public const string ErrorTransfer = "error_transfer";
     /// <summary>Spoken when something failed and there is nobody to transfer to.</summary>
@@ -143,6 +159,30 @@ public sealed class SystemMessages
             [AgentWhisper] = Texts(
                 "{department}. Klient czekał {waited}. Numer {caller}.",
                 "{department}. The caller waited {waited}. Number {caller}."),
+            [ReturningOffer] = Texts(
+                "Dzwonisz w sprawie {when}, {department}? Wciśnij 1.",
+                "Calling about your matter {when} with {department}? Press 1."),
+            [SurveyIntro] = Texts(
+                "Dziękujemy za rozmowę. Mamy jeszcze krótkie pytania; aby je pominąć, wystarczy się rozłączyć.",
+                "Thank you for the call. We have a few short questions; to skip them, just hang up."),
+            [SurveyCsat] = Texts(
+                "Jak oceniasz rozmowę w skali od 1 do 5, gdzie 5 to bardzo dobrze? Wciśnij cyfrę lub powiedz ocenę.",
+                "How would you rate the call from 1 to 5, where 5 is very good? Press or say a number."),
+            [SurveyNps] = Texts(
+                "Jak bardzo prawdopodobne jest, że polecisz nas znajomym? Podaj liczbę od 0 do 10.",
+                "How likely are you to recommend us to a friend? Give a number from 0 to 10."),
+            [SurveyResolved] = Texts(
+                "Czy sprawa została załatwiona? Tak: wciśnij 1. Nie: wciśnij 2.",
+                "Was your matter resolved? For yes, press 1. For no, press 2."),
+            [SurveyNotUnderstood] = Texts(
+                "Przepraszamy, nie zrozumieliśmy odpowiedzi.",
+                "Sorry, we did not catch that answer."),
+            [SurveySkipQuestion] = Texts(
+                "Pomijamy to pytanie.",
+                "Let us skip that question."),
+            [SurveyThanks] = Texts(
+                "Dziękujemy za odpowiedzi. Do widzenia.",
+                "Thank you for your answers. Goodbye."),
             [ErrorTransfer] = Texts(
                 "Przepraszamy, wystąpił problem techniczny. Łączymy z konsultantem.",
                 "We are sorry, something went wrong. Connecting you to an agent."),

@@ -71,6 +71,28 @@ public sealed class LocalPhoneTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AfterTheComplaintsAgentHangsUp_TheSurveyAsks_AndTheAnswersAreKept()
+    {
+        var line = await _hotline.OpenLineAsync();
+        string Message(string key) => _menus.Messages.Get(key, "pl-PL");
+
+        await _hotline.PostAsync(line, "call");
+        await _hotline.PostAsync(line, "keys", new { keys = "3" });
+        await _hotline.FollowAsync(line, t => t.Said.Any(s => s.Text == Message(SystemMessages.SurveyCsat)));
+        await _hotline.PostAsync(line, "keys", new { keys = "5" });
+        await _hotline.FollowAsync(line, t => t.Said.Any(s => s.Text == Message(SystemMessages.SurveyNps)));
+        await _hotline.PostAsync(line, "keys", new { keys = "10" });
+        await _hotline.FollowAsync(line, t => t.Said.Any(s => s.Text == Message(SystemMessages.SurveyResolved)));
+        await _hotline.PostAsync(line, "speech", new { text = "tak" });
+        var transcript = await _hotline.FollowAsync(line, t => t.State == "ended");
+
+        Assert.Contains(transcript.Said, s => s.Text == Message(SystemMessages.SurveyThanks));
+        using var db = _hotline.OpenDatabase();
+        Assert.Equal([("csat", 5L), ("nps", 10L), ("resolved", 1L)],
+            db.Query<(string, long)>("SELECT question, answer FROM survey_answers ORDER BY id"));
+    }
+
+    [Fact]
     public async Task SayingNothing_TheMenuAsksAgainWhenItsTimeoutIsUp()
     {
         var line = await _hotline.OpenLineAsync();

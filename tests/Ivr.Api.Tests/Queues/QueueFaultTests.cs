@@ -53,11 +53,14 @@ public class QueueFaultTests : IAsyncLifetime
         }
     }
 
+    private int _callers;
+
     /// <summary>A caller who walks into the orders queue: incoming, "1" (order status), "1" (talk to the team).</summary>
     private async Task<string> QueueCallerAsync()
     {
         var callSid = TwilioRequests.NewCallSid();
-        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        // Each caller has a number of their own: one that called a moment ago would first be offered its last matter.
+        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid, $"+485001{Interlocked.Increment(ref _callers):D5}"));
         twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
         twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
         Assert.Equal("orders", twiml.Descendants("Enqueue").Single().Value);

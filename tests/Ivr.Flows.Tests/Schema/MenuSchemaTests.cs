@@ -174,6 +174,7 @@ public partial class MenuSchemaTests
         Assert.Equal(MenuFileReader.RootKeys, Keys(MenuSchema.Document));
         Assert.Equal(MenuFileReader.HotlineKeys, Keys(definitions["hotline"]!));
         Assert.Equal(MenuFileReader.DepartmentKeys, Keys(definitions["department"]!));
+        Assert.Equal(MenuFileReader.ReturningKeys, Keys(definitions["returning"]!));
         Assert.Equal(MenuFileReader.AgentKeys, Keys(definitions["agent"]!));
         Assert.Equal(MenuFileReader.MenuKeys, Keys(definitions["menu"]!));
         Assert.Equal(MenuFileReader.OptionKeys, Keys(definitions["option"]!));

@@ -5,11 +5,11 @@
 (() => {
   const $ = (selector, root = document) => root.querySelector(selector);
   const SVG = "http://www.w3.org/2000/svg";
-  const views = ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks", "audit"];
+  const views = ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks", "contacts", "audit"];
   // What each role may open and do; the service checks the same on every request.
   const roles = {
     viewer: { views: ["dashboard"], editsMenu: false },
-    supervisor: { views: ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks"], editsMenu: false },
+    supervisor: { views: ["dashboard", "wall", "agents", "calls", "figures", "menu", "diagram", "versions", "callbacks", "contacts"], editsMenu: false },
     admin: { views, editsMenu: true },
   };
   const state = { signedIn: false, role: roles.viewer, view: null, dashboardTimer: null, departments: [], timeZone: undefined };
@@ -93,6 +93,7 @@
     callbacks.wire();
     calls.wire();
     figures.wire();
+    contacts.wire();
 
     try {
       const session = await api.get("/admin/session");
@@ -180,7 +181,7 @@
       else link.removeAttribute("aria-current");
     }
     if (moveFocus) $(`#${view}-heading`).focus();
-    ({ dashboard: dashboard.load, wall: wall.load, agents: agents.load, calls: calls.load, figures: figures.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load, audit: audit.load })[view]();
+    ({ dashboard: dashboard.load, wall: wall.load, agents: agents.load, calls: calls.load, figures: figures.load, menu: menuEditor.load, diagram: diagram.load, versions: versions.load, callbacks: callbacks.load, contacts: contacts.load, audit: audit.load })[view]();
     scheduleDashboard();
   }
 
@@ -505,6 +506,7 @@
         $("#dashboard-departments").replaceChildren(...view.departments.map(d => departmentCard(d, view.serviceLevelSeconds)));
         $("#dashboard-alerts").replaceChildren(...(view.alerts || []).map(a =>
           element("li", { "data-department": a.department, "data-kind": a.kind, text: a.message })));
+        renderCare(view.care, Object.fromEntries(view.departments.map(d => [d.department, d.title])));
       } catch (error) {
         if (error.status !== 401) $("#dashboard-error").textContent = `The figures cannot be read: ${error.message}`;
       }
@@ -867,6 +869,133 @@
           $("#figures-message").textContent = Object.values(error.body.errors).flat().join(" ");
         else if (error.status !== 401) $("#figures-message").textContent = `The figures cannot be read: ${error.message}`;
       }
+    }
+    return { wire, load };
+  })();
+
+  // ---- Customer care figures (on the dashboard) -------------------------------------------------------------------
+
+  const nps = value => (value === null || value === undefined ? dash : `${value > 0 ? "+" : ""}${Math.round(value)}`);
+
+  function renderCare(care, titles) {
+    const section = $("#care");
+    if (!care) { section.hidden = true; return; }
+    section.hidden = false;
+    $("#care-window").textContent = `The last ${care.windowDays} days. Resolved first time: no other call from the number to the department within ${care.repeatDays} days. ` +
+      `Self-service: ${care.selfService} of ${care.calls} calls (${percent(care.selfServiceShare)}) ended after a look-up without an agent.`;
+    $("#care-departments").replaceChildren(...care.departments.map(d => {
+      const headingId = `care-${d.key}`;
+      return element("article", { class: "department", "data-care-department": d.key, "aria-labelledby": headingId },
+        element("h4", { id: headingId }, d.key, element("small", { text: titles[d.key] || "" })),
+        figureList("care", "What callers thought", [
+          ["CSAT (4–5)", "csat", `${percent(d.csat)} of ${d.csatAnswers}`],
+          ["NPS", "nps", `${nps(d.nps)} of ${d.npsAnswers}`],
+          ["Resolved first time", "fcr", percent(d.firstContactResolution)],
+          ["Said resolved", "resolved", `${percent(d.resolvedYes)} of ${d.resolvedAnswers}`],
+          ["Repeat calls", "repeat", percent(d.repeatCallRate)],
+          ["Calls", "care-calls", String(d.calls)],
+        ]),
+        shareBars(`CSAT, NPS and resolution, ${d.key}`, [
+          ["CSAT", d.csat], ["Resolved first time", d.firstContactResolution], ["Said resolved", d.resolvedYes],
+          ["Repeat calls", d.repeatCallRate],
+        ]));
+    }));
+    $("#care-agents tbody").replaceChildren(...care.agents.map(a => element("tr", { "data-agent": a.key },
+      element("th", { scope: "row", text: a.name }),
+      element("td", { text: String(a.conversations) }),
+      element("td", { text: `${percent(a.csat)} (${a.csatAnswers})` }),
+      element("td", { text: `${nps(a.nps)} (${a.npsAnswers})` }),
+      element("td", { text: percent(a.firstContactResolution) }),
+      element("td", { text: `${percent(a.resolvedYes)} (${a.resolvedAnswers})` }),
+      element("td", { text: percent(a.repeatCallRate) }))));
+  }
+
+  // Shares as horizontal bars from 0 to 100%: quicker to compare at a glance than the numbers above.
+  function shareBars(label, shares) {
+    const width = 360, row = 20, left = 130;
+    const svg = svgElement("svg", { viewBox: `0 0 ${width} ${shares.length * row + 4}`, role: "img",
+      "aria-label": `${label}: ${shares.map(([name, value]) => `${name} ${percent(value)}`).join(", ")}` });
+    shares.forEach(([name, value], i) => {
+      const y = i * row + 2;
+      svg.append(svgElement("text", { class: "chart-label", x: left - 6, y: y + 13, "text-anchor": "end" }, name));
+      svg.append(svgElement("rect", { class: "chart-track", x: left, y: y + 3, width: width - left - 40, height: row - 8 }));
+      if (value !== null && value !== undefined)
+        svg.append(svgElement("rect", { class: "chart-bar", x: left, y: y + 3, width: (width - left - 40) * value, height: row - 8 }));
+      svg.append(svgElement("text", { class: "chart-value", x: width - 36, y: y + 13 }, percent(value)));
+    });
+    return element("figure", {}, svg);
+  }
+
+  // ---- Contacts ---------------------------------------------------------------------------------------------------
+
+  const contacts = (() => {
+    const outcomes = {
+      answered: "talked to an agent", abandoned: "hung up while waiting", callback: "asked for a callback",
+      lost: "cut off", menu: "ended in the menu", ongoing: "on the line now",
+    };
+    const questions = { csat: "Satisfaction (1–5)", nps: "Would recommend (0–10)", resolved: "Resolved" };
+
+    function wire() {
+      $("#contacts-form").addEventListener("submit", event => {
+        event.preventDefault();
+        const number = $("#contacts-number").value.replace(/[\s().-]/g, "");
+        if (location.hash !== `#contacts`) location.hash = "contacts";
+        search(number);
+      });
+    }
+
+    function message(text, error) {
+      const node = $("#contacts-message");
+      node.textContent = text;
+      node.className = error ? "error" : "";
+    }
+
+    async function load() {
+      const number = $("#contacts-number").value.trim();
+      if (number) await search(number.replace(/[\s().-]/g, ""));
+      else message("Search a number to read its contacts.");
+    }
+
+    async function search(number) {
+      $("#contacts-timeline").replaceChildren();
+      message("Loading…");
+      try {
+        const view = await api.get(`/admin/api/contacts/${encodeURIComponent(number)}`);
+        message(view.contacts.length === 0 ? `No contacts from ${view.number}.`
+          : `${view.number}: ${view.contacts.length} contact${view.contacts.length === 1 ? "" : "s"}, ${view.contactsLastSevenDays} in the last 7 days.`);
+        $("#contacts-timeline").replaceChildren(...view.contacts.map(item));
+      } catch (error) {
+        if (error.status !== 401) message(error.status === 400 ? error.message : `The history cannot be read: ${error.message}`, true);
+      }
+    }
+
+    function item(c) {
+      const details = [];
+      if (c.kind === "call") {
+        if (c.department) details.push(["Department", c.department]);
+        if (c.waitSeconds !== null) details.push(["Waited", seconds(c.waitSeconds)]);
+        if (c.agent) details.push(["Agent", c.agent]);
+        if (c.talkSeconds !== null) details.push(["Talked", seconds(c.talkSeconds)]);
+        details.push(["Outcome", outcomes[c.outcome] || c.outcome]);
+        if (c.menuPath.length) details.push(["Menu path", c.menuPath.join(" → ")]);
+      } else if (c.kind === "callback") {
+        details.push(["Department", c.department], ["Reference", c.reference || dash], ["Status", c.outcome]);
+        if (c.agent) details.push(["Agent", c.agent]);
+      } else if (c.kind === "survey") {
+        details.push(["Department", c.department]);
+        if (c.agent) details.push(["Agent", c.agent]);
+        // In the order the survey asks them.
+        const asked = Object.entries(c.answers).sort(([a], [b]) => Object.keys(questions).indexOf(a) - Object.keys(questions).indexOf(b));
+        for (const [question, answer] of asked)
+          details.push([questions[question] || question, question === "resolved" ? (answer ? "yes" : "no") : String(answer)]);
+      } else {
+        details.push(["Outcome", c.outcome]);
+      }
+      const title = { call: "Call", callback: "Callback", survey: "Survey", lookup: "Look-up" }[c.kind] || c.kind;
+      return element("li", { class: `contact ${c.kind}`, "data-kind": c.kind },
+        element("h3", {}, element("span", { class: "kind", text: title }), " ", element("time", { datetime: c.at, text: dateTime(c.at) })),
+        element("dl", { class: "contact-details" },
+          ...details.map(([name, value]) => element("div", {}, element("dt", { text: name }), element("dd", { text: value })))));
     }
 
     return { wire, load };
