@@ -31,6 +31,7 @@ internal sealed class RawHotline
     public Located<string>? OnFail { get; set; }
     public int Attempts { get; set; } = 3;
     public int TimeoutSeconds { get; set; } = 5;
+    public bool LanguageFromShop { get; set; }
 }
 
 /// <summary>A text: one string for every language, or a string per language.</summary>
@@ -70,6 +71,10 @@ internal sealed class RawMenu
     public int? Attempts { get; set; }
     public int? TimeoutSeconds { get; set; }
     public Located<string>? OnFail { get; set; }
+    /// <summary>Where a <c>lookup</c> goes on to: found, not found, the shop failing.</summary>
+    public Located<string>? LookupFound { get; set; }
+    public Located<string>? LookupNotFound { get; set; }
+    public Located<string>? LookupOnError { get; set; }
 }
 
 internal sealed class RawOption
