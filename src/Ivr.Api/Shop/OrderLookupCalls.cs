@@ -44,7 +44,7 @@ public sealed class OrderLookupCalls(
             // A withheld number cannot be matched to orders: the shop tells orders only to the number they belong to.
             if (lookup.Caller is null)
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
-            _ = lookups.GetOrStart(lookup.Key("orders"), () => shop.OrdersAsync(lookup.Caller, CancellationToken.None));
+            _ = lookups.GetOrStart(lookup.Key("orders"), () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None));
             var twiml = new TwimlWriter();
             lookup.Say(twiml, SystemMessages.LookupWait);
             twiml.Redirect(lookup.Url("/voice/lookup/order/list", "poll=0"));
@@ -58,8 +58,8 @@ public sealed class OrderLookupCalls(
             if (lookup.Caller is null)
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
             var key = lookup.Key("orders");
-            var task = lookups.GetOrStart(key, () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None));
-            if (!task.IsCompleted && poll < MaxPolls)
+            var task = lookups.GetOrStart(key, () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None), out var started);
+            if (!task.IsCompleted && StillWaiting(started, poll))
                 return Pause(lookup.Url("/voice/lookup/order/list", $"poll={poll + 1}"));
             lookups.Forget(key);
             var answer = task.IsCompleted ? await task : ShopAnswer<IReadOnlyList<ShopOrder>>.Unavailable(ShopFailure.Timeout);
@@ -107,8 +107,8 @@ public sealed class OrderLookupCalls(
             if (OrderNumber(order ?? "") is not { } number)
                 return AskForNumber(lookup, attempt: 1, reprompt: SystemMessages.LookupOrderInvalid);
             var key = lookup.Key("order:" + number);
-            var task = lookups.GetOrStart(key, () => shop.OrderAsync(number, lookup.Caller!, CancellationToken.None));
-            if (!task.IsCompleted && poll < MaxPolls)
+            var task = lookups.GetOrStart(key, () => shop.OrderAsync(number, lookup.Caller!, CancellationToken.None), out var started);
+            if (!task.IsCompleted && StillWaiting(started, poll))
                 return Pause(lookup.Url("/voice/lookup/order/result", $"order={number}&poll={poll + 1}"));
             lookups.Forget(key);
             var answer = task.IsCompleted ? await task : ShopAnswer<ShopOrder>.Unavailable(ShopFailure.Timeout);
@@ -119,8 +119,10 @@ public sealed class OrderLookupCalls(
             return await lookup.DoneAsync(LookupOutcome.Found, answer.Value, null, null, ct, given: number);
         });
 
-    // A poll a second apart; the shop's own timeout ends the wait, this bound only guards against a lost lookup.
-    private int MaxPolls => shopOptions.Value.TimeoutMs / 1000 + 3;
+    // Polls come a second apart. The shop's own timeout (Shop:TimeoutMs) ends the lookup; this only guards against
+    // one that never ends, by the clock or, should the clock stand still, by the number of polls.
+    private bool StillWaiting(DateTimeOffset started, int poll) =>
+        poll < 60 && time.GetUtcNow() - started < TimeSpan.FromMilliseconds(shopOptions.Value.TimeoutMs) + TimeSpan.FromSeconds(2);
 
     private static TwimlResult Pause(string again)
     {
@@ -154,10 +156,11 @@ public sealed class OrderLookupCalls(
         return twiml.ToResult();
     }
 
-    /// <summary>The order number in what the caller keyed or said ("100 234", "100-234."), or null when it is none.</summary>
+    /// <summary>The order number in what the caller keyed or said ("100 234", "numer 100-234"): its digits, 3 to
+    /// <see cref="MaxNumberLength"/> of them; otherwise null.</summary>
     public static string? OrderNumber(string given)
     {
-        if (given.Length > 200 || given.Any(c => !char.IsAsciiDigit(c) && !char.IsWhiteSpace(c) && c is not ('-' or '.' or ',' or '#')))
+        if (given.Length > 200)
             return null;
         var digits = new string(given.Where(char.IsAsciiDigit).ToArray());
         return digits.Length is >= 3 and <= MaxNumberLength ? digits : null;

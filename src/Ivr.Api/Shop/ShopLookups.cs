@@ -15,10 +15,16 @@ public sealed class ShopLookups(TimeProvider time)
     private readonly ConcurrentDictionary<string, (Task Task, DateTimeOffset Started)> _pending = new();
 
     /// <summary>The lookup under <paramref name="key"/>, started now by <paramref name="start"/> if none is in flight.</summary>
-    public Task<T> GetOrStart<T>(string key, Func<Task<T>> start)
+    public Task<T> GetOrStart<T>(string key, Func<Task<T>> start) => GetOrStart(key, start, out _);
+
+    /// <summary>As <see cref="GetOrStart{T}(string, Func{Task{T}})"/>, with when the lookup started.</summary>
+    public Task<T> GetOrStart<T>(string key, Func<Task<T>> start, out DateTimeOffset started)
     {
         if (_pending.TryGetValue(key, out var known) && known.Task is Task<T> running)
+        {
+            started = known.Started;
             return running;
+        }
         var now = time.GetUtcNow();
         foreach (var (oldKey, old) in _pending)
         {
@@ -27,9 +33,12 @@ public sealed class ShopLookups(TimeProvider time)
         }
         // A lookup that cannot be kept is still made; the next webhook makes it again.
         var task = Task.Run(start);
-        if (_pending.Count < MaxPending)
-            return (Task<T>)_pending.GetOrAdd(key, (task, now)).Task;
-        return task;
+        started = now;
+        if (_pending.Count >= MaxPending)
+            return task;
+        var kept = _pending.GetOrAdd(key, (task, now));
+        started = kept.Started;
+        return (Task<T>)kept.Task;
     }
 
     public void Forget(string key) => _pending.TryRemove(key, out _);

@@ -31,7 +31,7 @@ public sealed class SwitchboardWorld : IAsyncDisposable
     public static SwitchboardWorld Build(
         IReadOnlyDictionary<string, SimulatedAgent> agents, Func<Random, TimeSpan> patience,
         Func<string, SimulatedCustomer>? customers = null, Dictionary<string, string?>? settings = null,
-        string? databasePath = null, SwitchboardFaults? faults = null)
+        string? databasePath = null, SwitchboardFaults? faults = null, Action<IServiceCollection, VirtualClock>? services = null)
     {
         var clock = new VirtualClock(Opening);
         Switchboard board = null!;
@@ -46,11 +46,12 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             all[key] = value;
         var factory = new HotlineFactory(databasePath,
             settings: all,
-            services: services =>
+            services: collection =>
             {
-                services.AddSingleton<TimeProvider>(clock);
-                services.AddHttpClient<ITwilioCalls, TwilioRestClient>()
+                collection.AddSingleton<TimeProvider>(clock);
+                collection.AddHttpClient<ITwilioCalls, TwilioRestClient>()
                     .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
+                services?.Invoke(collection, clock);
             });
         board = new Switchboard(factory.CreateClient(), clock, new SwitchboardOptions
         {
