@@ -4,6 +4,7 @@ using System.Text.Json;
 using Ivr.Api.Shop;
 using Ivr.Simulator;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -87,6 +88,75 @@ public sealed class ShopLocalModeTests
         var answer = await client.OrderAsync("100234", "+48500100200", CancellationToken.None);
 
         Assert.Equal(ShopFailure.Unreachable, answer.Failure);
+    }
+
+    [Fact]
+    public async Task AFailingShop_IsLoggedOncePerKindOfFailure_WithNumbersMasked_AndAgainWhenItAnswers()
+    {
+        var logs = new CollectedLogs();
+        var shop = new FakeShop(TimeProvider.System) { Behaviour = FakeShopBehaviour.Html };
+        using var http = new HttpClient(new SharedHandler(shop));
+        var client = new ShopClient(http, Options.Create(new ShopOptions { BaseUrl = "https://shop.test/api" }),
+            Options.Create(new TwilioOptions()), TimeProvider.System, new LoggerAdapter(logs));
+
+        for (var i = 0; i < 3; i++)
+            Assert.Equal(ShopFailure.BadAnswer, (await client.OrdersAsync("+48500100200", CancellationToken.None)).Failure);
+        shop.Behaviour = FakeShopBehaviour.ServerError;
+        await client.OrdersAsync("+48500100200", CancellationToken.None);
+        await client.OrdersAsync("+48500100200", CancellationToken.None);
+        shop.Behaviour = FakeShopBehaviour.Answers;
+        Assert.Null((await client.OrdersAsync("+48500100200", CancellationToken.None)).Failure);
+
+        var lines = logs.Lines.Select(l => l.Message).ToList();
+        Assert.Equal(3, lines.Count);
+        Assert.Contains("BadAnswer", lines[0]);
+        Assert.Contains("ServerError", lines[1]);
+        Assert.Contains("answers again", lines[2]);
+        Assert.All(lines, line => Assert.DoesNotContain("500100200", line));
+        Assert.Contains("+48******200", lines[0]);
+    }
+
+    private sealed class LoggerAdapter(CollectedLogs logs) : ILogger<ShopClient>
+    {
+        private readonly ILogger _inner = logs.CreateLogger("shop");
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => _inner.BeginScope(state);
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+
+    [Theory]
+    [InlineData("Shop:TimeoutMs", "50", "Shop:TimeoutMs must be between 200 and 10000")]
+    [InlineData("Shop:BaseUrl", "shop.example.com", "Shop:BaseUrl must be an absolute http(s) URL")]
+    [InlineData("Shop:ApiKey", "key", "Shop:ApiKey is set but Shop:BaseUrl is not")]
+    public void AnInvalidShopSetting_IsRefused_NamingTheKeyAndTheFix(string key, string value, string message)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var services = new ServiceCollection().AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
+        services.AddOptions<TwilioOptions>();
+        ShopOptionsValidation.AddShopOptions(services);
+
+        var refused = Assert.Throws<OptionsValidationException>(() => services.BuildServiceProvider().GetRequiredService<IOptions<ShopOptions>>().Value);
+        Assert.Contains(refused.Failures, failure => failure.StartsWith(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AShopOverPlainHttp_IsRefused_WithTwilioCredentials()
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Shop:BaseUrl"] = "http://shop.example.com/api",
+                ["Twilio:AccountSid"] = SwitchboardWorld.AccountSid,
+                ["Twilio:AuthToken"] = "token",
+            }).Build();
+        var services = new ServiceCollection().AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
+        services.AddOptions<TwilioOptions>().BindConfiguration(TwilioOptions.SectionName);
+        ShopOptionsValidation.AddShopOptions(services);
+
+        var refused = Assert.Throws<OptionsValidationException>(() => services.BuildServiceProvider().GetRequiredService<IOptions<ShopOptions>>().Value);
+        Assert.Contains(refused.Failures, failure => failure.StartsWith("Shop:BaseUrl must use https with Twilio credentials", StringComparison.Ordinal));
     }
 
     [Theory]
