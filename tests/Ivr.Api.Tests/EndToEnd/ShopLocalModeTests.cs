@@ -4,6 +4,7 @@ using System.Text.Json;
 using Ivr.Api.Shop;
 using Ivr.Simulator;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
