@@ -159,7 +159,9 @@ public static class Hotline
         var shop = app.Services.GetRequiredService<IOptions<ShopOptions>>().Value;
         if (!shop.IsConfigured && twilio.IsLocalMode)
             logger.LogWarning("LOCAL MODE: Shop:BaseUrl is not set, so order lookups are answered by the built-in demo shop " +
-                              "(served under /demo-shop; callers +48500100200 and +48500100300 have demo orders)");
+                              "(served under /demo-shop; the default number of /phone and the phone command, {OneOrder}, has one " +
+                              "open order, {TwoOrders} has two)",
+                PhoneMask.Number(Ivr.Simulator.FakeShop.OneOrderCaller), PhoneMask.Number(Ivr.Simulator.FakeShop.TwoOrdersCaller));
         else if (!shop.IsConfigured)
             logger.LogWarning("Shop:BaseUrl is not set: menus with lookup go to their on_error menu and {{first_name|...}} " +
                               "uses its fallback. Set Shop:BaseUrl (docs/shop-api.yaml) to look orders up in the shop");
