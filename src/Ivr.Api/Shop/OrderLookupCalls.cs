@@ -59,6 +59,7 @@ public sealed class OrderLookupCalls(
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
             var key = lookup.Key("orders");
             var task = lookups.GetOrStart(key, () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None), out var started);
+            await HoldOnAsync(task, ct);
             if (!task.IsCompleted && StillWaiting(started, poll))
                 return Pause(lookup.Url("/voice/lookup/order/list", $"poll={poll + 1}"));
             lookups.Forget(key);
@@ -108,6 +109,7 @@ public sealed class OrderLookupCalls(
                 return AskForNumber(lookup, attempt: 1, reprompt: SystemMessages.LookupOrderInvalid);
             var key = lookup.Key("order:" + number);
             var task = lookups.GetOrStart(key, () => shop.OrderAsync(number, lookup.Caller!, CancellationToken.None), out var started);
+            await HoldOnAsync(task, ct);
             if (!task.IsCompleted && StillWaiting(started, poll))
                 return Pause(lookup.Url("/voice/lookup/order/result", $"order={number}&poll={poll + 1}"));
             lookups.Forget(key);
@@ -123,6 +125,19 @@ public sealed class OrderLookupCalls(
     // one that never ends, by the clock or, should the clock stand still, by the number of polls.
     private bool StillWaiting(DateTimeOffset started, int poll) =>
         poll < 60 && time.GetUtcNow() - started < TimeSpan.FromMilliseconds(shopOptions.Value.TimeoutMs) + TimeSpan.FromSeconds(2);
+
+    // An answer on its way is waited for up to half a second of real time before the caller is given a pause: a quick
+    // shop is read at once, and a request still starting up is not overtaken by a clock that moves in jumps (tests).
+    private static async Task HoldOnAsync(Task task, CancellationToken ct)
+    {
+        try
+        {
+            await task.WaitAsync(TimeSpan.FromMilliseconds(500), TimeProvider.System, ct);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
 
     private static TwimlResult Pause(string again)
     {
