@@ -6,6 +6,7 @@ using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Api.Simulation;
+using Ivr.Api.Shop;
 using Ivr.Api.Twilio;
 using Ivr.Api.Voice;
 using Microsoft.AspNetCore.HttpOverrides;
@@ -57,6 +58,7 @@ public static class Hotline
         builder.Services.AddSingleton<CallbackRateLimits>();
         builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
         builder.Services.AddTwilioRestClient();
+        ShopClient.AddShop(builder.Services);
         builder.Services.AddAdminConsole();
         builder.Services.AddLocalPhone();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<IvrOptions>>((forwarded, ivr) =>
@@ -121,6 +123,7 @@ public static class Hotline
         app.MapAgents();
         app.MapStats();
         app.MapLocalPhone();
+        app.MapDemoShop();
         app.MapCallbackForm();
         app.MapCallbackApi();
         app.MapAdminConsole();
@@ -165,6 +168,15 @@ public static class Hotline
             logger.LogWarning("LOCAL MODE: no Twilio credentials (Twilio:AccountSid, Twilio:AuthToken). Webhooks signed by the " +
                               "local simulator and the browser phone at /phone are accepted from this machine only (loopback); " +
                               "set Twilio credentials to take real calls");
+        var shop = app.Services.GetRequiredService<IOptions<ShopOptions>>().Value;
+        if (!shop.IsConfigured && twilio.IsLocalMode)
+            logger.LogWarning("LOCAL MODE: Shop:BaseUrl is not set, so order lookups are answered by the built-in demo shop " +
+                              "(served under /demo-shop; the default number of /phone and the phone command, {OneOrder}, has one " +
+                              "open order, {TwoOrders} has two)",
+                PhoneMask.Number(Ivr.Simulator.FakeShop.OneOrderCaller), PhoneMask.Number(Ivr.Simulator.FakeShop.TwoOrdersCaller));
+        else if (!shop.IsConfigured)
+            logger.LogWarning("Shop:BaseUrl is not set: menus with lookup go to their on_error menu and {{first_name|...}} " +
+                              "uses its fallback. Set Shop:BaseUrl (docs/shop-api.yaml) to look orders up in the shop");
         if (!ivr.ValidateSignatures)
             logger.LogWarning("Ivr:ValidateSignatures is false: X-Twilio-Signature is NOT checked and anyone who " +
                               "can reach this service can drive calls. Use this only on a local machine");

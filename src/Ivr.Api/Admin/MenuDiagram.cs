@@ -100,7 +100,13 @@ public static class MenuDiagram
                 var speech = option.Speech.Values.Any(words => words.Count > 0);
                 Connect(from, Target(option.Action), false, option.Key, $"key {option.Key}{(speech ? " or its words" : "")}");
             }
-            if (menu.Action is { } action)
+            if (menu.Action is MenuAction.Lookup lookup)
+            {
+                Connect(from, nodes["menu:" + lookup.Found], false, "found", $"the shop has the {lookup.Kind}");
+                Connect(from, nodes["menu:" + lookup.NotFound], false, "not found", $"the shop has no such {lookup.Kind} for the caller");
+                Connect(from, nodes["menu:" + lookup.OnError], false, "on_error", "the shop does not answer in time");
+            }
+            else if (menu.Action is { } action)
                 Connect(from, Target(action), false, action is MenuAction.GoTo ? "next" : "", "then");
             // Like the engine: on_fail only happens to a menu that waits for input.
             if (menu.AsksForInput && menu.OnFail is { } onFail && nodes.TryGetValue("menu:" + onFail, out var fallback))
@@ -118,6 +124,7 @@ public static class MenuDiagram
         MenuAction.GoTo goTo => $"goes on to {goTo.Menu}",
         MenuAction.Route route => $"queues for {route.Department}",
         MenuAction.Callback callback => $"books a callback from {callback.Department}",
+        MenuAction.Lookup lookup => $"looks up the caller's {lookup.Kind} in the shop",
         _ => "hangs up",
     };
 

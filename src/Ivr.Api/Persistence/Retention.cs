@@ -94,6 +94,9 @@ public sealed class Retention : BackgroundService
         deleted += await DeleteAsync<long>(
             "SELECT id FROM queue_entries WHERE ended_at IS NOT NULL AND ended_at < @cutoff",
             "DELETE FROM queue_entries WHERE id IN @ids", cutoff, cancellationToken);
+        deleted += await DeleteAsync<long>(
+            "SELECT id FROM shop_lookups WHERE at < @cutoff",
+            "DELETE FROM shop_lookups WHERE id IN @ids", cutoff, cancellationToken);
         // A callback's tries go with it (they reference it); the booking is over and its last change is old.
         var finished = $"SELECT id FROM callbacks WHERE status IN ('{string.Join("', '", FinishedCallbacks)}') " +
                        "AND COALESCE(ended_at, updated_at, requested_at) < @cutoff";

@@ -276,5 +276,21 @@ public static class Schema
         CREATE INDEX survey_answers_by_number ON survey_answers (number, at);
         CREATE INDEX survey_answers_by_department ON survey_answers (department, at);
         """,
+        """
+        -- One row per lookup in the shop during a call (an order's status): what was asked and how it ended
+        -- (found, not_found, unavailable with the failure), for the caller's contact history and self-service figures.
+        CREATE TABLE shop_lookups (
+            id            INTEGER PRIMARY KEY AUTOINCREMENT,
+            call_sid      TEXT NOT NULL,
+            caller        TEXT,
+            at            INTEGER NOT NULL,
+            kind          TEXT NOT NULL,
+            order_number  TEXT,
+            outcome       TEXT NOT NULL,
+            failure       TEXT
+        );
+        CREATE INDEX shop_lookups_caller ON shop_lookups (caller, at);
+        CREATE INDEX shop_lookups_call ON shop_lookups (call_sid);
+        """,
     ];
 }

@@ -1,6 +1,7 @@
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
+using Ivr.Api.Shop;
 using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
 using Microsoft.Extensions.Options;
@@ -22,10 +23,16 @@ public sealed class VoiceCalls(
     IOptions<IvrOptions> options,
     IOptions<QueueOptions> queueOptions,
     IOptions<TwilioOptions> twilioOptions,
+    ShopClient shop,
     ILogger<VoiceCalls> logger)
 {
     public Task<IResult> IncomingAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (_, _) => new CallInput.Start(), ct, incoming: true);
+
+    /// <summary>Goes on with the call on <paramref name="input"/> if the request's step is the call's current one, else replays.</summary>
+    public Task<IResult> ContinueAsync(HttpRequest request, CallInput input, CancellationToken ct) =>
+        AnswerAsync(request, (_, state) =>
+            int.TryParse(request.Query["step"], out var step) && step == state.Step ? input : new CallInput.Replay(), ct);
 
     public Task<IResult> GatherAsync(HttpRequest request, CancellationToken ct) =>
         AnswerAsync(request, (form, state) =>
@@ -71,8 +78,9 @@ public sealed class VoiceCalls(
                 return Apology(menus.Current, null);
             }
             var parties = new CallParties(form["From"].ToString(), form["To"].ToString());
+            var shopContext = await ContextAsync(request, parties, ct);
             var now = time.GetUtcNow();
-            var context = new CallContext(parties.Caller) { Returning = await ReturningAsync(callSid, parties.Caller, incoming, now, ct) };
+            var context = shopContext with { Returning = await ReturningAsync(callSid, parties.Caller, incoming, now, ct) };
             var result = await calls.StepAsync(callSid, parties, now, async previous =>
             {
                 // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
@@ -97,6 +105,17 @@ public sealed class VoiceCalls(
                 request.Path, callSid);
             return Apology(definition ?? TryCurrent(), language);
         }
+    }
+
+    // A new call whose menu greets by name (or takes the language from the shop) asks the shop who is calling, within
+    // Shop:TimeoutMs; a shop that does not know or does not answer leaves the texts' fallbacks.
+    private async Task<CallContext> ContextAsync(HttpRequest request, CallParties parties, CancellationToken ct)
+    {
+        if (request.Path != "/voice/incoming" || parties.Caller is not { Length: > 1 } caller || !caller.StartsWith('+')
+            || !shop.IsAvailable || !menus.Current.UsesShopCustomer)
+            return new CallContext(parties.Caller);
+        var customer = await shop.CustomerAsync(caller, ct);
+        return new CallContext(parties.Caller, customer.Value?.FirstName, customer.Value?.Language);
     }
 
     private TwimlResult Render(HttpRequest request, StepResult result, MenuDefinition definition, WaitAnnouncement? announcement)
@@ -177,6 +196,9 @@ public sealed class VoiceCalls(
                     break;
                 case Instruction.Hangup:
                     twiml.Hangup();
+                    break;
+                case Instruction.Lookup lookup:
+                    twiml.Redirect(ActionUrl(request, $"/voice/lookup/{lookup.Kind}?step={result.State.Step}"));
                     break;
                 default:
                     throw new InvalidOperationException($"No TwiML for {instruction} (menu version {definition.Version}).");

@@ -1,5 +1,6 @@
 using Ivr.Api.Callbacks;
 using Ivr.Api.Queues;
+using Ivr.Api.Shop;
 
 namespace Ivr.Api.Voice;
 
@@ -75,6 +76,9 @@ public static class VoiceEndpoints
             callbacks.DialedAsync(id, request, ct));
         voice.MapPost("/callbacks/{id:long}/status", (long id, HttpRequest request, CallbackCalls callbacks, CancellationToken ct) =>
             callbacks.StatusAsync(id, request, ct));
+
+        // A lookup in the shop (lookup: order): the caller's orders, the number asked for, the shop's answer.
+        voice.MapOrderLookup();
 
         // The number's status callback: the call ended.
         voice.MapPost("/status", (HttpRequest request, VoiceCalls calls, CancellationToken ct) =>

@@ -58,11 +58,20 @@ public abstract record CallInput
 
     /// <summary>The call's menu is offered again without counting an attempt (a repeated or stale request).</summary>
     public sealed record Replay : CallInput;
+
+    /// <summary>
+    /// The host finished a lookup: <paramref name="Said"/> (the answer, already in the caller's language) is spoken,
+    /// then the call goes on to the menu the lookup names for <paramref name="Outcome"/>.
+    /// <paramref name="Input"/> is what the caller gave (an order number), for the event log.
+    /// </summary>
+    public sealed record LookupDone(Model.LookupOutcome Outcome, string? Said, string? Input) : CallInput;
 }
 
 /// <summary>Facts about the call that come from outside the menu file.</summary>
 /// <param name="CallerNumber">The caller's number as Twilio sent it (may be withheld).</param>
-public sealed record CallContext(string? CallerNumber)
+/// <param name="FirstName">The caller's first name from the shop, when it knows them; fills <c>{first_name|...}</c>.</param>
+/// <param name="ShopLanguage">The caller's language from the shop (used with <c>language_from_shop</c>).</param>
+public sealed record CallContext(string? CallerNumber, string? FirstName = null, string? ShopLanguage = null)
 {
     /// <summary>
     /// The caller's last contact with a department within the file's <c>returning.within_days</c>, which they are

@@ -28,9 +28,12 @@ public static class FlowEngine
         var from = state.Menu;
         var (trigger, said) = input switch
         {
-            CallInput.Start => Start(turn, definition, out from),
+            CallInput.Start => Start(turn, definition, context, out from),
             _ when state.Phase != CallPhase.InMenu => Ended(turn),
             _ when state.Menu == ReturningMenu => Returning(turn, definition, input, context),
+            CallInput.LookupDone done when definition.Menus.TryGetValue(state.Menu, out var looking)
+                                           && looking.Action is MenuAction.Lookup lookup =>
+                (turn.LookupDone(lookup, done), done.Input),
             _ when !definition.Menus.TryGetValue(state.Menu, out var menu) || !menu.AsksForInput =>
                 (turn.Enter(definition.Hotline.Start, "replay"), null),
             CallInput.Replay => (turn.Offer(definition.Menus[state.Menu], reprompt: null), null),
@@ -42,10 +45,14 @@ public static class FlowEngine
         return new StepResult(turn.State, new Transition(from, turn.State.Menu, trigger, said), turn.Instructions);
     }
 
-    private static (string, string?) Start(Turn turn, MenuDefinition definition, out string from)
+    private static (string, string?) Start(Turn turn, MenuDefinition definition, CallContext context, out string from)
     {
         from = "(new)";
         turn.State = CallState.Begin(definition) with { Step = turn.State.Step };
+        // A caller the shop knows may start in their own language, if the hotline speaks it.
+        if (definition.Hotline.LanguageFromShop && context.ShopLanguage is { } shopLanguage
+            && definition.Hotline.Languages.Contains(shopLanguage))
+            turn.State = turn.State with { Language = shopLanguage };
         return (turn.Enter(definition.Hotline.Start, "start"), null);
     }
 
@@ -134,6 +141,7 @@ public static class FlowEngine
             MenuAction.Route route => Route(definition.Departments[route.Department]),
             MenuAction.Callback callback => Callback(definition.Departments[callback.Department]),
             MenuAction.Hangup => Hangup(said),
+            MenuAction.Lookup lookup => Lookup(lookup),
             _ => throw new InvalidOperationException($"Unknown action {action} in menu '{State.Menu}'."),
         };
 
@@ -167,7 +175,7 @@ public static class FlowEngine
             var prompt = new List<Instruction.Say>();
             if (reprompt is not null)
                 prompt.Add(SayInstruction(definition.Messages.Get(reprompt, language)));
-            prompt.Add(SayInstruction(menu.Prompt!.For(language)));
+            prompt.Add(SayInstruction(PersonalText.Fill(menu.Prompt!.For(language), context.FirstName)));
             var hints = menu.Options
                 .SelectMany(o => o.Speech.GetValueOrDefault(language) ?? [])
                 .Distinct()
@@ -225,6 +233,21 @@ public static class FlowEngine
             return "closed";
         }
 
+        // The host looks it up (asking for a number if it needs one) and comes back with LookupDone.
+        private string Lookup(MenuAction.Lookup lookup)
+        {
+            Instructions.Add(new Instruction.Lookup(lookup.Kind, State.Language));
+            return "lookup";
+        }
+
+        public string LookupDone(MenuAction.Lookup lookup, CallInput.LookupDone done)
+        {
+            if (done.Said is { Length: > 0 } said)
+                Instructions.Add(SayInstruction(said));
+            Enter(lookup.Next(done.Outcome), "next");
+            return "lookup_" + done.Outcome.ToString().ToLowerInvariant();
+        }
+
         private string Callback(Department department)
         {
             // The host confirms the number with the caller (a withheld one is keyed in) and says the reference.
@@ -243,7 +266,8 @@ public static class FlowEngine
             return "hangup";
         }
 
-        public void Say(LocalizedText text) => Instructions.Add(SayInstruction(text.For(State.Language)));
+        public void Say(LocalizedText text) =>
+            Instructions.Add(SayInstruction(PersonalText.Fill(text.For(State.Language), context.FirstName)));
 
         public void SayMessage(string key, Department? department = null, string? when = null)
         {

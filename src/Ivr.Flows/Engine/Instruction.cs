@@ -37,6 +37,12 @@ public abstract record Instruction
 
     /// <summary>End the call.</summary>
     public sealed record Hangup : Instruction;
+
+    /// <summary>
+    /// Look something up in the shop (<paramref name="Kind"/>, e.g. <c>order</c>) for the caller, in
+    /// <paramref name="Language"/>; the host answers with <see cref="CallInput.LookupDone"/> when it is done.
+    /// </summary>
+    public sealed record Lookup(string Kind, string Language) : Instruction;
 }
 
 /// <summary>One transition of a call, as stored in the event log.</summary>

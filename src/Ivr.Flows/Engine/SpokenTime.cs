@@ -45,6 +45,30 @@ public static class SpokenTime
     }
 
     /// <summary>
+    /// A day as a person says it: "dziś", "jutro", else with the weekday, "w piątek, 5 grudnia" / "on Friday,
+    /// December 5" (a date more than half a year away also gets its year).
+    /// </summary>
+    public static string SayDate(DateOnly date, DateOnly today, string language)
+    {
+        var days = date.DayNumber - today.DayNumber;
+        var polish = language.StartsWith("pl", StringComparison.OrdinalIgnoreCase);
+        var year = Math.Abs(days) > 183 ? $" {date.Year}" : "";
+        if (polish)
+            return days switch
+            {
+                0 => "dziś",
+                1 => "jutro",
+                _ => $"{PolishDays[(int)date.DayOfWeek]}, {date.Day} {PolishMonths[date.Month - 1]}{year}",
+            };
+        return days switch
+        {
+            0 => "today",
+            1 => "tomorrow",
+            _ => $"on {date.DayOfWeek}, {CultureInfo.InvariantCulture.DateTimeFormat.GetMonthName(date.Month)} {date.Day}{(year.Length > 0 ? "," + year : "")}",
+        };
+    }
+
+    /// <summary>
     /// A forecast moment rounded up to five minutes ("14:35" rather than "14:32"): said as a person would, and never
     /// earlier than forecast.
     /// </summary>

@@ -36,7 +36,12 @@ public static partial class MenuGraph
                     + (option.Action is MenuAction.Callback ? " / callback" : "");
                 lines.Add($"    {from} -->|\"{Label(label)}\"| {Target(option.Action, ids)}");
             }
-            if (menu.Action is { } action)
+            if (menu.Action is MenuAction.Lookup lookup)
+            {
+                foreach (var (label, next) in new[] { ("found", lookup.Found), ("not found", lookup.NotFound), ("on_error", lookup.OnError) })
+                    lines.Add($"    {from} -->|\"lookup {lookup.Kind}: {label}\"| {ids.Menu(next)}");
+            }
+            else if (menu.Action is { } action)
                 lines.Add($"    {from} -->|{ActionName(action)}| {Target(action, ids)}");
             // on_fail only happens to a menu that waits for input.
             if (menu.AsksForInput && menu.OnFail is { } onFail && definition.Menus.ContainsKey(onFail))
@@ -67,6 +72,12 @@ public static partial class MenuGraph
             foreach (var option in menu.Options)
                 Visit((option.Action as MenuAction.GoTo)?.Menu);
             Visit((menu.Action as MenuAction.GoTo)?.Menu);
+            if (menu.Action is MenuAction.Lookup lookup)
+            {
+                Visit(lookup.Found);
+                Visit(lookup.NotFound);
+                Visit(lookup.OnError);
+            }
             if (menu.AsksForInput)
                 Visit(menu.OnFail);
         }

@@ -48,7 +48,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         var settings = new HotlineSettings(
             hotline.Name.Value, zone, _languages.AsReadOnly(), _voices.AsReadOnly(), hotline.Start.Value,
             hotline.Attempts, hotline.TimeoutSeconds, hotline.OnFail?.Value,
-            new AlertThresholds(hotline.ServiceLevelBelow, hotline.AbandonedAbove));
+            new AlertThresholds(hotline.ServiceLevelBelow, hotline.AbandonedAbove)) { LanguageFromShop = hotline.LanguageFromShop };
         return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages) { Returning = file.Returning };
     }
 
@@ -121,12 +121,13 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
                 options.Add(built);
         }
         WarnAboutSharedKeywords(raw);
+        CheckFirstNames(raw);
         return new Menu(
             raw.Id,
             Text(raw.Say),
             Text(raw.Prompt),
             options.AsReadOnly(),
-            Action(raw.Action),
+            raw.Action is { Kind: "lookup" } ? Lookup(raw) : Action(raw.Action),
             raw.Attempts ?? hotline?.Attempts ?? 3,
             raw.TimeoutSeconds ?? hotline?.TimeoutSeconds ?? 5,
             raw.OnFail?.Value ?? hotline?.OnFail?.Value);
@@ -170,6 +171,52 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         var say = Text(raw.Say);
         var action = Action(raw.Action);
         return action is null ? null : new MenuOption(raw.Key, say, raw.Language?.Value, speech.AsReadOnly(), action);
+    }
+
+    /// <summary>
+    /// A lookup names where the call goes in each case, so a shop that fails never leaves the caller stranded;
+    /// those keys mean nothing without a lookup.
+    /// </summary>
+    private MenuAction.Lookup? Lookup(RawMenu raw)
+    {
+        var kind = raw.Action!.Target!;
+        var known = MenuAction.Lookup.Kinds.Contains(kind.Value);
+        if (!known)
+            problems.Error(kind.Node, kind.Path, $"unknown lookup '{kind.Value}' (known: {string.Join(", ", MenuAction.Lookup.Kinds)})");
+        var missing = new[] { ("found", raw.LookupFound), ("not_found", raw.LookupNotFound), ("on_error", raw.LookupOnError) }
+            .Where(place => place.Item2 is null).Select(place => place.Item1).ToList();
+        if (missing.Count > 0)
+            problems.Error(raw.Key, raw.Path, $"lookup in menu '{raw.Id}' needs {string.Join(", ", missing)}: the menu to go on to when the order is found, when it is not, and when the shop does not answer");
+        var found = MenuReference(raw.LookupFound);
+        var notFound = MenuReference(raw.LookupNotFound);
+        var onError = MenuReference(raw.LookupOnError);
+        return known && missing.Count == 0 && found && notFound && onError
+            ? new MenuAction.Lookup(kind.Value, raw.LookupFound!.Value, raw.LookupNotFound!.Value, raw.LookupOnError!.Value)
+            : null;
+    }
+
+    private void CheckLookupKeys(RawMenu raw)
+    {
+        if (raw.Action is { Kind: "lookup" })
+            return;
+        foreach (var place in new[] { raw.LookupFound, raw.LookupNotFound, raw.LookupOnError }.OfType<Located<string>>())
+            problems.Error(place.Node, place.Path, $"'{place.Path[(place.Path.LastIndexOf('.') + 1)..]}' is only used by a menu with lookup (lookup: order)");
+    }
+
+    // A first name the shop may not know needs the words to say instead: {first_name|Szanowni Państwo}.
+    private void CheckFirstNames(RawMenu raw)
+    {
+        CheckLookupKeys(raw);
+        foreach (var text in new[] { raw.Say, raw.Prompt }.Concat(raw.Options.Select(o => o.Say)).OfType<RawText>())
+        {
+            var strings = text.Same is { } same ? [(text.Node, text.Path, same)]
+                : text.ByLanguage.Select(entry => ((YamlNode)entry.Text.Node, entry.Text.Path, entry.Text.Value));
+            foreach (var (node, path, value) in strings)
+            {
+                foreach (var place in PersonalText.WithoutFallback(value))
+                    problems.Error(node, path, $"{place} needs the words to say when the shop does not know the caller: {{first_name|...}}, e.g. {{first_name|Szanowni Państwo}} (the text after | may be empty)");
+            }
+        }
     }
 
     private MenuAction? Action(RawAction? raw) => raw switch
@@ -354,7 +401,8 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             return;
         var byId = file.Menus.GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First());
         IEnumerable<string> LeadsTo(RawMenu menu) =>
-            new[] { menu.Action is { Kind: "next" } action ? action.Target?.Value : null, menu.OnFail?.Value }
+            new[] { menu.Action is { Kind: "next" } action ? action.Target?.Value : null, menu.OnFail?.Value,
+                    menu.LookupFound?.Value, menu.LookupNotFound?.Value, menu.LookupOnError?.Value }
                 .Concat(menu.Options.Select(o => o.Action is { Kind: "next" } optionAction ? optionAction.Target?.Value : null))
                 .OfType<string>()
                 .Select(id => byId.ContainsKey(id) ? id : LikelyMenu(id))

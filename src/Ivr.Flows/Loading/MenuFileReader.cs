@@ -13,13 +13,15 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
 {
     // The keys each section accepts; docs/menu.schema.json lists the same for editors, and a test holds them together.
     internal static readonly string[] RootKeys = ["hotline", "departments", "menus", "messages", "returning"];
-    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail", "alerts"];
+    internal static readonly string[] HotlineKeys = ["name", "timezone", "languages", "voices", "start", "attempts", "timeout", "on_fail", "alerts",
+        "language_from_shop"];
     internal static readonly string[] AlertKeys = ["service_level_below", "abandoned_above"];
     internal static readonly string[] DepartmentKeys = ["title", "hours", "closed", "agents", "offer_callback_after", "survey"];
     internal static readonly string[] AgentKeys = ["name", "phone", "sip", "client"];
-    internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail"];
+    internal static readonly string[] MenuKeys = ["say", "prompt", "options", "next", "route", "callback", "hangup", "attempts", "timeout", "on_fail",
+        "lookup", "found", "not_found", "on_error"];
     internal static readonly string[] OptionKeys = ["say", "language", "speech", "next", "route", "callback", "hangup"];
-    private static readonly string[] MenuActions = ["options", "next", "route", "callback", "hangup"];
+    private static readonly string[] MenuActions = ["options", "next", "route", "callback", "hangup", "lookup"];
 
     // Index = DayOfWeek, so that a day name maps straight to the enum.
     private static readonly string[] DayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
@@ -65,6 +67,7 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
                 case "attempts": hotline.Attempts = Number(value, valuePath, 1, 10) ?? hotline.Attempts; break;
                 case "timeout": hotline.TimeoutSeconds = Number(value, valuePath, 1, 60) ?? hotline.TimeoutSeconds; break;
                 case "alerts": ReadAlerts(value, valuePath, hotline); break;
+                case "language_from_shop": hotline.LanguageFromShop = Flag(value, valuePath); break;
             }
         }
         RequireKey(map, path, "name", "the shop's name, said in callbacks");
@@ -403,6 +406,9 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
                 case "attempts": menu.Attempts = Number(value, valuePath, 1, 10); break;
                 case "timeout": menu.TimeoutSeconds = Number(value, valuePath, 1, 60); break;
                 case "on_fail": menu.OnFail = String(value, valuePath, "a menu name"); break;
+                case "found": menu.LookupFound = String(value, valuePath, "a menu name"); break;
+                case "not_found": menu.LookupNotFound = String(value, valuePath, "a menu name"); break;
+                case "on_error": menu.LookupOnError = String(value, valuePath, "a menu name"); break;
                 default: menu.Action = ReadAction(key, keyNode, value, valuePath); break;
             }
         }
@@ -463,6 +469,14 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
             problems.Error(keyNode, path, $"option '{option.Key}' does nothing; give it one of next, route, callback or hangup: true");
     }
 
+    private bool Flag(YamlNode value, string path)
+    {
+        if (value is YamlScalar { Value: var flag } && (flag.Equals("true", StringComparison.OrdinalIgnoreCase) || flag.Equals("false", StringComparison.OrdinalIgnoreCase)))
+            return flag.Equals("true", StringComparison.OrdinalIgnoreCase);
+        problems.Error(value, path, $"expected true or false, found {value.Describe()}");
+        return false;
+    }
+
     private RawAction? ReadAction(string kind, YamlScalar key, YamlNode value, string path)
     {
         if (kind == "hangup")
@@ -472,7 +486,7 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
             problems.Error(value, path, $"hangup takes true (hangup: true), found {value.Describe()}");
             return null;
         }
-        var target = String(value, path, kind == "next" ? "a menu name" : "a department name");
+        var target = String(value, path, kind switch { "next" => "a menu name", "lookup" => "what to look up (order)", _ => "a department name" });
         return target is null ? null : new RawAction(kind, key, target);
     }
 

@@ -34,6 +34,7 @@ internal sealed class RawHotline
     public int TimeoutSeconds { get; set; } = 5;
     public int? ServiceLevelBelow { get; set; }
     public int? AbandonedAbove { get; set; }
+    public bool LanguageFromShop { get; set; }
 }
 
 /// <summary>A text: one string for every language, or a string per language.</summary>
@@ -74,6 +75,10 @@ internal sealed class RawMenu
     public int? Attempts { get; set; }
     public int? TimeoutSeconds { get; set; }
     public Located<string>? OnFail { get; set; }
+    /// <summary>Where a <c>lookup</c> goes on to: found, not found, the shop failing.</summary>
+    public Located<string>? LookupFound { get; set; }
+    public Located<string>? LookupNotFound { get; set; }
+    public Located<string>? LookupOnError { get; set; }
 }
 
 internal sealed class RawOption

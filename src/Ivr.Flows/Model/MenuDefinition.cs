@@ -24,6 +24,13 @@ public sealed record MenuDefinition(
 
     /// <summary>The offer to returning callers (<c>returning:</c>); null makes none.</summary>
     public ReturningCallers? Returning { get; init; }
+    /// <summary>
+    /// True when a new call needs the shop's record of the caller: a menu text uses <c>{first_name|...}</c>, or the
+    /// caller's language is taken from the shop.
+    /// </summary>
+    public bool UsesShopCustomer => Hotline.LanguageFromShop || Menus.Values.Any(menu =>
+        new[] { menu.Say, menu.Prompt }.Concat(menu.Options.Select(o => o.Say)).OfType<LocalizedText>()
+            .Any(text => text.Languages.Any(language => PersonalText.UsesFirstName(text.For(language)))));
 }
 
 /// <summary>Hotline-wide settings (the <c>hotline:</c> section).</summary>
@@ -45,7 +52,14 @@ public sealed record HotlineSettings(
     int Attempts,
     int TimeoutSeconds,
     string? OnFail,
-    AlertThresholds? Alerts = null);
+    AlertThresholds? Alerts = null)
+{
+    /// <summary>
+    /// <c>language_from_shop: true</c>: a caller the shop knows starts in the language the shop has for them, when it
+    /// is one of <see cref="Languages"/>.
+    /// </summary>
+    public bool LanguageFromShop { get; init; }
+}
 
 /// <summary>
 /// When the console's dashboard raises an alert (the <c>hotline: alerts:</c> section), in percent of today's ended
@@ -109,4 +123,33 @@ public abstract record MenuAction
 
     /// <summary>Say goodbye and end the call.</summary>
     public sealed record Hangup : MenuAction;
+
+    /// <summary>
+    /// Look something up in the shop (<paramref name="Kind"/>: <c>order</c>), tell the caller, then go on to
+    /// <paramref name="Found"/>, <paramref name="NotFound"/> or, when the shop does not answer, <paramref name="OnError"/>.
+    /// </summary>
+    public sealed record Lookup(string Kind, string Found, string NotFound, string OnError) : MenuAction
+    {
+        /// <summary>The kinds of lookup the host knows.</summary>
+        public static readonly IReadOnlyList<string> Kinds = ["order"];
+
+        /// <summary>The menu a lookup with <paramref name="outcome"/> goes on to.</summary>
+        public string Next(LookupOutcome outcome) => outcome switch
+        {
+            LookupOutcome.Found => Found,
+            LookupOutcome.NotFound => NotFound,
+            _ => OnError,
+        };
+    }
+}
+
+/// <summary>How a lookup in the shop ended.</summary>
+public enum LookupOutcome
+{
+    /// <summary>The shop answered with what was asked for.</summary>
+    Found,
+    /// <summary>The shop has no such thing for this caller (or the caller gave no usable number).</summary>
+    NotFound,
+    /// <summary>The shop did not answer in time, or answered something unusable.</summary>
+    Unavailable,
 }

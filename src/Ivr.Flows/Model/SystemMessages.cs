@@ -80,6 +80,23 @@ public sealed class SystemMessages
     /// <summary>Spoken when something failed and there is nobody to transfer to.</summary>
     public const string ErrorCallAgain = "error_call_again";
 
+    /// <summary>Said while the shop is asked (a lookup), so the caller never hears silence.</summary>
+    public const string LookupWait = "lookup_wait";
+    /// <summary>Asks for the order number, keyed in and ended with # or said.</summary>
+    public const string LookupOrderNumber = "lookup_order_number";
+    /// <summary>Said when what the caller gave is not an order number, before asking again.</summary>
+    public const string LookupOrderInvalid = "lookup_order_invalid";
+    /// <summary>An order's status. Placeholders: {number} (digit by digit), {status} (the shop's own words).</summary>
+    public const string LookupOrderStatus = "lookup_order_status";
+    /// <summary>An order's expected delivery. Placeholder: {date} ("w piątek, 5 grudnia").</summary>
+    public const string LookupOrderDelivery = "lookup_order_delivery";
+    /// <summary>Who delivers the order. Placeholder: {carrier}.</summary>
+    public const string LookupOrderCarrier = "lookup_order_carrier";
+    /// <summary>Said when the shop has no such order for the caller.</summary>
+    public const string LookupOrderNotFound = "lookup_order_not_found";
+    /// <summary>Said when the shop did not answer in time or answered something unusable.</summary>
+    public const string LookupUnavailable = "lookup_unavailable";
+
     /// <summary>Built-in texts for Polish and English.</summary>
     public static readonly FrozenDictionary<string, FrozenDictionary<string, string>> Defaults =
         new Dictionary<string, FrozenDictionary<string, string>>
@@ -189,6 +206,30 @@ public sealed class SystemMessages
             [ErrorCallAgain] = Texts(
                 "Przepraszamy, wystąpił problem techniczny. Prosimy zadzwonić ponownie za kilka minut.",
                 "We are sorry, something went wrong. Please call again in a few minutes."),
+            [LookupWait] = Texts(
+                "Chwileczkę, sprawdzam.",
+                "One moment, let me check."),
+            [LookupOrderNumber] = Texts(
+                "Podaj numer zamówienia: wpisz go na klawiaturze i zakończ krzyżykiem albo powiedz go.",
+                "Please enter your order number followed by the hash key, or say it."),
+            [LookupOrderInvalid] = Texts(
+                "To nie wygląda na numer zamówienia.",
+                "That does not look like an order number."),
+            [LookupOrderStatus] = Texts(
+                "Zamówienie numer {number}: {status}.",
+                "Order number {number}: {status}."),
+            [LookupOrderDelivery] = Texts(
+                "Przewidywana dostawa {date}.",
+                "Expected delivery {date}."),
+            [LookupOrderCarrier] = Texts(
+                "Przesyłkę dostarczy {carrier}.",
+                "It is delivered by {carrier}."),
+            [LookupOrderNotFound] = Texts(
+                "Nie znaleźliśmy takiego zamówienia dla numeru, z którego dzwonisz.",
+                "We could not find that order for the number you are calling from."),
+            [LookupUnavailable] = Texts(
+                "Przepraszamy, nie możemy teraz sprawdzić zamówienia.",
+                "We are sorry, we cannot check your order right now."),
         }.ToFrozenDictionary();
 
     private readonly IReadOnlyDictionary<string, LocalizedText> _texts;

@@ -31,7 +31,7 @@ public sealed class SwitchboardWorld : IAsyncDisposable
     public static SwitchboardWorld Build(
         IReadOnlyDictionary<string, SimulatedAgent> agents, Func<Random, TimeSpan> patience,
         Func<string, SimulatedCustomer>? customers = null, Dictionary<string, string?>? settings = null,
-        string? databasePath = null, SwitchboardFaults? faults = null)
+        string? databasePath = null, SwitchboardFaults? faults = null, Action<IServiceCollection, VirtualClock>? services = null)
     {
         var clock = new VirtualClock(Opening);
         Switchboard board = null!;
@@ -48,12 +48,13 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             all[key] = value;
         var factory = new HotlineFactory(databasePath,
             settings: all,
-            services: services =>
+            services: collection =>
             {
-                services.AddSingleton<TimeProvider>(clock);
+                collection.AddSingleton<TimeProvider>(clock);
                 // The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
-                services.AddHttpClient<TwilioRestClient>()
+                collection.AddHttpClient<TwilioRestClient>()
                     .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
+                services?.Invoke(collection, clock);
             });
         board = new Switchboard(factory.CreateClient(), clock, new SwitchboardOptions
         {

@@ -18,3 +18,16 @@ public class SpokenTimeTests
     public void SaysTheMomentAsAPersonWould(string moment, string language, string expected) =>
         Assert.Equal(expected, SpokenTime.Say(DateTime.Parse(moment), Wednesday, language));
 }
+
+public class SpokenDateTests
+{
+    [Theory]
+    [InlineData("2026-12-04", "pl-PL", "w piątek, 4 grudnia")]
+    [InlineData("2026-12-04", "en-US", "on Friday, December 4")]
+    [InlineData("2026-12-01", "pl-PL", "dziś")]
+    [InlineData("2026-12-02", "en-US", "tomorrow")]
+    [InlineData("2026-12-09", "pl-PL", "w środę, 9 grudnia")]
+    [InlineData("2027-08-01", "en-US", "on Sunday, August 1, 2027")]
+    public void ADeliveryDate_IsSaidAsAPersonWould(string date, string language, string said) =>
+        Assert.Equal(said, Ivr.Flows.Engine.SpokenTime.SayDate(DateOnly.Parse(date), new DateOnly(2026, 12, 1), language));
+}

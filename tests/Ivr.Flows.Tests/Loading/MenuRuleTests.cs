@@ -111,7 +111,7 @@ public class MenuRuleTests
     [Fact]
     public void AnUnknownKeyFarFromAnyKnownOne_ListsTheKnownKeys() =>
         SingleError(Replace("    hangup: true", "    hangup: true\n    colour: blue"),
-            "29:5", "menus.bye.colour", "unknown key 'colour' (known: say, prompt, options, next, route, callback, hangup, attempts, timeout, on_fail)");
+            "29:5", "menus.bye.colour", "unknown key 'colour' (known: say, prompt, options, next, route, callback, hangup, attempts, timeout, on_fail, lookup, found, not_found, on_error)");
 
     [Theory]
     [InlineData("hotline:\n", "hotlin:\n", "1:1", "hotlin", "unknown key 'hotlin' (did you mean 'hotline'?)")]
