@@ -29,6 +29,7 @@ public static class Hotline
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<SharedLimits>();
+        builder.Services.AddSingleton<WebhookReplays>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
         builder.Services.AddSingleton<Health>();
