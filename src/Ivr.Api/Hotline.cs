@@ -49,6 +49,7 @@ public static class Hotline
         builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
+        builder.Services.AddSingleton<RingChecks>();
         builder.Services.AddSingleton<QueueSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueSweeper>());
         builder.Services.AddCustomerCare();
