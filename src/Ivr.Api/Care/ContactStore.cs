@@ -124,16 +124,16 @@ public sealed partial class ContactStore(Database database)
             """, new { number, limit = HistoryLimit })).ToList();
         var sids = calls.Select(c => c.CallSid).ToList();
         var events = sids.Count == 0 ? [] : (await connection.QueryAsync<EventRow>(
-            "SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid IN @sids ORDER BY id",
-            new { sids })).ToList();
+            "SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid IN (SELECT call_sid FROM calls WHERE caller = @number) ORDER BY id",
+            new { number })).ToList();
         var entries = sids.Count == 0 ? [] : (await connection.QueryAsync<EntryRow>(
             """
             SELECT e.call_sid AS CallSid, e.department AS Department, e.state AS State, e.enqueued_at AS EnqueuedAt,
                    e.answered_at AS AnsweredAt, e.ended_at AS EndedAt, e.handle_seconds AS HandleSeconds,
                    e.agent_id AS AgentId, a.name AS AgentName
             FROM queue_entries e LEFT JOIN agents a ON a.id = e.agent_id
-            WHERE e.call_sid IN @sids ORDER BY e.id
-            """, new { sids })).ToList();
+            WHERE e.call_sid IN (SELECT call_sid FROM calls WHERE caller = @number) ORDER BY e.id
+            """, new { number })).ToList();
         var callbacks = await connection.QueryAsync<CallbackRow>(
             """
             SELECT c.call_sid AS CallSid, c.department AS Department, c.status AS Status, c.reference AS Reference,
