@@ -91,29 +91,6 @@ public sealed partial class MenuFolder : IDisposable
 
     public string Read() => File.ReadAllText(FilePath);
 
-    /// <summary>Waits (up to a generous deadline) until /healthz reports <paramref name="version"/>; returns its body.</summary>
-    public static async Task<JsonElement> WaitForVersionAsync(HttpClient client, string version) =>
-        await WaitForHealthAsync(client, health => health.GetProperty("menuVersion").GetString() == version, $"version {version} live");
-
-    /// <summary>
-    /// Waits until /healthz, with its details (asked with <see cref="ApiKey"/>), satisfies <paramref name="condition"/>;
-    /// returns its body. For what runs on its own in the background (the file watcher, another instance following the
-    /// database): the deadline is generous, for a loaded machine, and only a failure waits it out.
-    /// </summary>
-    public static async Task<JsonElement> WaitForHealthAsync(HttpClient client, Func<JsonElement, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        JsonElement health;
-        do
-        {
-            health = await HealthAsync(client);
-            if (condition(health))
-                return health;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow < deadline);
-        throw new Xunit.Sdk.XunitException($"Waited in vain for {what}; /healthz says {health}");
-    }
-
     public void Dispose()
     {
         try

@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Ivr.Api.Menus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Ivr.Api.Tests;
 
@@ -199,17 +201,25 @@ public sealed class MenuReloadTests
         Assert.Equal([(MenuFolder.VersionOf(MenuFolder.Sample), "start"), (MenuFolder.VersionOf(whole), "file")], Activations(factory));
     }
 
-    // The real file watcher, on the wall clock: it notices the rename by itself. The wait is bounded generously
-    // (a loaded machine) and polls; it takes only as long as the watcher does.
+    // The real file watcher: it notices the rename by itself. The test awaits the watcher's signal that it applied
+    // the change (bounded generously for a loaded machine), then checks the version through /healthz.
     [Fact]
     public async Task AnEditorThatSavesByRenaming_IsPickedUp()
     {
         using var folder = new MenuFolder();
         await using var factory = folder.Hotline();
         var client = factory.CreateClient();
+        var watcher = factory.Services.GetServices<IHostedService>().OfType<MenuFileWatcher>().Single();
+        var activated = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        watcher.Reloaded += reload =>
+        {
+            if (reload == FileReload.Activated)
+                activated.TrySetResult();
+        };
 
         folder.WriteByRename(MenuFolder.Edition(3));
-        await MenuFolder.WaitForVersionAsync(client, MenuFolder.VersionOf(MenuFolder.Edition(3)));
+        await activated.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(MenuFolder.VersionOf(MenuFolder.Edition(3)), (await MenuFolder.HealthAsync(client)).GetProperty("menuVersion").GetString());
 
         var call = await StartCallAsync(factory, new TwilioRequests(client));
         Assert.Equal([3], MenuFolder.EditionsIn(call.Spoken).Distinct());
