@@ -4,7 +4,9 @@ namespace Ivr.Flows.Engine;
 
 /// <summary>
 /// The menu state machine. A pure function from (menus, call state, caller input, time, context) to the new state,
-/// the transition taken and what to tell the caller: no I/O, no clock, nothing kept between calls.
+/// the transition taken and what to tell the caller: no I/O, no clock, nothing kept between calls. Where a call
+/// goes next is read from the menu version's transition table (<see cref="MenuDefinition.Transitions"/>), the same
+/// table the graphs draw and the validator checks.
 /// </summary>
 public static class FlowEngine
 {
@@ -15,7 +17,7 @@ public static class FlowEngine
     /// The call's menu while a returning caller is offered to continue their last matter (never a menu id of the file,
     /// which cannot contain parentheses).
     /// </summary>
-    public const string ReturningMenu = "(returning)";
+    public const string ReturningMenu = MenuTransitions.ReturningOffer;
 
     // What a caller may say to take the returning offer, besides pressing 1.
     private static readonly string[] Yes = ["1", "tak", "jeden", "jedynka", "yes", "one", "yeah"];
@@ -32,14 +34,14 @@ public static class FlowEngine
             _ when state.Phase != CallPhase.InMenu => Ended(turn),
             _ when state.Menu == ReturningMenu => Returning(turn, definition, input, context),
             CallInput.LookupDone done when definition.Menus.TryGetValue(state.Menu, out var looking)
-                                           && looking.Action is MenuAction.Lookup lookup =>
-                (turn.LookupDone(lookup, done), done.Input),
+                                           && looking.Action is MenuAction.Lookup =>
+                (turn.LookupDone(done), done.Input),
             _ when !definition.Menus.TryGetValue(state.Menu, out var menu) || !menu.AsksForInput =>
                 (turn.Enter(definition.Hotline.Start, "replay"), null),
             CallInput.Replay => (turn.Offer(definition.Menus[state.Menu], reprompt: null), null),
-            CallInput.Keys keys => Choose(turn, definition.Menus[state.Menu], keys.Digits.Trim(), isSpeech: false),
+            CallInput.Keys keys => Choose(turn, definition, definition.Menus[state.Menu], keys.Digits.Trim(), isSpeech: false),
             CallInput.Speech speech when speech.Text.Trim().Length > 0 =>
-                Choose(turn, definition.Menus[state.Menu], speech.Text.Trim(), isSpeech: true),
+                Choose(turn, definition, definition.Menus[state.Menu], speech.Text.Trim(), isSpeech: true),
             _ => (turn.NotUnderstood(definition.Menus[state.Menu], SystemMessages.NoInput, "no_input"), null),
         };
         return new StepResult(turn.State, new Transition(from, turn.State.Menu, trigger, said), turn.Instructions);
@@ -47,13 +49,13 @@ public static class FlowEngine
 
     private static (string, string?) Start(Turn turn, MenuDefinition definition, CallContext context, out string from)
     {
-        from = "(new)";
+        from = MenuTransitions.NewCall;
         turn.State = CallState.Begin(definition) with { Step = turn.State.Step };
         // A caller the shop knows may start in their own language, if the hotline speaks it.
         if (definition.Hotline.LanguageFromShop && context.ShopLanguage is { } shopLanguage
             && definition.Hotline.Languages.Contains(shopLanguage))
             turn.State = turn.State with { Language = shopLanguage };
-        return (turn.Enter(definition.Hotline.Start, "start"), null);
+        return (turn.Enter(definition.Transitions.Start!.Target!, "start"), null);
     }
 
     // A webhook for a call that has already left the menus (queued, booked, finished): end it politely.
@@ -76,20 +78,21 @@ public static class FlowEngine
         };
         var accepted = said is not null && Yes.Any(word => said.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Any(part => string.Equals(part.Trim('.', ',', '!', '?'), word, StringComparison.OrdinalIgnoreCase)));
-        if (accepted && context.Returning is { } matter && definition.Departments.TryGetValue(matter.Department, out var department))
+        var back = context.Returning is { } matter
+            ? definition.Transitions.From(ReturningMenu).FirstOrDefault(t => t.Trigger == TransitionTrigger.ReturningYes && t.Target == matter.Department)
+            : null;
+        if (accepted && back is not null)
         {
-            var agent = matter.Outcome == ContactOutcome.Answered ? matter.AgentId : null;
-            return ($"returning:{turn.Route(department, agent)}", said);
+            var agent = context.Returning!.Outcome == ContactOutcome.Answered ? context.Returning.AgentId : null;
+            return ($"returning:{turn.Route(definition.Departments[back.Target!], agent)}", said);
         }
         return ($"returning:{turn.AfterGreeting()}", said);
     }
 
-    private static (string, string?) Choose(Turn turn, Menu menu, string input, bool isSpeech)
+    private static (string, string?) Choose(Turn turn, MenuDefinition definition, Menu menu, string input, bool isSpeech)
     {
-        var option = isSpeech
-            ? SpeechMatcher.Match(menu.Options, input, turn.State.Language)
-            : menu.Options.FirstOrDefault(o => o.Key == input);
-        if (option is null)
+        var key = isSpeech ? SpeechMatcher.Match(menu.Options, input, turn.State.Language)?.Key : input;
+        if ((key is null ? null : definition.Transitions.Find(menu.Id, TransitionTrigger.Key, key)) is not { Option: { } option } chosen)
             return (turn.NotUnderstood(menu, SystemMessages.InvalidInput, "invalid"), input);
 
         if (option.Language is not null)
@@ -97,7 +100,7 @@ public static class FlowEngine
         var said = option.Say is not null;
         if (option.Say is not null)
             turn.Say(option.Say);
-        var trigger = turn.Perform(option.Action, said);
+        var trigger = turn.Take(chosen, said);
         return (isSpeech ? $"speech:{trigger}" : $"key:{trigger}", input);
     }
 
@@ -126,24 +129,32 @@ public static class FlowEngine
                 OfferReturning(matter, department);
                 return trigger;
             }
-            if (menu.AsksForInput)
-            {
-                Offer(menu, reprompt: null);
-                return trigger;
-            }
-            var action = Perform(menu.Action!, said: menu.Say is not null);
-            return trigger == "start" ? trigger : action;
+            var done = GoOn(menu);
+            return trigger == "start" || menu.AsksForInput ? trigger : done;
         }
 
-        public string Perform(MenuAction action, bool said) => action switch
+        // A menu asks, starts its lookup, or takes its one transition.
+        private string GoOn(Menu menu)
         {
-            MenuAction.GoTo goTo => Enter(goTo.Menu, "next"),
-            MenuAction.Route route => Route(definition.Departments[route.Department]),
-            MenuAction.Callback callback => Callback(definition.Departments[callback.Department]),
-            MenuAction.Hangup => Hangup(said),
-            MenuAction.Lookup lookup => Lookup(lookup),
-            _ => throw new InvalidOperationException($"Unknown action {action} in menu '{State.Menu}'."),
+            if (menu.AsksForInput)
+                return Offer(menu, reprompt: null);
+            if (menu.Action is MenuAction.Lookup lookup)
+                return Lookup(lookup);
+            return Take(Transition(menu.Id, TransitionTrigger.Next), said: menu.Say is not null);
+        }
+
+        public string Take(MenuTransition transition, bool said) => transition.To switch
+        {
+            TransitionTarget.Menu => Enter(transition.Target!, "next"),
+            TransitionTarget.Queue => Route(definition.Departments[transition.Target!]),
+            TransitionTarget.Callback => Callback(definition.Departments[transition.Target!]),
+            _ => Hangup(said),
         };
+
+        // The compiler gives every menu the transitions its kind needs; a missing one is a bug, not a caller's doing.
+        private MenuTransition Transition(string menu, TransitionTrigger trigger) =>
+            definition.Transitions.Find(menu, trigger)
+            ?? throw new InvalidOperationException($"Menu '{menu}' of version {definition.Version} has no {trigger} transition.");
 
         private void OfferReturning(PreviousContact matter, Department department)
         {
@@ -162,11 +173,9 @@ public static class FlowEngine
         /// <summary>The caller declined the returning offer: the start menu goes on where the greeting left it.</summary>
         public string AfterGreeting()
         {
-            var start = definition.Menus[definition.Hotline.Start];
+            var start = definition.Menus[Transition(ReturningMenu, TransitionTrigger.ReturningNo).Target!];
             State = State with { Menu = start.Id, Offered = 0, Phase = CallPhase.InMenu };
-            if (start.AsksForInput)
-                return Offer(start, reprompt: null);
-            return Perform(start.Action!, said: start.Say is not null);
+            return GoOn(start);
         }
 
         public string Offer(Menu menu, string? reprompt)
@@ -193,13 +202,14 @@ public static class FlowEngine
                 return trigger;
             }
             SayMessage(message);
-            if (menu.OnFail is null || State.Fallbacks >= MaxFallbacks)
+            var fail = Transition(menu.Id, TransitionTrigger.Fail);
+            if (fail.To != TransitionTarget.Menu || State.Fallbacks >= MaxFallbacks)
             {
                 Hangup(said: false);
                 return "fail";
             }
             State = State with { Fallbacks = State.Fallbacks + 1 };
-            Enter(menu.OnFail, "fail");
+            Enter(fail.Target!, "fail");
             return "fail";
         }
 
@@ -240,11 +250,17 @@ public static class FlowEngine
             return "lookup";
         }
 
-        public string LookupDone(MenuAction.Lookup lookup, CallInput.LookupDone done)
+        public string LookupDone(CallInput.LookupDone done)
         {
             if (done.Said is { Length: > 0 } said)
                 Instructions.Add(SayInstruction(said));
-            Enter(lookup.Next(done.Outcome), "next");
+            var trigger = done.Outcome switch
+            {
+                LookupOutcome.Found => TransitionTrigger.Found,
+                LookupOutcome.NotFound => TransitionTrigger.NotFound,
+                _ => TransitionTrigger.OnError,
+            };
+            Enter(Transition(State.Menu, trigger).Target!, "next");
             return "lookup_" + done.Outcome.ToString().ToLowerInvariant();
         }
 

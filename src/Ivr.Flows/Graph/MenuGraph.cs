@@ -8,50 +8,57 @@ public static partial class MenuGraph
 {
     /// <summary>
     /// A Mermaid <c>flowchart TD</c>: a box per menu, a hexagon per department, a circle for the hang-up. Edges are
-    /// labelled with the option key (plus "speech" when keywords also choose it), or with the menu's own action
-    /// (next, route, callback, hangup); on_fail edges are dotted. The order follows the call from the start menu,
-    /// so the same definition always gives the same text.
+    /// the drawn transitions of the menu's table (<see cref="MenuTransition.IsDrawn"/>), labelled with the option key
+    /// (plus "speech" when keywords also choose it), or with the menu's own action (next, route, callback, hangup);
+    /// on_fail edges are dotted, and menus the table cannot reach are dashed (class <c>unreachable</c>). The order
+    /// follows the call from the start menu, so the same definition always gives the same text.
     /// </summary>
     public static string ToMermaid(MenuDefinition definition)
     {
+        var table = definition.Transitions;
         var menus = MenusInCallOrder(definition);
-        var departments = DepartmentsInOrderOfUse(definition, menus);
+        var drawn = menus.SelectMany(menu => table.From(menu.Id)).Where(t => t.IsDrawn).ToList();
+        var departments = DepartmentsInOrderOfUse(definition, drawn);
         var ids = new NodeIds();
-        var usesHangup = menus.Any(m => m.Action is MenuAction.Hangup || m.Options.Any(o => o.Action is MenuAction.Hangup));
 
         var lines = new List<string> { "flowchart TD", "    call((call))" };
         lines.AddRange(menus.Select(menu => $"    {ids.Menu(menu.Id)}[\"{Label(menu.Id)}\"]"));
         lines.AddRange(departments.Select(department => $"    {ids.Department(department)}{{{{\"{Label(department)}\"}}}}"));
-        if (usesHangup)
+        if (drawn.Any(t => t.To == TransitionTarget.Hangup))
             lines.Add("    hangup((hang up))");
 
-        if (definition.Menus.ContainsKey(definition.Hotline.Start))
-            lines.Add($"    call --> {ids.Menu(definition.Hotline.Start)}");
-        foreach (var menu in menus)
+        if (table.Start is { } start)
+            lines.Add($"    call --> {ids.Menu(start.Target!)}");
+        foreach (var transition in drawn)
+            lines.Add($"    {ids.Menu(transition.From)} {Arrow(definition, transition)} {Target(transition, ids)}");
+        var unreachable = menus.Where(menu => table.Unreachable.Contains(menu.Id)).Select(menu => ids.Menu(menu.Id)).ToList();
+        if (unreachable.Count > 0)
         {
-            var from = ids.Menu(menu.Id);
-            foreach (var option in menu.Options)
-            {
-                var label = option.Key + (option.Speech.Values.Any(words => words.Count > 0) ? " / speech" : "")
-                    + (option.Action is MenuAction.Callback ? " / callback" : "");
-                lines.Add($"    {from} -->|\"{Label(label)}\"| {Target(option.Action, ids)}");
-            }
-            if (menu.Action is MenuAction.Lookup lookup)
-            {
-                foreach (var (label, next) in new[] { ("found", lookup.Found), ("not found", lookup.NotFound), ("on_error", lookup.OnError) })
-                    lines.Add($"    {from} -->|\"lookup {lookup.Kind}: {label}\"| {ids.Menu(next)}");
-            }
-            else if (menu.Action is { } action)
-                lines.Add($"    {from} -->|{ActionName(action)}| {Target(action, ids)}");
-            // on_fail only happens to a menu that waits for input.
-            if (menu.AsksForInput && menu.OnFail is { } onFail && definition.Menus.ContainsKey(onFail))
-                lines.Add($"    {from} -.->|on_fail| {ids.Menu(onFail)}");
+            lines.Add("    classDef unreachable stroke-dasharray: 5 5");
+            lines.Add($"    class {string.Join(",", unreachable)} unreachable");
         }
         return string.Join("\n", lines) + "\n";
     }
 
-    // Breadth-first from start (then the hotline's on_fail), following options, next and on_fail in file order;
-    // menus nothing reaches come last, by id.
+    private static string Arrow(MenuDefinition definition, MenuTransition transition) => transition.Trigger switch
+    {
+        TransitionTrigger.Key => $"-->|\"{Label(transition.Option!.Key + (transition.BySpeech ? " / speech" : "")
+            + (transition.To == TransitionTarget.Callback ? " / callback" : ""))}\"|",
+        TransitionTrigger.Found or TransitionTrigger.NotFound or TransitionTrigger.OnError =>
+            $"-->|\"lookup {(definition.Menus[transition.From].Action as MenuAction.Lookup)?.Kind}: {LookupLabel(transition.Trigger)}\"|",
+        TransitionTrigger.Fail => "-.->|on_fail|",
+        _ => $"-->|{ActionName(transition.To)}|",
+    };
+
+    private static string LookupLabel(TransitionTrigger trigger) => trigger switch
+    {
+        TransitionTrigger.Found => "found",
+        TransitionTrigger.NotFound => "not found",
+        _ => "on_error",
+    };
+
+    // Breadth-first from start (then the hotline's on_fail) along the table in file order; menus nothing reaches
+    // come last, by id.
     private static List<Menu> MenusInCallOrder(MenuDefinition definition)
     {
         var ordered = new List<Menu>();
@@ -63,57 +70,40 @@ public static partial class MenuGraph
                 pending.Enqueue(id);
         }
 
-        Visit(definition.Hotline.Start);
+        Visit(definition.Transitions.Start?.Target);
         Visit(definition.Hotline.OnFail);
         while (pending.TryDequeue(out var id))
         {
-            var menu = definition.Menus[id];
-            ordered.Add(menu);
-            foreach (var option in menu.Options)
-                Visit((option.Action as MenuAction.GoTo)?.Menu);
-            Visit((menu.Action as MenuAction.GoTo)?.Menu);
-            if (menu.Action is MenuAction.Lookup lookup)
-            {
-                Visit(lookup.Found);
-                Visit(lookup.NotFound);
-                Visit(lookup.OnError);
-            }
-            if (menu.AsksForInput)
-                Visit(menu.OnFail);
+            ordered.Add(definition.Menus[id]);
+            foreach (var next in definition.Transitions.MenusAfter(id))
+                Visit(next);
         }
         ordered.AddRange(definition.Menus.Values.Where(m => !seen.Contains(m.Id)).OrderBy(m => m.Id, StringComparer.Ordinal));
         return ordered;
     }
 
-    private static List<string> DepartmentsInOrderOfUse(MenuDefinition definition, List<Menu> menus)
+    private static List<string> DepartmentsInOrderOfUse(MenuDefinition definition, List<MenuTransition> drawn)
     {
-        var used = menus
-            .SelectMany(menu => menu.Options.Select(o => o.Action).Append(menu.Action))
-            .Select(action => action switch
-            {
-                MenuAction.Route route => route.Department,
-                MenuAction.Callback callback => callback.Department,
-                _ => null,
-            })
-            .OfType<string>()
+        var used = drawn
+            .Where(t => t.To is TransitionTarget.Queue or TransitionTarget.Callback)
+            .Select(t => t.Target!)
             .Distinct()
             .ToList();
         return used.Concat(definition.Departments.Keys.Except(used).Order(StringComparer.Ordinal)).ToList();
     }
 
-    private static string ActionName(MenuAction action) => action switch
+    private static string ActionName(TransitionTarget target) => target switch
     {
-        MenuAction.GoTo => "next",
-        MenuAction.Route => "route",
-        MenuAction.Callback => "callback",
+        TransitionTarget.Menu => "next",
+        TransitionTarget.Queue => "route",
+        TransitionTarget.Callback => "callback",
         _ => "hangup",
     };
 
-    private static string Target(MenuAction action, NodeIds ids) => action switch
+    private static string Target(MenuTransition transition, NodeIds ids) => transition.To switch
     {
-        MenuAction.GoTo goTo => ids.Menu(goTo.Menu),
-        MenuAction.Route route => ids.Department(route.Department),
-        MenuAction.Callback callback => ids.Department(callback.Department),
+        TransitionTarget.Menu => ids.Menu(transition.Target!),
+        TransitionTarget.Queue or TransitionTarget.Callback => ids.Department(transition.Target!),
         _ => "hangup",
     };
 

@@ -7,6 +7,7 @@ namespace Ivr.Flows.Loading;
 /// Turns a <see cref="RawMenuFile"/> into a <see cref="MenuDefinition"/>, checking what needs the whole file:
 /// references between menus and departments, languages and text lengths, the time zone, system messages,
 /// loops of <c>next</c> and unreachable menus. Builds as much as it can and returns null when anything is wrong.
+/// The transition table (<see cref="MenuTransitions"/>) is computed here, once per version.
 /// </summary>
 internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollector problems)
 {
@@ -26,8 +27,8 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         var hotline = file.Hotline;
         CheckVoices();
         var zone = ResolveTimeZone(hotline?.TimeZone);
-        MenuReference(hotline?.Start);
-        MenuReference(hotline?.OnFail);
+        var start = ResolveMenu(hotline?.Start);
+        var onFail = ResolveMenu(hotline?.OnFail);
 
         var departments = new Dictionary<string, Department>();
         foreach (var raw in file.Departments)
@@ -37,11 +38,13 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         }
         var menus = new Dictionary<string, Menu>();
         foreach (var raw in file.Menus)
-            menus[raw.Id] = BuildMenu(raw, hotline);
+            menus[raw.Id] = BuildMenu(raw, hotline, onFail);
         var messages = BuildMessages();
+        var transitions = MenuTransitions.Build(start, onFail, menus.Values.ToList(), file.Returning is null ? null : _departmentIds);
 
         CheckNextLoops();
-        WarnUnreachableMenus(hotline);
+        if (start is not null)
+            WarnUnreachableMenus(transitions);
 
         if (problems.HasErrors || hotline?.Name is null || hotline.Start is null || zone is null || messages is null)
             return null;
@@ -49,7 +52,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             hotline.Name.Value, zone, _languages.AsReadOnly(), _voices.AsReadOnly(), hotline.Start.Value,
             hotline.Attempts, hotline.TimeoutSeconds, hotline.OnFail?.Value,
             new AlertThresholds(hotline.ServiceLevelBelow, hotline.AbandonedAbove)) { LanguageFromShop = hotline.LanguageFromShop };
-        return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages) { Returning = file.Returning };
+        return new MenuDefinition(version, settings, departments.AsReadOnly(), menus.AsReadOnly(), messages, transitions) { Returning = file.Returning };
     }
 
     private void CheckVoices()
@@ -111,9 +114,9 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             raw.OfferCallbackAfterSeconds) { Survey = raw.Survey };
     }
 
-    private Menu BuildMenu(RawMenu raw, RawHotline? hotline)
+    private Menu BuildMenu(RawMenu raw, RawHotline? hotline, string? hotlineOnFail)
     {
-        MenuReference(raw.OnFail);
+        var onFail = raw.OnFail is { } own ? ResolveMenu(own) : hotlineOnFail;
         var options = new List<MenuOption>();
         foreach (var option in raw.Options)
         {
@@ -130,7 +133,7 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             raw.Action is { Kind: "lookup" } ? Lookup(raw) : Action(raw.Action),
             raw.Attempts ?? hotline?.Attempts ?? 3,
             raw.TimeoutSeconds ?? hotline?.TimeoutSeconds ?? 5,
-            raw.OnFail?.Value ?? hotline?.OnFail?.Value);
+            onFail);
     }
 
     // Speech is matched option by option, so a keyword two options share always chooses the first of them.
@@ -187,11 +190,11 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
             .Where(place => place.Item2 is null).Select(place => place.Item1).ToList();
         if (missing.Count > 0)
             problems.Error(raw.Key, raw.Path, $"lookup in menu '{raw.Id}' needs {string.Join(", ", missing)}: the menu to go on to when the order is found, when it is not, and when the shop does not answer");
-        var found = MenuReference(raw.LookupFound);
-        var notFound = MenuReference(raw.LookupNotFound);
-        var onError = MenuReference(raw.LookupOnError);
-        return known && missing.Count == 0 && found && notFound && onError
-            ? new MenuAction.Lookup(kind.Value, raw.LookupFound!.Value, raw.LookupNotFound!.Value, raw.LookupOnError!.Value)
+        var found = ResolveMenu(raw.LookupFound);
+        var notFound = ResolveMenu(raw.LookupNotFound);
+        var onError = ResolveMenu(raw.LookupOnError);
+        return missing.Count == 0 && found is not null && notFound is not null && onError is not null
+            ? new MenuAction.Lookup(kind.Value, found, notFound, onError)
             : null;
     }
 
@@ -221,21 +224,12 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
 
     private MenuAction? Action(RawAction? raw) => raw switch
     {
-        { Kind: "next", Target: { } target } => MenuReference(target) ? new MenuAction.GoTo(target.Value) : null,
+        { Kind: "next", Target: { } target } => ResolveMenu(target) is { } menu ? new MenuAction.GoTo(menu) : null,
         { Kind: "route", Target: { } target } => DepartmentReference(target) ? new MenuAction.Route(target.Value) : null,
         { Kind: "callback", Target: { } target } => DepartmentReference(target) ? new MenuAction.Callback(target.Value) : null,
         { Kind: "hangup" } => new MenuAction.Hangup(),
         _ => null,
     };
-
-    private bool MenuReference(Located<string>? target)
-    {
-        if (target is null || _menuIds.Contains(target.Value))
-            return true;
-        var hint = LikelyMenu(target.Value) is { } likely ? $"; did you mean '{likely}'?" : "";
-        problems.Error(target.Node, target.Path, $"unknown menu '{target.Value}' (known: {Suggest.List(_menuIds)}){hint}");
-        return false;
-    }
 
     private bool DepartmentReference(Located<string> target)
     {
@@ -350,91 +344,6 @@ internal sealed partial class MenuFileCompiler(RawMenuFile file, ProblemCollecto
         {
             if (!allowed.Contains(placeholder))
                 problems.Error(node, path, $"unknown placeholder {placeholder} in message '{message.Key}' ({(allowed.Count == 0 ? "it takes none" : $"it can use {string.Join(", ", allowed)}")})");
-        }
-    }
-
-    /// <summary>
-    /// Menus that only say and go on with <c>next</c> must not form a cycle: nothing would ever stop the caller.
-    /// Each such menu has one <c>next</c>, so following them from every menu finds every cycle.
-    /// </summary>
-    private void CheckNextLoops()
-    {
-        var next = file.Menus
-            .Where(m => m.Action is { Kind: "next", Target: { } t } && _menuIds.Contains(t.Value))
-            .ToDictionary(m => m.Id, m => m.Action!.Target!.Value);
-        var done = new HashSet<string>();
-        foreach (var menu in file.Menus)
-        {
-            var path = new List<string>();
-            var current = menu.Id;
-            while (!done.Contains(current) && !path.Contains(current) && next.ContainsKey(current))
-            {
-                path.Add(current);
-                current = next[current];
-            }
-            if (path.Contains(current))
-            {
-                var cycle = path[path.IndexOf(current)..];
-                // Start the report at the cycle's first menu in the file, so it does not depend on where we entered.
-                var first = _menuIds.Where(cycle.Contains).First();
-                var offset = cycle.IndexOf(first);
-                var ordered = cycle[offset..].Concat(cycle[..offset]).Append(first);
-                var target = file.Menus.First(m => m.Id == first).Action!.Target!;
-                problems.Error(target.Node, target.Path,
-                    $"menus {string.Join(" -> ", ordered)} go round through next without asking for input; a caller would loop forever (give one of them options, or end the chain with route, callback or hangup)");
-            }
-            done.UnionWith(path);
-        }
-    }
-
-    // The menu a mistyped reference most likely meant: the closest known id, if it is close.
-    private string? LikelyMenu(string typed) => Suggest.Closest(typed, _menuIds);
-
-    /// <summary>
-    /// Warns once for each menu that nothing leads to, naming the menus only it leads to, so one cut-off branch is
-    /// one warning. A mistyped reference counts as leading to the menu it most likely meant: its error is the cause,
-    /// and the menus behind it are not reported again.
-    /// </summary>
-    private void WarnUnreachableMenus(RawHotline? hotline)
-    {
-        if (hotline?.Start is not { } start || !_menuIds.Contains(start.Value))
-            return;
-        var byId = file.Menus.GroupBy(m => m.Id).ToDictionary(g => g.Key, g => g.First());
-        IEnumerable<string> LeadsTo(RawMenu menu) =>
-            new[] { menu.Action is { Kind: "next" } action ? action.Target?.Value : null, menu.OnFail?.Value,
-                    menu.LookupFound?.Value, menu.LookupNotFound?.Value, menu.LookupOnError?.Value }
-                .Concat(menu.Options.Select(o => o.Action is { Kind: "next" } optionAction ? optionAction.Target?.Value : null))
-                .OfType<string>()
-                .Select(id => byId.ContainsKey(id) ? id : LikelyMenu(id))
-                .OfType<string>();
-        HashSet<string> Reached(IEnumerable<string> from, ISet<string> without)
-        {
-            var reached = new HashSet<string>();
-            var pending = new Queue<string>();
-            foreach (var id in from.Where(id => byId.ContainsKey(id) && !without.Contains(id) && reached.Add(id)))
-                pending.Enqueue(id);
-            while (pending.TryDequeue(out var id))
-            {
-                foreach (var next in LeadsTo(byId[id]).Where(next => !without.Contains(next) && reached.Add(next)))
-                    pending.Enqueue(next);
-            }
-            return reached;
-        }
-
-        var fromStart = Reached(new[] { start.Value, hotline.OnFail?.Value }.OfType<string>(), new HashSet<string>());
-        var reported = new HashSet<string>(fromStart);
-        foreach (var menu in file.Menus.Where(m => !reported.Contains(m.Id)))
-        {
-            // The first menu in the file of a cut-off branch stands for it, unless another cut-off menu leads to it.
-            var leader = file.Menus.FirstOrDefault(other => !reported.Contains(other.Id) && other.Id != menu.Id
-                && Reached([other.Id], reported).Contains(menu.Id) && !Reached([menu.Id], reported).Contains(other.Id));
-            if (leader is not null)
-                continue;
-            var behind = Reached([menu.Id], reported).Where(id => id != menu.Id).Order(StringComparer.Ordinal).ToList();
-            reported.Add(menu.Id);
-            reported.UnionWith(behind);
-            var also = behind.Count == 0 ? "" : $"; so are the menus only it leads to: {string.Join(", ", behind.Select(id => $"'{id}'"))}";
-            problems.Warning(menu.Key, menu.Path, $"menu '{menu.Id}' is never reached: no start, next, option or on_fail leads to it{also}");
         }
     }
 

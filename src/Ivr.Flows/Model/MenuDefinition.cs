@@ -9,12 +9,14 @@ namespace Ivr.Flows.Model;
 /// <param name="Departments">Departments by id.</param>
 /// <param name="Menus">Menus by id.</param>
 /// <param name="Messages">System messages: built-in defaults with the file's <c>messages:</c> overrides.</param>
+/// <param name="Transitions">Every transition of the menus, computed once when the file is compiled.</param>
 public sealed record MenuDefinition(
     string Version,
     HotlineSettings Hotline,
     IReadOnlyDictionary<string, Department> Departments,
     IReadOnlyDictionary<string, Menu> Menus,
-    SystemMessages Messages)
+    SystemMessages Messages,
+    MenuTransitions Transitions)
 {
     /// <summary>The default (first) language of the hotline.</summary>
     public string DefaultLanguage => Hotline.Languages[0];
@@ -132,14 +134,6 @@ public abstract record MenuAction
     {
         /// <summary>The kinds of lookup the host knows.</summary>
         public static readonly IReadOnlyList<string> Kinds = ["order"];
-
-        /// <summary>The menu a lookup with <paramref name="outcome"/> goes on to.</summary>
-        public string Next(LookupOutcome outcome) => outcome switch
-        {
-            LookupOutcome.Found => Found,
-            LookupOutcome.NotFound => NotFound,
-            _ => OnError,
-        };
     }
 }
 
