@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Ivr.Api.Admin;
 using Ivr.Flows.Loading;
+using Ivr.Flows.Model;
 
 namespace Ivr.Api.Tests;
 
@@ -78,6 +79,36 @@ public sealed class MenuDiagramTests
         Assert.Contains(("main", "callback: sales", "3"), edges);
         Assert.Contains(("bye", "hang up", ""), edges);
         Assert.Equal(3, Nodes(svg, "menu").Count);
+    }
+
+    [Fact]
+    public void TheArrowsOfTheSample_AreTheDrawnTransitionsOfItsTable()
+    {
+        var sample = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"));
+        var table = MenuLoader.Load(sample, "ivr-menus.yaml").Definition!.Transitions;
+
+        var arrows = Edges(Draw(sample)).Where(e => e.From is not null && e.From != "call").Select(e => (e.From, e.To)).Distinct().Order().ToList();
+
+        var drawn = table.All.Where(t => t.IsDrawn).Select(t => (t.From, t.To switch
+        {
+            TransitionTarget.Callback => "callback: " + t.Target,
+            TransitionTarget.Hangup => "hang up",
+            _ => t.Target!,
+        }));
+        Assert.Equal(drawn.Distinct().Order(), arrows);
+    }
+
+    [Fact]
+    public void AMenuNothingLeadsTo_IsDrawnDashed_LikeTheValidatorWarns()
+    {
+        var yaml = Small + "\n  lost:\n    say: \"Tu nikt nie trafia.\"\n    next: main\n";
+        var warning = Assert.Single(MenuLoader.Load(yaml, "ivr-menus.yaml").Problems);
+        Assert.Contains("menu 'lost' is never reached", warning.Message);
+
+        var svg = Draw(yaml);
+
+        var dashed = Nodes(svg, "menu").Where(n => (string?)n.Attribute("data-unreachable") == "true").Select(n => (string)n.Attribute("data-id")!);
+        Assert.Equal(["lost"], dashed);
     }
 
     [Fact]
