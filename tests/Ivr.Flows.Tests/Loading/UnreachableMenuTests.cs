@@ -35,4 +35,18 @@ public class UnreachableMenuTests
         Assert.Contains("menu 'returns' is never reached", warning.Message);
         Assert.Contains("'returns_info'", warning.Message);
     }
+
+    [Fact]
+    public void AMenuOnlyTheOnFailOfAMenuWithoutOptionsLeadsTo_IsWarnedAbout_AsNoCallerCanGetThere()
+    {
+        // welcome only speaks and goes on, so it never fails: its on_fail leads nowhere.
+        var yaml = MenuYaml.Replace("    next: main\n", "    next: main\n    on_fail: extra\n")
+            + "\n  extra:\n    say: Hej\n    hangup: true";
+
+        var result = MenuYaml.Load(yaml);
+
+        var warning = Assert.Single(result.Problems);
+        Assert.Equal("menus.extra", warning.Path);
+        Assert.Contains("menu 'extra' is never reached", warning.Message);
+    }
 }
