@@ -37,7 +37,7 @@ public static class FlowEngine
                                            && looking.Action is MenuAction.Lookup =>
                 (turn.LookupDone(done), done.Input),
             _ when !definition.Menus.TryGetValue(state.Menu, out var menu) || !menu.AsksForInput =>
-                (turn.Enter(definition.Hotline.Start, "replay"), null),
+                (turn.Enter(definition.Transitions.Start!.Target!, "replay"), null),
             CallInput.Replay => (turn.Offer(definition.Menus[state.Menu], reprompt: null), null),
             CallInput.Keys keys => Choose(turn, definition, definition.Menus[state.Menu], keys.Digits.Trim(), isSpeech: false),
             CallInput.Speech speech when speech.Text.Trim().Length > 0 =>
@@ -78,12 +78,10 @@ public static class FlowEngine
         };
         var accepted = said is not null && Yes.Any(word => said.Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Any(part => string.Equals(part.Trim('.', ',', '!', '?'), word, StringComparison.OrdinalIgnoreCase)));
-        var back = context.Returning is { } matter
-            ? definition.Transitions.From(ReturningMenu).FirstOrDefault(t => t.Trigger == TransitionTrigger.ReturningYes && t.Target == matter.Department)
-            : null;
-        if (accepted && back is not null)
+        if (accepted && context.Returning is { } matter && definition.Transitions.From(ReturningMenu)
+                .FirstOrDefault(t => t.Trigger == TransitionTrigger.ReturningYes && t.Target == matter.Department) is { } back)
         {
-            var agent = context.Returning!.Outcome == ContactOutcome.Answered ? context.Returning.AgentId : null;
+            var agent = matter.Outcome == ContactOutcome.Answered ? matter.AgentId : null;
             return ($"returning:{turn.Route(definition.Departments[back.Target!], agent)}", said);
         }
         return ($"returning:{turn.AfterGreeting()}", said);
