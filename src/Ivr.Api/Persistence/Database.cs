@@ -29,8 +29,14 @@ public sealed class Database : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
     private const int MaxBatch = 128;
     private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The write-ahead log is restarted once it is this long, however short the time since the last restart.</summary>
+    public const long LogRestartBytes = 16 * 1024 * 1024;
     private readonly TimeProvider _timeProvider;
+    private static readonly TimeSpan LogRestartRetry = TimeSpan.FromMilliseconds(100);
     private long _lastLogRestart;
+    private long _nextLogRestartTry;
+    private readonly FileInfo? _log;
 
     private readonly Channel<PendingWrite> _queue =
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -67,6 +73,7 @@ public sealed class Database : IAsyncDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        _log = new FileInfo(DataSource + "-wal");
         Synchronous = ReadSynchronous(configuration);
         // The loop outlives the request that first asks for the database: it must not carry that request's context.
         using (ExecutionContext.SuppressFlow())
@@ -268,15 +275,24 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the
-    // log start over, and a log hundreds of megabytes long slows every page lookup. So every ten seconds, between two
-    // batches, the writer itself finishes the copy (mostly done already) and restarts the log.
+    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the log
+    // start over: under saturation small batches append tens of megabytes a second, and a log hundreds of megabytes
+    // long slows every page lookup. So between two batches, every ten seconds or as soon as the log passes
+    // LogRestartBytes, the writer itself finishes the copy (mostly done already), waits briefly for readers still on
+    // older pages (busy_timeout) and empties the log (TRUNCATE). Readers that keep it busy make it try again later.
     private async Task RestartLogIfDueAsync(DbConnection writer)
     {
-        if (_timeProvider.GetElapsedTime(_lastLogRestart) < LogRestartInterval)
+        var now = _timeProvider.GetTimestamp();
+        if (_log is null || now < _nextLogRestartTry)
             return;
-        _lastLogRestart = _timeProvider.GetTimestamp();
-        await writer.ExecuteAsync("PRAGMA wal_checkpoint(RESTART)");
+        _log.Refresh();
+        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && (!_log.Exists || _log.Length < LogRestartBytes))
+            return;
+        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (busy == 0)
+            _lastLogRestart = now;
+        else
+            _nextLogRestartTry = now + (long)(LogRestartRetry.TotalSeconds * _timeProvider.TimestampFrequency);
     }
 
     private void ReplaceWriter()
@@ -334,8 +350,11 @@ public sealed class Database : IAsyncDisposable
         // file); durable writes switch their batch to FULL. Checkpoints (which do fsync) run in the background
         // (WalCheckpointer), not inside a caller's webhook.
         var synchronous = Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL";
+        // journal_size_limit: a log SQLite restarts on its own is cut back to that size too; busy_timeout: how long the
+        // writer's log restart waits for readers on older pages (nothing else makes the only writer wait).
         await connection.ExecuteAsync(
-            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;");
+            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; " +
+            $"PRAGMA journal_size_limit = {LogRestartBytes}; PRAGMA busy_timeout = 100;");
         return connection;
     }
 
