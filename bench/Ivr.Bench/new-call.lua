@@ -42,15 +42,18 @@ unexpected = 0 -- a global: done() reads it from each thread
 
 function init(args)
     url, token, run, with_token = args[1], args[2], tonumber(args[3]) or 0, args[4] ~= "no-idempotency-token"
+    math.randomseed(run * 1000 + thread_id)
     counter = 0
     unexpected = 0
 end
 
 function request()
     counter = counter + 1
-    local id = thread_id * 100000000 + counter
-    local call_sid = string.format("CA%08x%08x%016x", run, thread_id, counter)
-    local caller = string.format("+485%08d", id % 100000000)
+    -- As Twilio's, 32 hex digits that look random (sequential ones would all land on one index page); the run,
+    -- thread and count at the end so that none repeats. Callers' numbers at random too.
+    local call_sid = string.format("CA%04x%04x%04x%04x%04x%04x%02x%06x", math.random(0, 65535), math.random(0, 65535),
+        math.random(0, 65535), math.random(0, 65535), math.random(0, 65535), run % 65536, thread_id % 256, counter % 16777216)
+    local caller = string.format("+485%04d%04d", math.random(0, 9999), math.random(0, 9999))
     -- Fields in ordinal order of their names: the order the signature is computed in.
     local fields = {
         { "AccountSid", "AC00000000000000000000000000000000" }, { "ApiVersion", "2010-04-01" },

@@ -55,10 +55,13 @@ public sealed class Database : IAsyncDisposable
             // Every webhook runs the same few statements: prepared once per connection, they skip parsing and planning.
             if (postgres.MaxAutoPrepare == 0)
                 postgres.MaxAutoPrepare = 64;
+            Synchronous = ReadSynchronous(configuration);
+            // Ordinary writes do not wait for the server's log to reach the disk (durable ones ask for it, below).
+            if (Synchronous == SynchronousMode.Normal)
+                postgres.Options = $"{postgres.Options} -c synchronous_commit=off".Trim();
             _connectionString = postgres.ConnectionString;
             _postgres = NpgsqlDataSource.Create(postgres);
             DataSource = $"{postgres.Host}:{postgres.Port}/{postgres.Database}";
-            Synchronous = SynchronousMode.Full;
             _queue.Writer.TryComplete();
             _writerLoop = Task.CompletedTask;
             return;
@@ -98,8 +101,8 @@ public sealed class Database : IAsyncDisposable
     public string DataSource { get; }
 
     /// <summary>
-    /// How ordinary writes are committed (<c>Data:Synchronous</c>, SQLite only); durable writes are always fsynced.
-    /// PostgreSQL commits as its server is configured (<c>synchronous_commit</c>), durable by default.
+    /// How ordinary writes are committed (<c>Data:Synchronous</c>); durable writes are always fsynced. On PostgreSQL
+    /// Normal commits ordinary writes with <c>synchronous_commit = off</c>, Full as the server is configured.
     /// </summary>
     public SynchronousMode Synchronous { get; }
 
@@ -134,7 +137,7 @@ public sealed class Database : IAsyncDisposable
     /// do nothing outside the database, only compute its result from what it read.
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
         _postgres is not null
-            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            ? WritePostgresAsync(_postgres, work, durable: false, cancellationToken)
             : Enqueue(new PendingWrite<T>(work, durable: false, cancellationToken));
 
     /// <summary>
@@ -144,7 +147,7 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public Task<T> WriteDurableAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
         _postgres is not null
-            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            ? WritePostgresAsync(_postgres, work, durable: true, cancellationToken)
             : Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
 
     /// <summary>
@@ -152,10 +155,13 @@ public sealed class Database : IAsyncDisposable
     /// once, on however many instances, the outcome is as if they ran one after another, as under SQLite's single
     /// writer (a caller is never offered twice, an agent never given two calls, a callback never claimed twice). When
     /// PostgreSQL cannot order one after the others it refuses it (SQLSTATE 40001, or 40P01 for a deadlock): then
-    /// nothing of it was kept, and it runs again from the start on what is committed now.
+    /// nothing of it was kept, and it runs again from the start on what is committed now. As on SQLite, only a
+    /// durable write waits for PostgreSQL's log to reach the disk; with <c>Data:Synchronous=Normal</c> an ordinary
+    /// one commits with <c>synchronous_commit = off</c> (a crash of the server may lose its last fraction of a
+    /// second of commits, never leave half of one).
     /// </summary>
     private static async Task<T> WritePostgresAsync<T>(
-        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -164,6 +170,8 @@ public sealed class Database : IAsyncDisposable
             {
                 await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                if (durable)
+                    await connection.ExecuteAsync("SET LOCAL synchronous_commit = on", transaction: transaction);
                 var result = await work(connection, transaction);
                 await transaction.CommitAsync(cancellationToken);
                 return result;
