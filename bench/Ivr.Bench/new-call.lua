@@ -1,7 +1,8 @@
 -- wrk script: every request is the first webhook of a new call, as Twilio sends it: a fresh CallSid, a caller's
 -- number of its own, I-Twilio-Idempotency-Token, and X-Twilio-Signature (Base64 HMAC-SHA1 of the URL and the sorted
 -- form fields with the auth token), computed here through the OpenSSL library wrk itself is linked with.
--- Arguments (after --): signed URL, auth token, run id (keeps CallSids fresh across runs on one database).
+-- Arguments (after --): signed URL, auth token, run id (keeps CallSids fresh across runs on one database), and
+-- optionally no-idempotency-token to leave that header out (for an experiment by hand).
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct evp_md_st EVP_MD;
