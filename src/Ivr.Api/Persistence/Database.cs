@@ -29,8 +29,14 @@ public sealed class Database : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
     private const int MaxBatch = 128;
     private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The write-ahead log is restarted once it is this long, however short the time since the last restart.</summary>
+    public const long LogRestartBytes = 16 * 1024 * 1024;
     private readonly TimeProvider _timeProvider;
+    private static readonly TimeSpan LogRestartRetry = TimeSpan.FromMilliseconds(100);
     private long _lastLogRestart;
+    private long _nextLogRestartTry;
+    private readonly FileInfo? _log;
 
     private readonly Channel<PendingWrite> _queue =
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -49,10 +55,13 @@ public sealed class Database : IAsyncDisposable
             // Every webhook runs the same few statements: prepared once per connection, they skip parsing and planning.
             if (postgres.MaxAutoPrepare == 0)
                 postgres.MaxAutoPrepare = 64;
+            Synchronous = ReadSynchronous(configuration);
+            // Ordinary writes do not wait for the server's log to reach the disk (durable ones ask for it, below).
+            if (Synchronous == SynchronousMode.Normal)
+                postgres.Options = $"{postgres.Options} -c synchronous_commit=off".Trim();
             _connectionString = postgres.ConnectionString;
             _postgres = NpgsqlDataSource.Create(postgres);
             DataSource = $"{postgres.Host}:{postgres.Port}/{postgres.Database}";
-            Synchronous = SynchronousMode.Full;
             _queue.Writer.TryComplete();
             _writerLoop = Task.CompletedTask;
             return;
@@ -67,6 +76,7 @@ public sealed class Database : IAsyncDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
+        _log = new FileInfo(DataSource + "-wal");
         Synchronous = ReadSynchronous(configuration);
         // The loop outlives the request that first asks for the database: it must not carry that request's context.
         using (ExecutionContext.SuppressFlow())
@@ -91,8 +101,8 @@ public sealed class Database : IAsyncDisposable
     public string DataSource { get; }
 
     /// <summary>
-    /// How ordinary writes are committed (<c>Data:Synchronous</c>, SQLite only); durable writes are always fsynced.
-    /// PostgreSQL commits as its server is configured (<c>synchronous_commit</c>), durable by default.
+    /// How ordinary writes are committed (<c>Data:Synchronous</c>); durable writes are always fsynced. On PostgreSQL
+    /// Normal commits ordinary writes with <c>synchronous_commit = off</c>, Full as the server is configured.
     /// </summary>
     public SynchronousMode Synchronous { get; }
 
@@ -127,7 +137,7 @@ public sealed class Database : IAsyncDisposable
     /// do nothing outside the database, only compute its result from what it read.
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
         _postgres is not null
-            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            ? WritePostgresAsync(_postgres, work, durable: false, cancellationToken)
             : Enqueue(new PendingWrite<T>(work, durable: false, cancellationToken));
 
     /// <summary>
@@ -137,7 +147,7 @@ public sealed class Database : IAsyncDisposable
     /// </summary>
     public Task<T> WriteDurableAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
         _postgres is not null
-            ? WritePostgresAsync(_postgres, work, cancellationToken)
+            ? WritePostgresAsync(_postgres, work, durable: true, cancellationToken)
             : Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
 
     /// <summary>
@@ -145,10 +155,13 @@ public sealed class Database : IAsyncDisposable
     /// once, on however many instances, the outcome is as if they ran one after another, as under SQLite's single
     /// writer (a caller is never offered twice, an agent never given two calls, a callback never claimed twice). When
     /// PostgreSQL cannot order one after the others it refuses it (SQLSTATE 40001, or 40P01 for a deadlock): then
-    /// nothing of it was kept, and it runs again from the start on what is committed now.
+    /// nothing of it was kept, and it runs again from the start on what is committed now. As on SQLite, only a
+    /// durable write waits for PostgreSQL's log to reach the disk; with <c>Data:Synchronous=Normal</c> an ordinary
+    /// one commits with <c>synchronous_commit = off</c> (a crash of the server may lose its last fraction of a
+    /// second of commits, never leave half of one).
     /// </summary>
     private static async Task<T> WritePostgresAsync<T>(
-        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken)
+        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -157,6 +170,8 @@ public sealed class Database : IAsyncDisposable
             {
                 await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
                 await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
+                if (durable)
+                    await connection.ExecuteAsync("SET LOCAL synchronous_commit = on", transaction: transaction);
                 var result = await work(connection, transaction);
                 await transaction.CommitAsync(cancellationToken);
                 return result;
@@ -268,15 +283,24 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the
-    // log start over, and a log hundreds of megabytes long slows every page lookup. So every ten seconds, between two
-    // batches, the writer itself finishes the copy (mostly done already) and restarts the log.
+    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the log
+    // start over: under saturation small batches append tens of megabytes a second, and a log hundreds of megabytes
+    // long slows every page lookup. So between two batches, every ten seconds or as soon as the log passes
+    // LogRestartBytes, the writer itself finishes the copy (mostly done already), waits briefly for readers still on
+    // older pages (busy_timeout) and empties the log (TRUNCATE). Readers that keep it busy make it try again later.
     private async Task RestartLogIfDueAsync(DbConnection writer)
     {
-        if (_timeProvider.GetElapsedTime(_lastLogRestart) < LogRestartInterval)
+        var now = _timeProvider.GetTimestamp();
+        if (_log is null || now < _nextLogRestartTry)
             return;
-        _lastLogRestart = _timeProvider.GetTimestamp();
-        await writer.ExecuteAsync("PRAGMA wal_checkpoint(RESTART)");
+        _log.Refresh();
+        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && (!_log.Exists || _log.Length < LogRestartBytes))
+            return;
+        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (busy == 0)
+            _lastLogRestart = now;
+        else
+            _nextLogRestartTry = now + (long)(LogRestartRetry.TotalSeconds * _timeProvider.TimestampFrequency);
     }
 
     private void ReplaceWriter()
@@ -334,8 +358,11 @@ public sealed class Database : IAsyncDisposable
         // file); durable writes switch their batch to FULL. Checkpoints (which do fsync) run in the background
         // (WalCheckpointer), not inside a caller's webhook.
         var synchronous = Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL";
+        // journal_size_limit: a log SQLite restarts on its own is cut back to that size too; busy_timeout: how long the
+        // writer's log restart waits for readers on older pages (nothing else makes the only writer wait).
         await connection.ExecuteAsync(
-            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536;");
+            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; " +
+            $"PRAGMA journal_size_limit = {LogRestartBytes}; PRAGMA busy_timeout = 100;");
         return connection;
     }
 

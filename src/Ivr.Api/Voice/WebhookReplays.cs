@@ -136,11 +136,14 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
                 Interlocked.Exchange(ref _nextTidy, at + (long)TidyEvery.TotalMilliseconds);
                 await connection.ExecuteAsync("DELETE FROM webhook_replies WHERE expires_at <= @at", new { at }, transaction);
             }
-            var claimed = await connection.ExecuteAsync(
-                """
-                INSERT INTO webhook_replies (token, path, claimed_at, expires_at) VALUES (@token, @path, @at, @expires)
-                ON CONFLICT (token) DO NOTHING
-                """, new { token, path, at, expires = at + (long)KeptFor.TotalMilliseconds }, transaction);
+            // Every webhook claims and keeps: both statements are compiled once on the writer (Prepared).
+            var claimed = await database.Prepared(connection, transaction,
+                    """
+                    INSERT INTO webhook_replies (token, path, claimed_at, expires_at) VALUES (@token, @path, @at, @expires)
+                    ON CONFLICT (token) DO NOTHING
+                    """)
+                .With("@token", token).With("@path", path).With("@at", at).With("@expires", at + (long)KeptFor.TotalMilliseconds)
+                .ExecuteNonQueryAsync(cancellationToken);
             if (claimed == 1)
                 return new Claim.Ours();
             var row = await connection.QuerySingleAsync<Row>(
@@ -159,9 +162,10 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
         }, cancellationToken);
 
     private Task KeepAsync(string token, int status, string? contentType, string body) =>
-        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
-            "UPDATE webhook_replies SET status = @status, content_type = @contentType, body = @body WHERE token = @token",
-            new { token, status, contentType, body }, transaction));
+        database.WriteAsync((connection, transaction) => database.Prepared(connection, transaction,
+                "UPDATE webhook_replies SET status = @status, content_type = @contentType, body = @body WHERE token = @token")
+            .With("@token", token).With("@status", status).With("@contentType", contentType).With("@body", body)
+            .ExecuteNonQueryAsync());
 
     private Task ReleaseAsync(string token) =>
         database.WriteAsync((connection, transaction) => connection.ExecuteAsync(

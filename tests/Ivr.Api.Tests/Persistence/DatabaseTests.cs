@@ -205,6 +205,42 @@ public sealed class DatabaseTests : IAsyncLifetime
         Assert.True(log.Length < afterFirst * 3 / 2, $"the log grew from {afterFirst} to {log.Length} bytes");
     }
 
+    [Fact]
+    public async Task UnderSteadyWritesAndReads_TheLogStaysBounded()
+    {
+        // Under saturation small batches commit hundreds of times a second, each writing its pages to the log again:
+        // tens of megabytes a second, so a restart every ten seconds let the log reach gigabytes. Here 48 MB go
+        // through the log at 10 MB a second of the clock, while readers (webhooks' short reads) never stop.
+        var clock = new SteppedClock();
+        await using var database = Open(clock: clock);
+        var next = 0;
+        using var stopReading = new CancellationTokenSource();
+        var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            while (!stopReading.IsCancellationRequested)
+            {
+                await using var connection = await database.OpenAsync();
+                await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM call_events WHERE call_sid = 'CA000000'");
+            }
+        })).ToList();
+        var log = new FileInfo(_path + "-wal");
+        long largest = 0;
+        for (var megabyte = 0; megabyte < 48; megabyte++)
+        {
+            for (var batch = 0; batch < 8; batch++)
+                await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+                    "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
+                    Enumerable.Range(0, 32).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
+            log.Refresh();
+            largest = Math.Max(largest, log.Exists ? log.Length : 0);
+            clock.Advance(TimeSpan.FromMilliseconds(100));
+        }
+        await stopReading.CancelAsync();
+        await Task.WhenAll(readers);
+
+        Assert.True(largest < 2 * Database.LogRestartBytes, $"the log reached {largest} bytes");
+    }
+
     /// <summary>A monotonic clock the test moves by hand.</summary>
     private sealed class SteppedClock : TimeProvider
     {
