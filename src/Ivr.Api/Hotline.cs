@@ -3,6 +3,7 @@ using Ivr.Api.Callbacks;
 using Ivr.Api.Admin;
 using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
+using Ivr.Api.Metrics;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Api.Simulation;
@@ -23,6 +24,7 @@ public static class Hotline
         builder.AddSimulationClock();
         KeepNumbersOutOfFrameworkLogs(builder);
         builder.Services.AddHotlineOptions();
+        builder.AddHotlineMetrics();
         builder.Services.AddSingleton<Database>();
         builder.Services.AddHostedService<WalCheckpointer>();
         builder.Services.AddSingleton<CallStore>();
@@ -141,6 +143,7 @@ public static class Hotline
         adminApi.MapGet("/health", (HttpContext http, Health health) => health.AnswerAsync(http, detailed: true))
             .AllowConsoleRole(ConsoleRole.Viewer);
         app.MapGet("/healthz", (HttpContext http, Health health) => health.AnswerAsync(http));
+        app.MapHotlineMetrics();
         return true;
     }
 

@@ -12,7 +12,7 @@ public static class HotlineOptionsValidation
             .Validate(o => string.IsNullOrEmpty(o.PublicBaseUrl) || IsHttpUrl(o.PublicBaseUrl),
                 "Ivr:PublicBaseUrl must be an absolute http(s) URL such as https://hotline.example.com")
             .Validate(o => string.IsNullOrEmpty(o.FallbackNumber) || IsE164(o.FallbackNumber),
-                "Ivr:FallbackNumber must be an E.164 number such as +48221234567")
+                "Ivr:FallbackNumber must be an E.164 number in use, such as +48221234567 (+, country code and number, no spaces)")
             .Validate(o => string.IsNullOrEmpty(o.HoldMusicUrl) || IsHttpUrl(o.HoldMusicUrl),
                 "Ivr:HoldMusicUrl must be an absolute http(s) URL of an audio file")
             .Validate(o => o.LocalModeIsOpen || string.Equals(o.LocalMode, IvrOptions.LocalModeLoopback, StringComparison.OrdinalIgnoreCase),
@@ -47,7 +47,7 @@ public static class HotlineOptionsValidation
             .Validate(o => string.IsNullOrEmpty(o.AccountSid) == string.IsNullOrEmpty(o.AuthToken),
                 "Twilio:AccountSid and Twilio:AuthToken go together: set both for Twilio, or neither for local mode")
             .Validate(o => string.IsNullOrEmpty(o.PhoneNumber) || IsE164(o.PhoneNumber),
-                "Twilio:PhoneNumber must be your Twilio number in E.164, such as +48221234567")
+                "Twilio:PhoneNumber must be your Twilio number in E.164, such as +48221234567 (+, country code and number, no spaces)")
             .Validate(o => o.IsLocalMode || !string.IsNullOrEmpty(o.PhoneNumber),
                 "Twilio:PhoneNumber is required with Twilio credentials: callbacks are placed from it (your Twilio number, e.g. +48221234567)")
             .Validate(o => IsHttpUrl(o.ApiBaseUrl),
@@ -131,9 +131,8 @@ public static class HotlineOptionsValidation
     /// <summary>The console is reachable wherever the service is; a short password would fall to guessing.</summary>
     public const int MinimumPasswordLength = 10;
 
-    public static bool IsE164(string number) =>
-        number.Length is >= 9 and <= 16 && number[0] == '+' && number[1] is >= '1' and <= '9'
-        && number.Skip(1).All(char.IsAsciiDigit);
+    /// <summary>An E.164 number its country gives out (libphonenumber's metadata), of any kind.</summary>
+    public static bool IsE164(string? number) => Ivr.Flows.Model.E164.IsValid(number);
 
     private static bool IsHttpUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";

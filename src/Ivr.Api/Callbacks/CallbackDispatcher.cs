@@ -99,13 +99,15 @@ public sealed class CallbackDispatcher(
             // Too many calls for now (429), Twilio unreachable or refusing our credentials: the try never happened;
             // the booking keeps its tries and its place, and the agent is free again.
             Logger.LogWarning("Callback {Reference}: Twilio did not place the call ({Message}); trying again later",
-                claim.Reference, notPlaced.Message);
+                claim.Reference, PhoneMask.InText(notPlaced.Message));
             await store.ReturnClaimAsync(claim.CallbackId, claim.Attempt, Time.GetUtcNow(), CancellationToken.None);
         }
         catch (TwilioApiException refused) when (refused.HttpStatus is >= 400 and < 500)
         {
             // Twilio refused the request (a number it will not call, a permission): certainly not placed.
-            Logger.LogWarning("Callback {Reference} try {Attempt} was refused by Twilio: {Message}", claim.Reference, claim.Attempt, refused.Message);
+            // Twilio's message may name the number ("Account not authorized to call +48..."): the log masks it.
+            Logger.LogWarning("Callback {Reference} try {Attempt} was refused by Twilio: {Message}", claim.Reference, claim.Attempt,
+                PhoneMask.InText(refused.Message));
             await store.TryEndedAsync(claim.CallbackId, claim.Attempt, $"refused: {refused.Message}", Time.GetUtcNow(),
                 TimeSpan.FromSeconds(settings.RetryDelaySeconds), settings.MaxAttempts, cancellationToken: CancellationToken.None);
         }
@@ -114,8 +116,9 @@ public sealed class CallbackDispatcher(
             // A gateway's 5xx, a timeout, a connection lost after sending: Twilio may have placed the call. The agent
             // goes back to the queue now; the try stays open until Twilio's webhooks tell, or until it is safe to
             // assume nothing rang.
-            Logger.LogWarning(unsure, "Callback {Reference} try {Attempt}: unsure whether Twilio placed the call; " +
-                                      "waiting for its webhooks before trying again", claim.Reference, claim.Attempt);
+            Logger.LogWarning("Callback {Reference} try {Attempt}: unsure whether Twilio placed the call ({Failure}); " +
+                              "waiting for its webhooks before trying again", claim.Reference, claim.Attempt,
+                $"{unsure.GetType().Name}: {PhoneMask.InText(unsure.Message)}");
             await store.ReleaseAgentAsync(claim.CallbackId, Time.GetUtcNow(), awayFor: null, CancellationToken.None);
         }
     }

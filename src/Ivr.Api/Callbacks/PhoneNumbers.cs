@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Ivr.Flows.Model;
 
 namespace Ivr.Api.Callbacks;
 
@@ -13,6 +14,7 @@ public enum PhoneNumberProblem
     NeedsCountryCode,
     CountryNotAllowed,
     SpecialRate,
+    NotInUse,
 }
 
 /// <summary>A number in E.164 (<c>+48500100200</c>), or why the input is not one we may call.</summary>
@@ -24,40 +26,39 @@ public sealed record PhoneNumberResult(string? Number, PhoneNumberProblem? Probl
 /// <summary>
 /// Turns what a customer types or a caller keys in into an E.164 number the service may call back. Polish numbers
 /// may be given as their nine digits; any other number needs its country code (+ or 00). Only the configured
-/// country codes are accepted, and special-rate ranges are refused: a callback form that dials premium numbers
-/// is a way to make the shop pay for someone else's calls (toll fraud).
+/// country codes are accepted, and only fixed lines and mobiles by the country's numbering plan (libphonenumber's
+/// metadata, every country): a callback form that dials premium, shared-cost, personal or VoIP numbers is a way
+/// to make the shop pay for someone else's calls (toll fraud).
 /// </summary>
 public static class PhoneNumbers
 {
-    /// <summary>
-    /// National prefixes never called back, by country code: premium rate, shared cost and freephone, personal and
-    /// service numbers. Poland: 70x premium rate, 80x freephone and shared cost, 30x and 40x audiotele (premium);
-    /// short and emergency codes fail the length check. Others: the common premium and shared-cost ranges.
-    /// </summary>
-    private static readonly Dictionary<string, string[]> SpecialRanges = new()
-    {
-        ["48"] = ["70", "80", "30", "40"],
-        ["49"] = ["900", "180", "137", "118", "700", "0"],
-        ["44"] = ["9", "87", "84", "70", "118"],
-        ["420"] = ["90", "81", "83", "84", "85", "88"],
-        ["421"] = ["90", "85", "80"],
-        ["380"] = ["90", "70", "80"],
-        ["370"] = ["90", "70", "80"],
-        ["33"] = ["8", "10", "3"],
-        ["1"] = ["900", "976", "800", "888", "877", "866", "855", "844", "833"],
-    };
-
-    /// <summary>Country codes of networks rather than countries (satellite, international services): never called.</summary>
-    private static readonly string[] NonGeographic = ["800", "808", "870", "878", "881", "882", "883", "888", "979", "991"];
-
-    private static readonly Dictionary<string, (int Min, int Max)> NationalLengths = new()
-    {
-        ["48"] = (9, 9), ["49"] = (6, 13), ["44"] = (9, 10), ["420"] = (9, 9), ["421"] = (9, 9), ["380"] = (9, 9),
-        ["370"] = (8, 8), ["33"] = (9, 9), ["1"] = (10, 10),
-    };
-
     /// <summary>Normalises <paramref name="input"/>; <paramref name="allowedCountryCodes"/> are digits such as "48".</summary>
     public static PhoneNumberResult Parse(string? input, IReadOnlyCollection<string> allowedCountryCodes)
+    {
+        var typed = Normalise(input, polishByDefault: allowedCountryCodes.Contains("48"));
+        if (typed.Number is not { } number)
+            return typed;
+        var check = E164.Check(number);
+        if (check.Kind == NumberKind.NonGeographic)
+            return Problem(PhoneNumberProblem.SpecialRate);
+        if (check.CountryCode != 0 && !allowedCountryCodes.Contains(check.CountryCode.ToString(CultureInfo.InvariantCulture)))
+            return Problem(PhoneNumberProblem.CountryNotAllowed);
+        return check.Kind switch
+        {
+            NumberKind.Line => typed,
+            NumberKind.SpecialRate => Problem(PhoneNumberProblem.SpecialRate),
+            NumberKind.TooShort => Problem(PhoneNumberProblem.TooShort),
+            NumberKind.TooLong => Problem(PhoneNumberProblem.TooLong),
+            _ => Problem(check.CountryCode == 0 ? PhoneNumberProblem.CountryNotAllowed : PhoneNumberProblem.NotInUse),
+        };
+    }
+
+    /// <summary>
+    /// <paramref name="input"/> as people write numbers, in the form of E.164 ("+" and digits) but not yet checked
+    /// against any country's plan: separators go, 00 is +, and with <paramref name="polishByDefault"/> nine digits
+    /// (or a trunk 0 and nine, or 48 and nine) are a Polish number.
+    /// </summary>
+    public static PhoneNumberResult Normalise(string? input, bool polishByDefault = true)
     {
         if (string.IsNullOrWhiteSpace(input))
             return Problem(PhoneNumberProblem.Missing);
@@ -86,11 +87,11 @@ public static class PhoneNumbers
         {
             // Nine digits are a Polish number as Poles write it, some still with the old trunk 0 before them
             // ("0 22 123 45 67"); "48" and nine digits is one without its plus.
-            if (all.Length == 10 && all[0] == '0' && allowedCountryCodes.Contains("48"))
+            if (all.Length == 10 && all[0] == '0' && polishByDefault)
                 all = "48" + all[1..];
-            else if (all.Length == 9 && allowedCountryCodes.Contains("48"))
+            else if (all.Length == 9 && polishByDefault)
                 all = "48" + all;
-            else if (all.Length == 11 && all.StartsWith("48", StringComparison.Ordinal) && allowedCountryCodes.Contains("48"))
+            else if (all.Length == 11 && all.StartsWith("48", StringComparison.Ordinal) && polishByDefault)
             { }
             else if (all.Length < 9)
                 return Problem(PhoneNumberProblem.TooShort);
@@ -103,28 +104,6 @@ public static class PhoneNumbers
             return Problem(PhoneNumberProblem.TooLong);
         if (all[0] == '0')
             return Problem(PhoneNumberProblem.NeedsCountryCode);
-
-        if (NonGeographic.Any(code => all.StartsWith(code, StringComparison.Ordinal)))
-            return Problem(PhoneNumberProblem.SpecialRate);
-        var country = allowedCountryCodes
-            .Where(code => all.StartsWith(code, StringComparison.Ordinal))
-            .OrderByDescending(code => code.Length)
-            .FirstOrDefault();
-        if (country is null)
-            return Problem(PhoneNumberProblem.CountryNotAllowed);
-
-        var national = all[country.Length..];
-        if (NationalLengths.TryGetValue(country, out var length))
-        {
-            if (national.Length < length.Min)
-                return Problem(PhoneNumberProblem.TooShort);
-            if (national.Length > length.Max)
-                return Problem(PhoneNumberProblem.TooLong);
-        }
-        if (national.Length == 0 || national[0] == '0' && country != "39")
-            return Problem(PhoneNumberProblem.TooShort);
-        if (SpecialRanges.TryGetValue(country, out var ranges) && ranges.Any(p => national.StartsWith(p, StringComparison.Ordinal)))
-            return Problem(PhoneNumberProblem.SpecialRate);
         return new PhoneNumberResult("+" + all, null);
     }
 
@@ -154,6 +133,9 @@ public static class PhoneNumbers
             PhoneNumberProblem.SpecialRate => polish
                 ? "Na numery specjalne i o podwyższonej opłacie nie oddzwaniamy. Podaj numer komórkowy lub stacjonarny."
                 : "We cannot call special-rate or premium numbers. Enter a mobile or landline number.",
+            PhoneNumberProblem.NotInUse => polish
+                ? "Taki numer nie istnieje. Sprawdź cyfry i kierunkowy kraju."
+                : "No phone has this number. Check the digits and the country code.",
             _ => throw new ArgumentOutOfRangeException(nameof(problem), problem, null),
         };
     }
@@ -166,6 +148,14 @@ public static class PhoneNumbers
             .OrderByDescending(code => code.Length).FirstOrDefault();
         return DigitByDigit(country is "48" ? digits[2..] : digits);
     }
+
+    /// <summary>
+    /// The caller's number for the agent's whisper, digit by digit; a withheld or unknown one (Twilio's "anonymous",
+    /// a client, digits no country gives out) is said to be withheld, not read out as noise.
+    /// </summary>
+    public static string SpokenCaller(string? from, string language) =>
+        E164.IsValid(from) ? DigitByDigit(from!)
+        : language.StartsWith("pl", StringComparison.OrdinalIgnoreCase) ? "zastrzeżony" : "withheld";
 
     /// <summary>
     /// The digits of <paramref name="text"/> one by one ("4 8 2 9 1 7"): a voice reads "482917" or "+48 500 100 200"

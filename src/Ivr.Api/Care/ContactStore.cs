@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Engine;
@@ -51,7 +50,7 @@ public sealed partial class ContactStore(Database database)
     public static readonly TimeSpan OngoingAtMost = TimeSpan.FromHours(1);
 
     /// <summary>True when <paramref name="number"/> is an E.164 number: '+', then 8 to 15 digits, the first not 0.</summary>
-    public static bool IsE164(string? number) => number is not null && E164().IsMatch(number);
+    public static bool IsE164(string? number) => Ivr.Flows.Model.E164.IsWellFormed(number);
 
     private sealed class CallRow
     {
@@ -230,7 +229,4 @@ public sealed partial class ContactStore(Database database)
     private static string Name(ContactOutcome outcome) => outcome.ToString().ToLowerInvariant();
 
     private static DateTimeOffset At(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
-
-    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
-    private static partial Regex E164();
 }

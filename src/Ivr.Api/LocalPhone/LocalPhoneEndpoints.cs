@@ -65,24 +65,15 @@ public static class LocalPhoneEndpoints
 
     private static Results<Created<LineView>, ValidationProblem, ProblemHttpResult> Open(OpenLine body, PhoneLines lines)
     {
-        var number = Dialled(body.Number);
-        if (!HotlineOptionsValidation.IsE164(number))
+        // The number as people type it, as the callback form takes it (nine digits are a Polish number).
+        var number = Callbacks.PhoneNumbers.Normalise(body.Number).Number;
+        if (number is null || !HotlineOptionsValidation.IsE164(number))
             return Invalid("number", "Use a phone number such as +48 500 100 200, 500 100 200 (Poland) or 0049 30 1234567 (E.164 once spaces go).");
         if (lines.Open(number) is not { } line)
             return TypedResults.Problem(title: "Too many open phones",
                 detail: $"{PhoneLines.MaxLines} browser phones are open; close some pages and try again in a minute.",
                 statusCode: StatusCodes.Status503ServiceUnavailable);
         return TypedResults.Created($"/phone/api/lines/{line.Id}", new LineView(line.Id, line.Number));
-    }
-
-    // The number as people type it, as the callback form takes it: spaces, dashes, dots and brackets go, 00 is +,
-    // and nine digits are a Polish number.
-    private static string Dialled(string? typed)
-    {
-        var compact = new string((typed ?? "").Where(c => !char.IsWhiteSpace(c) && c is not ('-' or '.' or '(' or ')')).ToArray());
-        if (compact.StartsWith("00", StringComparison.Ordinal))
-            compact = "+" + compact[2..];
-        return compact.Length == 9 && compact.All(char.IsAsciiDigit) ? "+48" + compact : compact;
     }
 
     private static async Task<Results<Ok<EventsView>, NotFound<ProblemDetails>>> EventsAsync(

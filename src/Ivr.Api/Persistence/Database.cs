@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
@@ -233,6 +234,7 @@ public sealed class Database : IAsyncDisposable
 
     private async Task CommitAsync(List<PendingWrite> batch)
     {
+        var started = Stopwatch.GetTimestamp();
         var committed = new List<PendingWrite>(batch.Count);
         try
         {
@@ -267,6 +269,7 @@ public sealed class Database : IAsyncDisposable
                 }
                 await transaction.CommitAsync();
             }
+            Metrics.HotlineMetrics.WriterCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
             foreach (var write in committed)
                 write.Committed();
             if (fsyncThisBatch)

@@ -194,7 +194,7 @@ public sealed class QueueCalls(
             var waited = SpokenDuration.Waited(waitedMinutes, language);
             var text = definition.Messages.Get(SystemMessages.AgentWhisper, language)
                 .Replace("{department}", title).Replace("{waited}", waited)
-                .Replace("{caller}", Callbacks.PhoneNumbers.DigitByDigit(caller ?? "?"));
+                .Replace("{caller}", Callbacks.PhoneNumbers.SpokenCaller(caller, language));
             text = LocalizedText.Capitalize(text);
             // A caller who has been in touch this week: the agent hears how the last contact went, in one sentence.
             if (caller is not null && Care.ContactStore.IsE164(caller))

@@ -1,3 +1,5 @@
+using Ivr.Api.Metrics;
+
 namespace Ivr.Api.Twilio;
 
 /// <summary>
@@ -20,31 +22,39 @@ public sealed class GuardedTwilioCalls(TwilioRestClient inner, TwilioHealth heal
     private async Task<T> GuardAsync<T>(Func<Task<T>> send)
     {
         if (!health.TryEnter())
+        {
+            HotlineMetrics.TwilioRequestEnded("not_sent");
             throw new TwilioUnavailableException(health.Current());
+        }
         try
         {
             var answer = await send();
             health.Answered();
+            HotlineMetrics.TwilioRequestEnded("answered");
             return answer;
         }
         catch (TwilioApiException rejected) when (rejected.HttpStatus is 401 or 403)
         {
             health.CredentialsRejected();
+            HotlineMetrics.TwilioRequestEnded("credentials_rejected");
             throw;
         }
         catch (Exception failed) when (TwilioFailure.IsOutage(failed))
         {
             health.Unreachable();
+            HotlineMetrics.TwilioRequestEnded("unreachable");
             throw;
         }
         catch (TwilioApiException)
         {
             health.Answered(); // Twilio refused this request, so it is up and takes the credentials
+            HotlineMetrics.TwilioRequestEnded("refused");
             throw;
         }
         catch
         {
             health.Inconclusive();
+            HotlineMetrics.TwilioRequestEnded("error");
             throw;
         }
     }

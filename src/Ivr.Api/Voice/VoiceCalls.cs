@@ -214,6 +214,7 @@ public sealed class VoiceCalls(
     /// <summary>The caller hears an apology and is transferred to the fallback number, or told to call again.</summary>
     public TwimlResult Apology(MenuDefinition? definition, string? language)
     {
+        Metrics.HotlineMetrics.ApologyPlayed(transferred: options.Value.FallbackNumber is { Length: > 0 });
         language ??= definition?.DefaultLanguage ?? "pl-PL";
         var messages = definition?.Messages ?? SystemMessages.Build([language], new Dictionary<string, IReadOnlyDictionary<string, string>>());
         var voice = definition?.VoiceFor(language);

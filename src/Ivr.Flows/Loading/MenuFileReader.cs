@@ -335,8 +335,10 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
             address = (kind, text);
             var problem = kind switch
             {
-                AgentKind.Phone when !E164().IsMatch(text.Value) =>
+                AgentKind.Phone when !E164.IsWellFormed(text.Value) =>
                     $"'{text.Value}' is not an E.164 number ('+', country code and number, 8 to 15 digits, no spaces: +48221234501)",
+                AgentKind.Phone when !E164.IsValid(text.Value) =>
+                    $"'{text.Value}' is not a number in use (its country's numbering plan has no such line); check the digits",
                 AgentKind.Sip when !text.Value.StartsWith("sip:", StringComparison.Ordinal) || text.Value.Length <= 4 =>
                     $"'{text.Value}' is not a SIP address (it starts with sip:, e.g. sip:anna@example.sip.twilio.com)",
                 AgentKind.Client when !ClientIdentity().IsMatch(text.Value) =>
@@ -617,10 +619,6 @@ internal sealed partial class MenuFileReader(ProblemCollector problems)
     // [0-9], not \d: \d also matches other scripts' digits, which int.Parse refuses.
     [GeneratedRegex(@"^([0-9]{1,2}):([0-9]{2})\s*-\s*([0-9]{1,2}):([0-9]{2})$")]
     private static partial Regex HoursRange();
-
-    // E.164: '+', then 8 to 15 digits, the first (country code) not 0.
-    [GeneratedRegex(@"^\+[1-9][0-9]{7,14}$")]
-    private static partial Regex E164();
 
     [GeneratedRegex("^[A-Za-z0-9_]+$")]
     private static partial Regex ClientIdentity();

@@ -6,6 +6,7 @@ public sealed class PhoneNumberTests
 {
     private static readonly IReadOnlyList<string> PolandOnly = new CallbackOptions().CountryCodes;
     private static readonly IReadOnlyList<string> PolandAndGermany = new CallbackOptions { AllowedCountryCodes = "48, +49" }.CountryCodes;
+    private static readonly IReadOnlyList<string> FourCountries = new CallbackOptions { AllowedCountryCodes = "48,49,44,33" }.CountryCodes;
 
     [Theory]
     [InlineData("500100200", "+48500100200")]
@@ -78,6 +79,55 @@ public sealed class PhoneNumberTests
     public void AConfiguredCountry_StillRefusesItsPremiumRanges_AndOthersStayRefused(string typed, PhoneNumberProblem problem)
     {
         Assert.Equal(problem, PhoneNumbers.Parse(typed, PolandAndGermany).Problem);
+    }
+
+    [Theory]
+    [InlineData("+49 900 1234567")]
+    [InlineData("0049 900 3 123456")]
+    [InlineData("+49 180 1234567")]
+    [InlineData("+44 70 1234 5678")]
+    [InlineData("+44 800 123 4567")]
+    [InlineData("+33 8 91 23 45 67")]
+    [InlineData("0033 899 12 34 56")]
+    [InlineData("+48 39 123 45 67")]
+    public void PremiumPersonalAndVoipNumbers_AreRefused_InEveryConfiguredCountry(string typed)
+    {
+        var result = PhoneNumbers.Parse(typed, FourCountries);
+
+        Assert.Null(result.Number);
+        Assert.Equal(PhoneNumberProblem.SpecialRate, result.Problem);
+    }
+
+    [Theory]
+    [InlineData("+49 151 23456789", "+4915123456789")]
+    [InlineData("+44 7912 345678", "+447912345678")]
+    [InlineData("0033 6 12 34 56 78", "+33612345678")]
+    [InlineData("600 100 200", "+48600100200")]
+    public void AMobileFromEachConfiguredCountry_IsAccepted(string typed, string expected)
+    {
+        Assert.Equal(expected, PhoneNumbers.Parse(typed, FourCountries).Number);
+    }
+
+    [Theory]
+    [InlineData("111 111 111")]
+    [InlineData("+49 900 12345678")]
+    public void DigitsNoCountryGivesOut_AreRefused_AsNotInUse(string typed)
+    {
+        var result = PhoneNumbers.Parse(typed, FourCountries);
+
+        Assert.Equal(PhoneNumberProblem.NotInUse, result.Problem);
+        Assert.Contains("Sprawdź cyfry", PhoneNumbers.Message(PhoneNumberProblem.NotInUse, "pl-PL", FourCountries));
+        Assert.Contains("Check the digits", PhoneNumbers.Message(PhoneNumberProblem.NotInUse, "en-US", FourCountries));
+    }
+
+    [Theory]
+    [InlineData("+48500100200", "pl-PL", "4 8 5 0 0 1 0 0 2 0 0")]
+    [InlineData("anonymous", "pl-PL", "zastrzeżony")]
+    [InlineData("+266696687", "en-US", "withheld")]
+    [InlineData(null, "en-US", "withheld")]
+    public void TheAgentHearsTheCallersNumber_OrThatItIsWithheld(string? from, string language, string spoken)
+    {
+        Assert.Equal(spoken, PhoneNumbers.SpokenCaller(from, language));
     }
 
     [Theory]

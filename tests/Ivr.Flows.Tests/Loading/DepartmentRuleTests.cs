@@ -77,6 +77,23 @@ public class DepartmentRuleTests
         SingleError(Replace("\"+48221234501\"", $"\"{number}\""),
             "14:30", "departments.orders.agents[0].phone", $"'{number}' is not an E.164 number");
 
+    [Theory]
+    [InlineData("+48111111111")]
+    [InlineData("+48301234567")]
+    [InlineData("+4990012345678")]
+    [InlineData("+99912345678")]
+    public void AnAgentNumberNoCountryGivesOut_IsAnError(string number) =>
+        SingleError(Replace("\"+48221234501\"", $"\"{number}\""),
+            "14:30", "departments.orders.agents[0].phone", $"'{number}' is not a number in use");
+
+    [Theory]
+    [InlineData("+4915123456789")]
+    [InlineData("+447912345678")]
+    [InlineData("+33612345678")]
+    [InlineData("+48500100200")]
+    public void AnAgentNumberFromAnyCountry_IsAccepted(string number) =>
+        Assert.True(Load(Replace("\"+48221234501\"", $"\"{number}\"")).IsValid);
+
     [Fact]
     public void AnAgentWithNoAddress_IsAnError() =>
         SingleError(Replace("{ name: Anna, phone: \"+48221234501\" }", "{ name: Anna }"),
