@@ -71,7 +71,7 @@ public sealed class CallWebhooks(
             return apologies.For(null, null);
         }
         var parties = new CallParties(call.From, call.To);
-        var shopContext = await ContextAsync(call, parties, ct);
+        var shopContext = await ContextAsync(parties, incoming, ct);
         var now = time.GetUtcNow();
         var context = shopContext with { Returning = await ReturningAsync(call.CallSid, parties.Caller, incoming, now, ct) };
         MenuDefinition? definition = null;
@@ -101,9 +101,9 @@ public sealed class CallWebhooks(
 
     // A new call whose menu greets by name (or takes the language from the shop) asks the shop who is calling, within
     // Shop:TimeoutMs; a shop that does not know or does not answer leaves the texts' fallbacks.
-    private async Task<CallContext> ContextAsync(VoiceRequest call, CallParties parties, CancellationToken ct)
+    private async Task<CallContext> ContextAsync(CallParties parties, bool incoming, CancellationToken ct)
     {
-        if (call.Http.Path != "/voice/incoming" || parties.Caller is not { Length: > 1 } caller || !caller.StartsWith('+')
+        if (!incoming || parties.Caller is not { Length: > 1 } caller || !caller.StartsWith('+')
             || !shop.IsAvailable || !menus.Current.UsesShopCustomer)
             return new CallContext(parties.Caller);
         var customer = await shop.CustomerAsync(caller, ct);
