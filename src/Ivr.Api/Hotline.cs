@@ -25,46 +25,22 @@ public static class Hotline
         KeepNumbersOutOfFrameworkLogs(builder);
         builder.Services.AddHotlineOptions();
         builder.AddHotlineMetrics();
-        builder.Services.AddSingleton<Database>();
-        builder.Services.AddHostedService<WalCheckpointer>();
-        builder.Services.AddSingleton<CallStore>();
-        builder.Services.AddSingleton<MenuVersionStore>();
-        builder.Services.AddSingleton<AuditLog>();
-        builder.Services.AddSingleton<SharedLimits>();
-        builder.Services.AddSingleton<WebhookReplays>();
-        builder.Services.AddSingleton<MenuCatalog>();
-        builder.Services.AddSingleton<MenuAdmin>();
+        builder.Services.AddPersistence();
+        builder.Services.AddMenus();
         builder.Services.AddSingleton<Health>();
-        builder.Services.AddSingleton<Retention>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<Retention>());
-        builder.Services.AddHostedService<MenuFileWatcher>();
-        builder.Services.AddSingleton<MenuSync>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<MenuSync>());
-        builder.Services.AddSingleton<VoiceCalls>();
-        builder.Services.AddSingleton<AgentStore>();
-        builder.Services.AddSingleton<QueueStore>();
-        builder.Services.AddSingleton<QueueCalls>();
-        builder.Services.AddSingleton<StatsStore>();
-        builder.Services.AddSingleton<DepartmentRates>();
-        builder.Services.AddSingleton<RatesRefresher>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<RatesRefresher>());
-        builder.Services.AddSingleton<WaitAnnouncer>();
-        builder.Services.AddSingleton<QueueDistributor>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
-        builder.Services.AddSingleton<RingChecks>();
-        builder.Services.AddSingleton<QueueSweeper>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<QueueSweeper>());
+        builder.Services.AddVoice();
+        builder.Services.AddQueues();
         builder.Services.AddCustomerCare();
-        builder.Services.AddSingleton<CallbackStore>();
-        builder.Services.AddSingleton<CallbackBookings>();
-        builder.Services.AddSingleton<CallbackDispatcher>();
-        builder.Services.AddSingleton<CallbackCalls>();
-        builder.Services.AddSingleton<CallbackRateLimits>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<CallbackDispatcher>());
+        builder.Services.AddCallbacks();
         builder.Services.AddTwilioRestClient();
         ShopClient.AddShop(builder.Services);
         builder.Services.AddAdminConsole();
         builder.Services.AddLocalPhone();
+        TrustForwardedHeadersFromProxies(builder);
+        return builder;
+    }
+
+    private static void TrustForwardedHeadersFromProxies(WebApplicationBuilder builder) =>
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<IvrOptions>>((forwarded, ivr) =>
         {
             // X-Forwarded-* are believed only from the proxies in Ivr:TrustedProxies, walking back from the
@@ -79,8 +55,6 @@ public static class Hotline
             foreach (var network in networks)
                 forwarded.KnownIPNetworks.Add(network);
         });
-        return builder;
-    }
 
     /// <summary>
     /// Creates the database, loads the menu and maps the endpoints. Returns false, having printed every problem,
@@ -122,8 +96,13 @@ public static class Hotline
             app.UseForwardedHeaders();
         app.UseBodyLimits();
         app.UseAuthentication();
-        app.UseVoiceSafetyNet();
-        app.MapVoice();
+        app.UseVoiceFailures();
+        var voice = app.MapVoiceWebhooks();
+        voice.MapCallWebhooks();
+        voice.MapQueueWebhooks();
+        voice.MapSurveyWebhooks();
+        voice.MapCallbackWebhooks();
+        voice.MapOrderLookupWebhooks();
         app.MapAgents();
         app.MapStats();
         app.MapLocalPhone();

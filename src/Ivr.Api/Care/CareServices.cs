@@ -7,7 +7,7 @@ public static class CareServices
     {
         services.AddSingleton<ContactStore>();
         services.AddSingleton<SurveyStore>();
-        services.AddSingleton<SurveyCalls>();
+        services.AddSingleton<SurveyWebhooks>();
         services.AddSingleton<CareStatsStore>();
         return services;
     }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Dapper;
 using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
 
 namespace Ivr.Api.Persistence;
 
@@ -61,11 +62,12 @@ public sealed class CallStore(Database database)
     /// <summary>
     /// Loads the call (null for a new one), lets <paramref name="step"/> decide the outcome, and saves the new
     /// state, the event and the step's side effects, all in one write transaction, so that two webhooks of one
-    /// call can never both apply to the same state.
+    /// call can never both apply to the same state. <paramref name="alsoStore"/> stores what else the step's answer
+    /// tells the caller (the wait announced as they join a line) in the same transaction.
     /// </summary>
     public Task<StepResult> StepAsync(
         string callSid, CallParties parties, DateTimeOffset now, Func<CallState?, Task<StepResult>> step,
-        CancellationToken cancellationToken = default) =>
+        CancellationToken cancellationToken = default, Func<DbConnection, DbTransaction, StepResult, Task>? alsoStore = null) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var previous = await ReadStateAsync(database.Prepared(connection, transaction, $"{SelectCall} WHERE call_sid = @callSid").With("@callSid", callSid));
@@ -120,7 +122,24 @@ public sealed class CallStore(Database database)
                         break;
                 }
             }
+            if (alsoStore is not null)
+                await alsoStore(connection, transaction, result);
             return result;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Puts the call (back) in <paramref name="department"/>'s line at the place of <paramref name="since"/>, stored as
+    /// a step of the call (<paramref name="trigger"/> in its event log): a callback's customer, or a caller who leaves
+    /// the callback dialog. A call the service does not know starts in <paramref name="definition"/>.
+    /// </summary>
+    public Task<StepResult> JoinLineAsync(string callSid, CallParties parties, MenuDefinition definition, string department,
+        string language, DateTimeOffset since, string trigger, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        StepAsync(callSid, parties, now, previous =>
+        {
+            var state = (previous ?? CallState.Begin(definition)) with { Phase = CallPhase.Queued, Language = language };
+            state = state with { Step = state.Step + 1 };
+            return Task.FromResult(new StepResult(state, new Transition(state.Menu, state.Menu, trigger, null),
+                [new Instruction.Enqueue(department, language, since)]));
         }, cancellationToken);
 
     /// <summary>The caller's number as Twilio sent it with the first webhook.</summary>

@@ -100,7 +100,7 @@ public sealed class RingChecks(
                 await queues.AgentCheckedAsync(agent.AgentId, agent.BusyCallSid, now, cancellationToken);
                 continue;
             }
-            // What the try's status callback does (CallbackCalls.StatusAsync), at the end Twilio tells.
+            // What the try's status callback does (CallbackLegWebhooks.StatusAsync), at the end Twilio tells.
             rates.Ended(await calls.RecordEndAsync(callSid, end.Status, end.Duration, end.At, wrapUp, cancellationToken), end.At);
             var settings = callbackOptions.Value;
             var after = await callbacks.TryEndedAsync(callback.Id, callback.Attempts, end.Status == "completed" ? "hung-up" : end.Status,
@@ -119,7 +119,7 @@ public sealed class RingChecks(
                 await queues.HeardAsync(offer.Id, now, cancellationToken);
                 continue;
             }
-            // What the caller's status callback does (VoiceCalls.StatusAsync), at the end Twilio tells.
+            // What the caller's status callback does (CallWebhooks.StatusAsync), at the end Twilio tells.
             rates.Ended(await calls.RecordEndAsync(offer.CallSid, end.Status, end.Duration, end.At, wrapUp, cancellationToken), end.At);
             logger.LogWarning("Call {CallSid} ended {Status} unheard after its agent's phone rang out; settled", offer.CallSid, end.Status);
             settled = true;

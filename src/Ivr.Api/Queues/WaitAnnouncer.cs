@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Engine;
@@ -15,38 +16,42 @@ public sealed record WaitAnnouncement(int CallersAhead, int AgentsOnDuty, WaitFo
 /// </summary>
 public sealed class WaitAnnouncer(Database database, AgentStore agents, DepartmentRates rates)
 {
-    /// <summary>The announcement for <paramref name="callSid"/> now, stored; null when the call is not waiting.</summary>
-    public async Task<WaitAnnouncement?> AnnounceAsync(
+    /// <summary>The announcement for <paramref name="callSid"/> now, stored in a write of its own; null when the call is not waiting.</summary>
+    public Task<WaitAnnouncement?> AnnounceAsync(
+        string callSid, Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        database.WriteAsync((connection, transaction) =>
+            AnnounceAsync(connection, transaction, callSid, department, zone, now, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The announcement for <paramref name="callSid"/> now, stored in <paramref name="transaction"/>: the step that
+    /// puts a caller in line stores what they are told with it, or neither. Null when the call is not waiting.
+    /// </summary>
+    public async Task<WaitAnnouncement?> AnnounceAsync(DbConnection connection, DbTransaction transaction,
         string callSid, Department department, TimeZoneInfo zone, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        (long Ahead, string State)? entry;
-        await using (var connection = await database.OpenAsync(cancellationToken))
-        {
-            // Callers still waiting who arrived before this one: its place in line (no row: not in the queue).
-            // ... and callbacks booked before it that wait for an agent too.
-            entry = await connection.QuerySingleOrDefaultAsync<(long, string)?>(
-                """
-                SELECT (SELECT COUNT(*) FROM queue_entries o
-                        WHERE o.department = e.department AND o.state = 'waiting'
-                          AND (o.place_at < e.place_at OR (o.place_at = e.place_at AND o.id < e.id)))
-                     + (SELECT COUNT(*) FROM callbacks c
-                        WHERE c.department = e.department AND c.status = 'pending' AND c.due_at <= @at
-                          AND c.requested_at <= e.place_at),
-                       e.state
-                FROM queue_entries e
-                WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
-                """, new { callSid, department = department.Id, at = now.ToUnixTimeMilliseconds() });
-        }
+        // Callers still waiting who arrived before this one: its place in line (no row: not in the queue).
+        // ... and callbacks booked before it that wait for an agent too.
+        var entry = await connection.QuerySingleOrDefaultAsync<(long, string)?>(
+            """
+            SELECT (SELECT COUNT(*) FROM queue_entries o
+                    WHERE o.department = e.department AND o.state = 'waiting'
+                      AND (o.place_at < e.place_at OR (o.place_at = e.place_at AND o.id < e.id)))
+                 + (SELECT COUNT(*) FROM callbacks c
+                    WHERE c.department = e.department AND c.status = 'pending' AND c.due_at <= @at
+                      AND c.requested_at <= e.place_at),
+                   e.state
+            FROM queue_entries e
+            WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
+            """, new { callSid, department = department.Id, at = now.ToUnixTimeMilliseconds() }, transaction);
         if (entry is not { } found)
             return null;
-        var aheadCount = found.State == "offered" ? 0 : found.Ahead;
-
-        var ahead = (int)aheadCount;
+        var offered = found.Item2 == "offered";
+        var ahead = offered ? 0 : (int)found.Item1;
         var (onDuty, estimate) = await ForecastAsync(department, zone, ahead, now, atNextOpening: false, cancellationToken);
         // Already handed to an agent (the distributor was quicker than this announcement): connected right away.
-        var forecast = found.State == "offered" ? WaitForecast.Now : estimate;
+        var forecast = offered ? WaitForecast.Now : estimate;
 
-        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+        await connection.ExecuteAsync(
             """
             INSERT INTO announcements (call_sid, department, at, position, agents_on_duty, estimate_seconds, promise_seconds)
             VALUES (@callSid, @department, @at, @position, @onDuty, @estimate, @promise)
@@ -58,7 +63,7 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
                 // "Right away" is held to the service-level target (answered within 20 s), not to zero seconds:
                 // the agent's phone rings for a few seconds however free they are.
                 promise = forecast is { Immediate: true } ? StatsStore.ServiceLevelSeconds : forecast?.PromiseSeconds,
-            }, transaction), cancellationToken);
+            }, transaction);
         return new WaitAnnouncement(ahead, onDuty, forecast);
     }
 

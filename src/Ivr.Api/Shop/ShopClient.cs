@@ -243,7 +243,7 @@ public sealed class ShopClient(HttpClient http, IOptions<ShopOptions> options, I
             });
         services.AddSingleton<ShopLookups>();
         services.AddSingleton<ShopLookupStore>();
-        services.AddSingleton<OrderLookupCalls>();
+        services.AddSingleton<OrderLookupWebhooks>();
         return services;
     }
 }

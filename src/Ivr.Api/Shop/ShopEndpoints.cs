@@ -1,18 +1,19 @@
+using Ivr.Api.Voice;
+
 namespace Ivr.Api.Shop;
 
 /// <summary>The lookup webhooks (on the signed /voice group) and, in local mode, the demo shop over HTTP.</summary>
 public static class ShopEndpoints
 {
-    public static RouteGroupBuilder MapOrderLookup(this RouteGroupBuilder voice)
+    public static RouteGroupBuilder MapOrderLookupWebhooks(this RouteGroupBuilder voice)
     {
-        voice.MapPost("/lookup/order", (HttpRequest request, OrderLookupCalls lookups, CancellationToken ct) =>
-            lookups.BeginAsync(request, ct));
-        voice.MapPost("/lookup/order/list", (int? poll, HttpRequest request, OrderLookupCalls lookups, CancellationToken ct) =>
-            lookups.ListAsync(request, poll ?? 0, ct));
-        voice.MapPost("/lookup/order/number", (int? attempt, HttpRequest request, OrderLookupCalls lookups, CancellationToken ct) =>
-            lookups.NumberAsync(request, attempt ?? 1, ct));
-        voice.MapPost("/lookup/order/result", (string? order, int? poll, HttpRequest request, OrderLookupCalls lookups, CancellationToken ct) =>
-            lookups.ResultAsync(request, order, poll ?? 0, ct));
+        voice.MapWebhook<OrderLookupWebhooks>("/lookup/order", (lookups, call, ct) => lookups.BeginAsync(call, ct));
+        voice.MapWebhook<OrderLookupWebhooks>("/lookup/order/list", (lookups, call, ct) =>
+            lookups.ListAsync(call, (int)(call.QueryNumber("poll") ?? 0), ct));
+        voice.MapWebhook<OrderLookupWebhooks>("/lookup/order/number", (lookups, call, ct) =>
+            lookups.NumberAsync(call, (int)(call.QueryNumber("attempt") ?? 1), ct));
+        voice.MapWebhook<OrderLookupWebhooks>("/lookup/order/result", (lookups, call, ct) =>
+            lookups.ResultAsync(call, call.Query("order") is { Length: > 0 } order ? order : null, (int)(call.QueryNumber("poll") ?? 0), ct));
         return voice;
     }
 

@@ -246,7 +246,7 @@ public sealed class CallbackPathTests
         Assert.DoesNotContain("joining=1", pressed.Url);
         var left = holding.Events.OfType<LeftQueue>().Single();
         Assert.Equal("leave", left.Result);
-        Assert.True(left.Waited >= TimeSpan.FromSeconds(QueueCalls.HoldRoundSeconds), holding.Transcript());
+        Assert.True(left.Waited >= TimeSpan.FromSeconds(QueueWebhooks.HoldRoundSeconds), holding.Transcript());
 
         using (var db = world.Factory.OpenDatabase())
         {

@@ -168,5 +168,5 @@ public sealed class ShopLocalModeTests
     [InlineData("abc", null)]
     [InlineData("123456789012345678901", null)]
     public void AnOrderNumber_IsItsDigits_WithinALength(string given, string? number) =>
-        Assert.Equal(number, OrderLookupCalls.OrderNumber(given));
+        Assert.Equal(number, OrderLookupWebhooks.OrderNumber(given));
 }

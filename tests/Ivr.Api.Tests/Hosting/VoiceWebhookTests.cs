@@ -125,6 +125,37 @@ public sealed class VoiceWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFailingHoldWebhook_KeepsTheCallerHolding_WithAPause()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        using (var db = _factory.OpenDatabase())
+            db.Execute("DROP TABLE queue_entries");
+        var hold = TwilioRequests.Gathered(callSid);
+        hold["QueueTime"] = "60";
+
+        var twiml = await _twilio.TwimlAsync("/voice/queue/orders/wait", hold);
+
+        Assert.Empty(TwilioRequests.Spoken(twiml));
+        Assert.Equal("20", twiml.Root!.Element("Pause")?.Attribute("length")?.Value);
+    }
+
+    [Fact]
+    public async Task AFailingSurveyWebhook_ApologisesInTheCallersLanguage()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        var first = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        await _twilio.TwimlAsync(TwilioRequests.GatherAction(first), TwilioRequests.Gathered(callSid, digits: "9"));
+        using (var db = _factory.OpenDatabase())
+            db.Execute("DROP TABLE queue_entries");
+
+        var twiml = await _twilio.TwimlAsync("/voice/survey/orders?entry=1&q=0", TwilioRequests.Gathered(callSid, digits: "5"));
+
+        Assert.Equal([_menus.Messages.Get(SystemMessages.ErrorCallAgain, "en-US")], TwilioRequests.Spoken(twiml));
+        Assert.NotNull(twiml.Root!.Element("Hangup"));
+    }
+
+    [Fact]
     public async Task AnUnknownCallOnAnActionUrl_StartsAtTheBeginning()
     {
         var twiml = await _twilio.TwimlAsync("/voice/gather?step=4", TwilioRequests.Gathered(TwilioRequests.NewCallSid(), digits: "1"));

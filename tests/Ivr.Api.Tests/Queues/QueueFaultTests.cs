@@ -135,6 +135,24 @@ public class QueueFaultTests : IAsyncLifetime
     // ---- Live figures: waiting means in the queue ----
 
     [Fact]
+    public async Task AWaitAnnouncementThatCannotBeStored_LeavesNoCallerInLine_WhoHeardAnApologyInstead()
+    {
+        // The announcement is one of the step's side effects: when it cannot be stored, the step is not either.
+        await OnDutyAsync(Anna);
+        using (var db = _factory.OpenDatabase())
+            db.Execute("DROP TABLE announcements");
+        var callSid = TwilioRequests.NewCallSid();
+        var twiml = await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid, "+48500199999"));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+        twiml = await _twilio.TwimlAsync(TwilioRequests.GatherAction(twiml), TwilioRequests.Gathered(callSid, digits: "1"));
+
+        Assert.Empty(twiml.Descendants("Enqueue"));
+        using var after = _factory.OpenDatabase();
+        Assert.Equal(0L, after.ExecuteScalar<long>("SELECT COUNT(*) FROM queue_entries WHERE call_sid = @callSid", new { callSid }));
+        Assert.Equal("InMenu", after.ExecuteScalar<string>("SELECT phase FROM calls WHERE call_sid = @callSid", new { callSid }));
+    }
+
+    [Fact]
     public async Task CallersTalkingToAgents_AreAnsweredNotWaiting_AndAnAgentInWrapUpShowsAsSuch()
     {
         await OnDutyAsync(Anna, Piotr);

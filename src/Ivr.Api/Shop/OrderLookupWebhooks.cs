@@ -1,9 +1,9 @@
-using Ivr.Api.Menus;
-using Ivr.Api.Persistence;
 using Ivr.Api.Voice;
 using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
 using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+using HttpMethod = Twilio.Http.HttpMethod;
 
 namespace Ivr.Api.Shop;
 
@@ -14,17 +14,15 @@ namespace Ivr.Api.Shop;
 /// status is read in the shop's own words, then the call goes on to the menu the lookup names for the outcome.
 /// Every answer is TwiML: anything that fails is the usual apology.
 /// </summary>
-public sealed class OrderLookupCalls(
-    MenuCatalog menus,
-    CallStore calls,
-    VoiceCalls voice,
+public sealed class OrderLookupWebhooks(
+    CallMenus callMenus,
+    CallWebhooks calls,
+    Apologies apologies,
     ShopClient shop,
     ShopLookups lookups,
     ShopLookupStore store,
     TimeProvider time,
-    IOptions<IvrOptions> ivr,
-    IOptions<ShopOptions> shopOptions,
-    ILogger<OrderLookupCalls> logger)
+    IOptions<ShopOptions> shopOptions)
 {
     /// <summary>The longest order number taken: longer input is not an order number, whatever the shop says.</summary>
     public const int MaxNumberLength = 20;
@@ -32,14 +30,13 @@ public sealed class OrderLookupCalls(
     private const string Kind = "order";
 
     // For the nested Lookup, which cannot see the primary constructor's parameters.
-    private string? PublicBaseUrl => ivr.Value.PublicBaseUrl;
     private TimeProvider Time => time;
     private ShopLookupStore Store => store;
-    private VoiceCalls Voice => voice;
+    private CallWebhooks Calls => calls;
 
     // The first request: fetch the caller's orders while they hear the filler.
-    public Task<IResult> BeginAsync(HttpRequest request, CancellationToken ct) =>
-        HandleAsync(request, ct, async lookup =>
+    public Task<VoiceResponse> BeginAsync(VoiceRequest call, CancellationToken ct) =>
+        HandleAsync(call, ct, async lookup =>
         {
             // A withheld number cannot be matched to orders: the shop tells orders only to the number they belong to.
             if (lookup.Caller is null)
@@ -49,15 +46,13 @@ public sealed class OrderLookupCalls(
             if (await store.HasLookupAsync(lookup.CallSid, ct))
                 return AskForNumber(lookup, attempt: 1, reprompt: null);
             _ = lookups.GetOrStart(lookup.Key("orders"), () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None));
-            var twiml = new TwimlWriter();
-            lookup.Say(twiml, SystemMessages.LookupWait);
-            twiml.Redirect(lookup.Url("/voice/lookup/order/list", "poll=0"));
-            return twiml.ToResult();
+            return lookup.Say(new VoiceResponse(), SystemMessages.LookupWait)
+                .Redirect(lookup.Url("/voice/lookup/order/list", "poll=0"), HttpMethod.Post);
         });
 
     // The caller's orders: one open order is read at once; several or none, the caller is asked for the number.
-    public Task<IResult> ListAsync(HttpRequest request, int poll, CancellationToken ct) =>
-        HandleAsync(request, ct, async lookup =>
+    public Task<VoiceResponse> ListAsync(VoiceRequest call, int poll, CancellationToken ct) =>
+        HandleAsync(call, ct, async lookup =>
         {
             if (lookup.Caller is null)
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
@@ -77,22 +72,18 @@ public sealed class OrderLookupCalls(
         });
 
     // The number the caller keyed in or said (nothing: the Gather's redirect).
-    public Task<IResult> NumberAsync(HttpRequest request, int attempt, CancellationToken ct) =>
-        HandleAsync(request, ct, async lookup =>
+    public Task<VoiceResponse> NumberAsync(VoiceRequest call, int attempt, CancellationToken ct) =>
+        HandleAsync(call, ct, async lookup =>
         {
-            var digits = lookup.Form["Digits"].ToString();
-            var speech = lookup.Form["SpeechResult"].ToString();
-            var given = digits.Length > 0 ? digits : speech;
+            var given = call.Digits.Length > 0 ? call.Digits : call.SpeechResult;
             string? reprompt;
             if (given.Trim().Length == 0)
                 reprompt = SystemMessages.NoInput;
             else if (lookup.Caller is not null && OrderNumber(given) is { } number)
             {
                 _ = lookups.GetOrStart(lookup.Key("order:" + number), () => shop.OrderAsync(number, lookup.Caller!, CancellationToken.None));
-                var twiml = new TwimlWriter();
-                lookup.Say(twiml, SystemMessages.LookupWait);
-                twiml.Redirect(lookup.Url("/voice/lookup/order/result", $"order={number}&poll=0"));
-                return twiml.ToResult();
+                return lookup.Say(new VoiceResponse(), SystemMessages.LookupWait)
+                    .Redirect(lookup.Url("/voice/lookup/order/result", $"order={number}&poll=0"), HttpMethod.Post);
             }
             else
                 reprompt = SystemMessages.LookupOrderInvalid;
@@ -104,8 +95,8 @@ public sealed class OrderLookupCalls(
         });
 
     // The shop's answer about one order.
-    public Task<IResult> ResultAsync(HttpRequest request, string? order, int poll, CancellationToken ct) =>
-        HandleAsync(request, ct, async lookup =>
+    public Task<VoiceResponse> ResultAsync(VoiceRequest call, string? order, int poll, CancellationToken ct) =>
+        HandleAsync(call, ct, async lookup =>
         {
             if (lookup.Caller is null)
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
@@ -143,36 +134,18 @@ public sealed class OrderLookupCalls(
         }
     }
 
-    private static TwimlResult Pause(string again)
-    {
-        var twiml = new TwimlWriter();
-        twiml.Pause(1);
-        twiml.Redirect(again);
-        return twiml.ToResult();
-    }
+    private static VoiceResponse Pause(Uri again) => new VoiceResponse().Pause(1).Redirect(again, HttpMethod.Post);
 
-    private static IResult AskForNumber(Lookup lookup, int attempt, string? reprompt)
+    private static VoiceResponse AskForNumber(Lookup lookup, int attempt, string? reprompt)
     {
-        var twiml = new TwimlWriter();
         var action = lookup.Url("/voice/lookup/order/number", $"attempt={attempt}");
-        twiml.Gather(new GatherOptions
-            {
-                Action = action,
-                Input = "dtmf speech",
-                FinishOnKey = "#",
-                TimeoutSeconds = lookup.Menu.TimeoutSeconds,
-                Language = lookup.Language,
-                SpeechTimeout = "auto",
-            },
-            nested =>
-            {
-                if (reprompt is not null)
-                    lookup.Say(nested, reprompt);
-                lookup.Say(nested, SystemMessages.LookupOrderNumber);
-            });
+        var gather = Twiml.Gather(action, speech: true, timeout: lookup.Menu.TimeoutSeconds, finishOnKey: "#",
+            language: lookup.Language, speechTimeout: "auto");
+        if (reprompt is not null)
+            lookup.Say(gather, reprompt);
+        lookup.Say(gather, SystemMessages.LookupOrderNumber);
         // No input comes back as an empty answer.
-        twiml.Redirect(action);
-        return twiml.ToResult();
+        return new VoiceResponse().Append(gather).Redirect(action, HttpMethod.Post);
     }
 
     /// <summary>The order number in what the caller keyed or said ("100 234", "numer 100-234"): its digits, 3 to
@@ -187,33 +160,16 @@ public sealed class OrderLookupCalls(
 
     private static string Clip(string text) => text.Length > 40 ? text[..40] : text;
 
-    private async Task<IResult> HandleAsync(HttpRequest request, CancellationToken ct, Func<Lookup, Task<IResult>> handle)
+    private async Task<VoiceResponse> HandleAsync(VoiceRequest call, CancellationToken ct, Func<Lookup, Task<VoiceResponse>> handle)
     {
-        MenuDefinition? definition = null;
-        string? language = null;
-        var callSid = "";
-        try
-        {
-            var form = await request.ReadFormAsync(ct);
-            callSid = form["CallSid"].ToString();
-            var state = callSid.Length > 0 ? await calls.FindAsync(callSid, ct) : null;
-            if (state is null)
-                return voice.Apology();
-            definition = await menus.ForVersionAsync(state.MenuVersion, ct);
-            language = state.Language;
-            // A request of an earlier step, or for a call no longer at a lookup, replays where the call is.
-            if (!int.TryParse(request.Query["step"], out var step) || step != state.Step || state.Phase != CallPhase.InMenu
-                || !definition.Menus.TryGetValue(state.Menu, out var menu) || menu.Action is not MenuAction.Lookup)
-                return await voice.ContinueAsync(request, new CallInput.Replay(), ct);
-            var caller = form["From"].ToString();
-            var lookup = new Lookup(this, request, form, callSid, IsNumber(caller) ? caller : null, state, definition, menu);
-            return await handle(lookup);
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            logger.LogError(exception, "Order lookup {Path} for call {CallSid} failed; the caller hears an apology", request.Path, callSid);
-            return voice.Apology(definition, language);
-        }
+        var (state, definition, _) = await callMenus.ForCallAsync(call.CallSid, ct);
+        if (state is null)
+            return apologies.For(null, null);
+        // A request of an earlier step, or for a call no longer at a lookup, replays where the call is.
+        if (call.QueryNumber("step") != state.Step || state.Phase != CallPhase.InMenu
+            || !definition.Menus.TryGetValue(state.Menu, out var menu) || menu.Action is not MenuAction.Lookup)
+            return await calls.ContinueAsync(call, new CallInput.Replay(), ct);
+        return await handle(new Lookup(this, call, IsNumber(call.From) ? call.From : null, state, definition, menu));
     }
 
     private static bool IsNumber(string caller) =>
@@ -221,32 +177,29 @@ public sealed class OrderLookupCalls(
 
     /// <summary>One request of a lookup: the call, its menu, and how to speak and link within it.</summary>
     private sealed class Lookup(
-        OrderLookupCalls owner, HttpRequest request, IFormCollection form, string callSid, string? caller,
-        CallState state, MenuDefinition definition, Menu menu)
+        OrderLookupWebhooks owner, VoiceRequest call, string? caller, CallState state, MenuDefinition definition, Menu menu)
     {
-        public IFormCollection Form => form;
-        public string CallSid => callSid;
+        public string CallSid => call.CallSid;
         public string? Caller => caller;
         public Menu Menu => menu;
         public string Language => state.Language;
 
-        public string Key(string what) => $"{callSid}|{state.Step}|{what}";
+        public string Key(string what) => $"{call.CallSid}|{state.Step}|{what}";
 
-        public string Url(string path, string query) =>
-            PublicUrl.Action(owner.PublicBaseUrl, request, $"{path}?step={state.Step}&{query}");
+        public Uri Url(string path, string query) => call.Url($"{path}?step={state.Step}&{query}");
 
-        public void Say(TwimlWriter twiml, string messageKey) =>
-            twiml.Say(LocalizedText.Capitalize(definition.Messages.Get(messageKey, Language)), Language, definition.VoiceFor(Language));
+        public T Say<T>(T twiml, string messageKey) where T : TwiML =>
+            twiml.Speak(LocalizedText.Capitalize(definition.Messages.Get(messageKey, Language)), Language, definition.VoiceFor(Language));
 
         /// <summary>Records the lookup, then the engine says the answer and goes on to the lookup's menu for it.</summary>
-        public async Task<IResult> DoneAsync(LookupOutcome outcome, ShopOrder? order, ShopFailure? failure, string? messageKey,
+        public async Task<VoiceResponse> DoneAsync(LookupOutcome outcome, ShopOrder? order, ShopFailure? failure, string? messageKey,
             CancellationToken ct, string? given = null)
         {
             var now = owner.Time.GetUtcNow();
-            await owner.Store.RecordAsync(callSid, caller, now, Kind, order?.Number ?? given, outcome, failure, ct);
+            await owner.Store.RecordAsync(call.CallSid, caller, now, Kind, order?.Number ?? given, outcome, failure, ct);
             var said = order is not null ? Status(order, now) : messageKey is null ? null
                 : LocalizedText.Capitalize(definition.Messages.Get(messageKey, Language));
-            return await owner.Voice.ContinueAsync(request, new CallInput.LookupDone(outcome, said, order?.Number ?? given), ct);
+            return await owner.Calls.ContinueAsync(call, new CallInput.LookupDone(outcome, said, order?.Number ?? given), ct);
         }
 
         // "Zamówienie numer 1 0 0 2 3 4: wysłane. Przewidywana dostawa w piątek, 5 grudnia. Przesyłkę dostarczy InPost."

@@ -2,20 +2,28 @@ using System.Text;
 using System.Xml.Linq;
 using Ivr.Api.Voice;
 using Microsoft.AspNetCore.Http;
+using Twilio.TwiML;
+using Twilio.TwiML.Voice;
+using HttpMethod = Twilio.Http.HttpMethod;
+using PhoneNumber = Twilio.Types.PhoneNumber;
+using Task = System.Threading.Tasks.Task;
 
 namespace Ivr.Api.Tests.Voice;
 
-public class TwimlWriterTests
+/// <summary>
+/// TwiML as the service answers it: built with the Twilio SDK, rendered by <see cref="Twiml.Render"/>, which keeps
+/// the document valid whatever the text, and holds the hotline's defaults and Twilio's limits.
+/// </summary>
+public class TwimlTests
 {
-    // Canonical shapes are Twilio's published samples (twilio.md 3.3); our writer states some defaults explicitly.
+    // Canonical shapes are Twilio's published samples (twilio.md 3.3); the hotline's Gather states some defaults explicitly.
 
     [Fact]
     public void Gather_WithSpeechAndDigits_MatchesTwilioSample()
     {
-        var twiml = new TwimlWriter()
-            .Gather(new GatherOptions { Input = "speech dtmf", TimeoutSeconds = 3, NumDigits = 1 },
-                g => g.Say("Please press 1 or say sales for sales."))
-            .Build();
+        var twiml = Render(new VoiceResponse().Append(
+            new Gather(input: [Gather.InputEnum.Speech, Gather.InputEnum.Dtmf], timeout: 3, numDigits: 1)
+                .Say("Please press 1 or say sales for sales.")));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -30,11 +38,11 @@ public class TwimlWriterTests
     [Fact]
     public void Gather_WithActionThenFallThrough_MatchesTwilioSample()
     {
-        var twiml = new TwimlWriter()
-            .Gather(new GatherOptions { Action = "/process_gather.php", Method = "GET" },
-                g => g.Say("Please enter your account number, followed by the pound sign"))
-            .Say("We didn't receive any input. Goodbye!")
-            .Build();
+        var gather = Twiml.Gather(new Uri("/process_gather.php", UriKind.Relative));
+        gather.Method = HttpMethod.Get;
+        var twiml = Render(new VoiceResponse()
+            .Append(gather.Say("Please enter your account number, followed by the pound sign"))
+            .Say("We didn't receive any input. Goodbye!"));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -53,11 +61,10 @@ public class TwimlWriterTests
     [Fact]
     public void PolishMenu_MatchesConstructedShape()
     {
-        var twiml = new TwimlWriter()
-            .Gather(new GatherOptions { Action = "https://ivr.example.pl/menu", NumDigits = 1 },
-                g => g.Say("Aby połączyć się z konsultantem, naciśnij 1.", language: "pl-PL", voice: "Polly.Ewa"))
-            .Redirect("https://ivr.example.pl/start")
-            .Build();
+        var twiml = Render(new VoiceResponse()
+            .Append(Twiml.Gather(new Uri("https://ivr.example.pl/menu"), numDigits: 1)
+                .Speak("Aby połączyć się z konsultantem, naciśnij 1.", language: "pl-PL", voice: "Polly.Ewa"))
+            .Redirect(new Uri("https://ivr.example.pl/start"), HttpMethod.Post));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -73,7 +80,7 @@ public class TwimlWriterTests
     [Fact]
     public void Say_WithVoiceAndLanguage_MatchesTwilioSample()
     {
-        var twiml = new TwimlWriter().Say("Bonjour! Je m'appelle Mathieu.", language: "fr-FR", voice: "Polly.Mathieu").Build();
+        var twiml = Render(new VoiceResponse().Speak("Bonjour! Je m'appelle Mathieu.", language: "fr-FR", voice: "Polly.Mathieu"));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -86,7 +93,8 @@ public class TwimlWriterTests
     [Fact]
     public void Enqueue_WithActionAndWaitUrl_MatchesPythonSdkOutput()
     {
-        var twiml = new TwimlWriter().Enqueue("TestEnqueueAttribute", waitUrl: "wait", action: "act", method: "GET").Build();
+        var twiml = Render(new VoiceResponse().Enqueue("TestEnqueueAttribute", waitUrl: new Uri("wait", UriKind.Relative),
+            waitUrlMethod: HttpMethod.Post, action: new Uri("act", UriKind.Relative), method: HttpMethod.Get));
 
         AssertSameXml(
             """<?xml version="1.0" encoding="UTF-8"?><Response><Enqueue action="act" method="GET" waitUrl="wait" waitUrlMethod="POST">TestEnqueueAttribute</Enqueue></Response>""",
@@ -96,10 +104,9 @@ public class TwimlWriterTests
     [Fact]
     public void Enqueue_ThenFallThroughSay_MatchesTwilioSample()
     {
-        var twiml = new TwimlWriter()
-            .Enqueue("support", waitUrl: "wait.xml")
-            .Say("Unfortunately, the support line has closed. Please call again tomorrow.")
-            .Build();
+        var twiml = Render(new VoiceResponse()
+            .Enqueue("support", waitUrl: new Uri("wait.xml", UriKind.Relative), waitUrlMethod: HttpMethod.Post)
+            .Say("Unfortunately, the support line has closed. Please call again tomorrow."));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -113,22 +120,20 @@ public class TwimlWriterTests
     [Fact]
     public void LeaveRejectHangup_AreEmptyElements()
     {
-        AssertSameXml("""<Response><Leave /></Response>""", new TwimlWriter().Leave().Build());
-        AssertSameXml("""<Response><Reject reason="busy" /></Response>""", new TwimlWriter().Reject("busy").Build());
-        AssertSameXml("""<Response><Reject /></Response>""", new TwimlWriter().Reject().Build());
-        AssertSameXml("""<Response><Hangup /></Response>""", new TwimlWriter().Hangup().Build());
+        AssertSameXml("""<Response><Leave /></Response>""", Render(new VoiceResponse().Leave()));
+        AssertSameXml("""<Response><Reject reason="busy" /></Response>""", Render(new VoiceResponse().Reject(Reject.ReasonEnum.Busy)));
+        AssertSameXml("""<Response><Reject /></Response>""", Render(new VoiceResponse().Reject()));
+        AssertSameXml("""<Response><Hangup /></Response>""", Render(new VoiceResponse().Hangup()));
     }
 
     [Fact]
     public void DialNumber_WithStatusCallbacks_MatchesTwilioSample()
     {
-        var target = DialTarget.Number("+12349013030") with
-        {
-            StatusCallback = "https://myapp.com/calls/events",
-            StatusCallbackEvents = ["initiated", "ringing", "answered", "completed"],
-        };
+        var dial = new Dial().Number(new PhoneNumber("+12349013030"),
+            statusCallbackEvent: [Number.EventEnum.Initiated, Number.EventEnum.Ringing, Number.EventEnum.Answered, Number.EventEnum.Completed],
+            statusCallback: new Uri("https://myapp.com/calls/events"), statusCallbackMethod: HttpMethod.Post);
 
-        var twiml = new TwimlWriter().Dial(new DialOptions(), target).Build();
+        var twiml = Render(new VoiceResponse().Append(dial));
 
         AssertSameXml("""
             <?xml version="1.0" encoding="UTF-8"?>
@@ -148,18 +153,12 @@ public class TwimlWriterTests
     [Fact]
     public void Dial_WritesEveryAttributeInTwilioSpelling()
     {
-        var options = new DialOptions
-        {
-            Action = "https://ivr.example.pl/voice/dial-result",
-            TimeoutSeconds = 20,
-            CallerId = "+48221234567",
-            AnswerOnBridge = true,
-            TimeLimit = 3600,
-        };
+        var dial = Twiml.DialAgent("sip", "sip:agent@pbx.example.pl", whisper: new Uri("https://ivr.example.pl/whisper"),
+            action: new Uri("https://ivr.example.pl/voice/dial-result"), ringSeconds: 20);
+        dial.CallerId = "+48221234567";
+        dial.TimeLimit = 3600;
 
-        var twiml = new TwimlWriter()
-            .Dial(options, DialTarget.Sip("sip:agent@pbx.example.pl") with { WhisperUrl = "https://ivr.example.pl/whisper" })
-            .Build();
+        var twiml = Render(new VoiceResponse().Append(dial));
 
         AssertSameXml("""
             <Response>
@@ -174,9 +173,9 @@ public class TwimlWriterTests
     [Fact]
     public void DialClient_PutsIdentityInChildElement()
     {
-        var twiml = new TwimlWriter()
-            .Dial(new DialOptions { AnswerOnBridge = false }, DialTarget.Client("anna") with { WhisperUrl = "https://x/w" })
-            .Build();
+        var dial = new Dial(answerOnBridge: false).Append(new Client(url: new Uri("https://x/w")).Identity("anna"));
+
+        var twiml = Render(new VoiceResponse().Append(dial));
 
         AssertSameXml("""
             <Response>
@@ -188,22 +187,10 @@ public class TwimlWriterTests
     [Fact]
     public void PlayPauseAndGatherOptions_UseTwilioAttributeNames()
     {
-        var gather = new GatherOptions
-        {
-            Action = "https://x/g",
-            Input = "dtmf speech",
-            TimeoutSeconds = 7,
-            NumDigits = 4,
-            FinishOnKey = "",
-            Language = "pl-PL",
-            Hints = ["zwrot", "reklamacja"],
-            SpeechTimeout = "auto",
-            ActionOnEmptyResult = true,
-        };
+        var gather = Twiml.Gather(new Uri("https://x/g"), speech: true, timeout: 7, numDigits: 4, finishOnKey: "",
+            language: "pl-PL", hints: ["zwrot", "reklamacja"], speechTimeout: "auto", actionOnEmptyResult: true);
 
-        var twiml = new TwimlWriter()
-            .Gather(gather, g => g.Play("https://x/hello.mp3", loop: 2).Pause(1))
-            .Build();
+        var twiml = Render(new VoiceResponse().Append(gather.Play(new Uri("https://x/hello.mp3"), loop: 2).Pause(1)));
 
         AssertSameXml("""
             <Response>
@@ -219,7 +206,7 @@ public class TwimlWriterTests
     [Fact]
     public void Document_StartsWithUtf8DeclarationAndResponse()
     {
-        var twiml = new TwimlWriter().Hangup().ToString();
+        var twiml = Render(new VoiceResponse().Hangup());
 
         Assert.StartsWith("""<?xml version="1.0" encoding="UTF-8"?>""", twiml);
         Assert.Equal("Response", XDocument.Parse(twiml).Root!.Name.LocalName);
@@ -228,16 +215,18 @@ public class TwimlWriterTests
     [Fact]
     public void EmptyWriter_GivesEmptyResponse()
     {
-        AssertSameXml("<Response />", new TwimlWriter().Build());
+        AssertSameXml("<Response />", Render(new VoiceResponse()));
     }
 
     [Fact]
-    public void Build_IsRepeatableAndClosesTheWriter()
+    public void Render_IsRepeatable_AndAnAnswerMadeStaysAsItWas()
     {
-        var writer = new TwimlWriter().Hangup();
+        var response = new VoiceResponse().Hangup();
+        var answer = new TwimlResult(response);
 
-        Assert.Equal(writer.Build(), writer.Build());
-        Assert.Throws<InvalidOperationException>(() => writer.Say("late"));
+        Assert.Equal(Render(response), Render(response));
+        response.Say("late");
+        Assert.DoesNotContain("late", answer.Document);
     }
 
     [Fact]
@@ -245,10 +234,9 @@ public class TwimlWriterTests
     {
         const string text = """Tom & Jerry <sp. z o.o.> "Zażółć gęślą jaźń" 'ok'""";
 
-        var twiml = new TwimlWriter()
+        var twiml = Render(new VoiceResponse()
             .Say(text)
-            .Redirect("https://x/voice?a=1&b=\"2\"")
-            .Build();
+            .Redirect(new Uri("https://x/voice?a=1&b=\"2\""), HttpMethod.Post));
 
         Assert.Contains("Tom &amp; Jerry &lt;sp. z o.o.&gt;", twiml);
         var root = XDocument.Parse(twiml).Root!;
@@ -259,7 +247,7 @@ public class TwimlWriterTests
     [Fact]
     public void QuotesInAttributes_AreEscaped()
     {
-        var twiml = new TwimlWriter().Play("https://x/a.mp3").Enqueue("q", waitUrl: "https://x/wait?x=\"1\"&y=<2>").Build();
+        var twiml = Render(new VoiceResponse().Play(new Uri("https://x/a.mp3")).Enqueue("q", waitUrl: new Uri("https://x/wait?x=\"1\"&y=<2>")));
 
         Assert.Equal("https://x/wait?x=\"1\"&y=<2>", XDocument.Parse(twiml).Root!.Element("Enqueue")!.Attribute("waitUrl")!.Value);
     }
@@ -281,7 +269,7 @@ public class TwimlWriterTests
 
         foreach (var (input, expected) in cases)
         {
-            var twiml = new TwimlWriter().Say(input, language: input).Build();
+            var twiml = Render(new VoiceResponse().Speak(input, language: input));
 
             var say = XDocument.Parse(twiml).Root!.Element("Say")!;
             Assert.Equal(expected, say.Value);
@@ -292,28 +280,28 @@ public class TwimlWriterTests
     [Fact]
     public void Gather_RejectsVerbsThatCannotBeNested()
     {
-        var nested = new List<Action<TwimlWriter>>
+        // The SDK's Gather offers only Say, Play and Pause, but takes anything through Append: the render refuses it.
+        var nested = new List<TwiML>
         {
-            g => g.Redirect("https://x"),
-            g => g.Hangup(),
-            g => g.Enqueue("q"),
-            g => g.Leave(),
-            g => g.Reject(),
-            g => g.Dial(new DialOptions(), DialTarget.Number("+48123456789")),
-            g => g.Gather(new GatherOptions()),
+            new Redirect(new Uri("https://x")),
+            new Hangup(),
+            new Enqueue("q"),
+            new Leave(),
+            new Reject(),
+            new Dial().Number(new PhoneNumber("+48123456789")),
+            Twiml.Gather(null),
         };
 
-        foreach (var write in nested)
-            Assert.Throws<InvalidOperationException>(() => new TwimlWriter().Gather(new GatherOptions(), write));
+        foreach (var verb in nested)
+            Assert.Throws<InvalidOperationException>(() => Render(new VoiceResponse().Append(Twiml.Gather(null).Append(verb))));
     }
 
     [Fact]
     public void Gather_AllowsSayPlayPauseAndEndsNestingAfterwards()
     {
-        var twiml = new TwimlWriter()
-            .Gather(new GatherOptions(), g => g.Say("a").Play("https://x/b.mp3").Pause(2))
-            .Hangup()
-            .Build();
+        var twiml = Render(new VoiceResponse()
+            .Append(Twiml.Gather(null).Say("a").Play(new Uri("https://x/b.mp3")).Pause(2))
+            .Hangup());
 
         var root = XDocument.Parse(twiml).Root!;
         Assert.Equal(["Say", "Play", "Pause"], root.Element("Gather")!.Elements().Select(e => e.Name.LocalName));
@@ -325,7 +313,7 @@ public class TwimlWriterTests
     {
         var hints = Enumerable.Range(0, 600).Select(i => $"h{i}").Append(new string('x', 150)).Prepend(new string('y', 150)).ToList();
 
-        var twiml = new TwimlWriter().Gather(new GatherOptions { Hints = hints }).Build();
+        var twiml = Render(new VoiceResponse().Append(Twiml.Gather(null, hints: hints)));
 
         var joined = XDocument.Parse(twiml).Root!.Element("Gather")!.Attribute("hints")!.Value.Split(", ");
         Assert.Equal(500, joined.Length);
@@ -337,8 +325,8 @@ public class TwimlWriterTests
     [Fact]
     public void Hints_BlankEntriesAreSkippedAndNoneMeansNoAttribute()
     {
-        var withBlanks = new TwimlWriter().Gather(new GatherOptions { Hints = ["  ", "sklep", ""] }).Build();
-        var without = new TwimlWriter().Gather(new GatherOptions { Hints = [" "] }).Build();
+        var withBlanks = Render(new VoiceResponse().Append(Twiml.Gather(null, hints: ["  ", "sklep", ""])));
+        var without = Render(new VoiceResponse().Append(Twiml.Gather(null, hints: [" "])));
 
         Assert.Equal("sklep", XDocument.Parse(withBlanks).Root!.Element("Gather")!.Attribute("hints")!.Value);
         Assert.Null(XDocument.Parse(without).Root!.Element("Gather")!.Attribute("hints"));
@@ -350,13 +338,15 @@ public class TwimlWriterTests
         var context = new DefaultHttpContext();
         context.Response.Body = new MemoryStream();
 
-        await new TwimlWriter().Say("Dzień dobry").ToResult().ExecuteAsync(context);
+        await new TwimlResult(new VoiceResponse().Say("Dzień dobry")).ExecuteAsync(context);
 
         Assert.Equal(200, context.Response.StatusCode);
         Assert.Equal("text/xml; charset=utf-8", context.Response.ContentType);
         var body = Encoding.UTF8.GetString(((MemoryStream)context.Response.Body).ToArray());
         Assert.Equal("Dzień dobry", XDocument.Parse(body).Root!.Element("Say")!.Value);
     }
+
+    private static string Render(VoiceResponse response) => Twiml.Render(response);
 
     private static void AssertSameXml(string expected, string actual) =>
         Assert.Equal(Normalise(XDocument.Parse(expected).Root!), Normalise(XDocument.Parse(actual).Root!));

@@ -1,0 +1,146 @@
+using Ivr.Api.Callbacks;
+using Ivr.Api.Care;
+using Ivr.Api.Menus;
+using Ivr.Api.Persistence;
+using Ivr.Api.Queues;
+using Ivr.Api.Shop;
+using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
+using Microsoft.Extensions.Options;
+using Twilio.TwiML;
+
+namespace Ivr.Api.Voice;
+
+/// <summary>
+/// The webhooks of a call in the menus: a new call, each answer to a menu, and the call's end. Each step loads the
+/// call by CallSid, steps the engine and saves, with what the step tells the caller, in one transaction, then answers
+/// the step's instructions as TwiML.
+/// </summary>
+public sealed class CallWebhooks(
+    MenuCatalog menus,
+    CallStore calls,
+    ReturningCallerWebhooks returningCallers,
+    QueueDistributor distributor,
+    WaitAnnouncer announcer,
+    DepartmentRates rates,
+    ContactStore contacts,
+    Apologies apologies,
+    TimeProvider time,
+    IOptions<QueueOptions> queueOptions,
+    ShopClient shop,
+    ILogger<CallWebhooks> logger)
+{
+    /// <summary>A new call enters the start menu; a caller with a callback booked is asked first whether to keep it.</summary>
+    public async Task<VoiceResponse> IncomingAsync(VoiceRequest call, CancellationToken ct) =>
+        await returningCallers.OfferAsync(call, ct) ?? await StepAsync(call, _ => new CallInput.Start(), ct, incoming: true);
+
+    /// <summary>Gather's action (keys or speech) and the redirect after it (no input).</summary>
+    public Task<VoiceResponse> GatherAsync(VoiceRequest call, CancellationToken ct) =>
+        StepAsync(call, state =>
+        {
+            // An action URL of an earlier step (a repeated or late request) must not be applied to the current menu.
+            if (call.QueryNumber("step") != state.Step)
+                return new CallInput.Replay();
+            if (call.Digits.Length > 0)
+                return new CallInput.Keys(call.Digits);
+            return call.SpeechResult.Length > 0 ? new CallInput.Speech(call.SpeechResult) : new CallInput.NoInput();
+        }, ct);
+
+    /// <summary>Goes on with the call on <paramref name="input"/> if the request's step is the call's current one, else replays.</summary>
+    public Task<VoiceResponse> ContinueAsync(VoiceRequest call, CallInput input, CancellationToken ct) =>
+        StepAsync(call, state => call.QueryNumber("step") == state.Step ? input : new CallInput.Replay(), ct);
+
+    /// <summary>The number's status callback: the call ended.</summary>
+    public async Task<VoiceResponse> StatusAsync(VoiceRequest call, CancellationToken ct)
+    {
+        if (call.CallSid.Length > 0 && call.CallStatus is "completed" or "busy" or "failed" or "no-answer" or "canceled")
+        {
+            var now = time.GetUtcNow();
+            rates.Ended(await calls.RecordEndAsync(call.CallSid, call.CallStatus, call.CallDuration, now,
+                TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct), now);
+            distributor.Wake();
+        }
+        return new VoiceResponse();
+    }
+
+    private async Task<VoiceResponse> StepAsync(VoiceRequest call, Func<CallState, CallInput> readInput, CancellationToken ct, bool incoming = false)
+    {
+        if (call.CallSid.Length == 0)
+        {
+            logger.LogWarning("A voice webhook without CallSid was refused politely");
+            return apologies.For(null, null);
+        }
+        var parties = new CallParties(call.From, call.To);
+        var shopContext = await ContextAsync(parties, incoming, ct);
+        var now = time.GetUtcNow();
+        var context = shopContext with { Returning = await ReturningAsync(call.CallSid, parties.Caller, incoming, now, ct) };
+        MenuDefinition? definition = null;
+        WaitAnnouncement? announcement = null;
+        var joined = false;
+        var result = await calls.StepAsync(call.CallSid, parties, now, async previous =>
+        {
+            // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
+            definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
+            var input = previous is null ? new CallInput.Start() : readInput(previous);
+            return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, context);
+        }, ct, alsoStore: async (connection, transaction, stepped) =>
+        {
+            // The forecast is made as the caller joins, before the distributor may hand them to an agent, and stored
+            // with the step: a caller is never told a wait the service has no record of, nor left in line unannounced.
+            if (stepped.Instructions.OfType<Instruction.Enqueue>().FirstOrDefault() is not { } enqueue)
+                return;
+            joined = true;
+            announcement = await announcer.AnnounceAsync(connection, transaction, call.CallSid,
+                    definition!.Departments[enqueue.Department], definition.Hotline.TimeZone, now, ct);
+        });
+        // An offer made before Twilio has the Enqueue would make it drop the answer (and the forecast).
+        if (joined)
+            distributor.WakeAfterAnswer(call.Http);
+        return StepTwiml.Render(call, result, definition!, announcement);
+    }
+
+    // A new call whose menu greets by name (or takes the language from the shop) asks the shop who is calling, within
+    // Shop:TimeoutMs; a shop that does not know or does not answer leaves the texts' fallbacks.
+    private async Task<CallContext> ContextAsync(CallParties parties, bool incoming, CancellationToken ct)
+    {
+        if (!incoming || parties.Caller is not { Length: > 1 } caller || !caller.StartsWith('+')
+            || !shop.IsAvailable || !menus.Current.UsesShopCustomer)
+            return new CallContext(parties.Caller);
+        var customer = await shop.CustomerAsync(caller, ct);
+        return new CallContext(parties.Caller, customer.Value?.FirstName, customer.Value?.Language);
+    }
+
+    /// <summary>
+    /// The matter a returning caller is offered to continue: looked up as the call starts, and again for their answer
+    /// to the offer. Null when the menu file makes no such offer or the caller has no recent contact with a department.
+    /// </summary>
+    private async Task<PreviousContact?> ReturningAsync(string callSid, string? caller, bool incoming, DateTimeOffset now, CancellationToken ct)
+    {
+        if (caller is null || !ContactStore.IsE164(caller) || menus.Current.Returning is null)
+            return null;
+        var definition = menus.Current;
+        if (!incoming)
+        {
+            var state = await calls.FindAsync(callSid, ct);
+            if (state?.Menu != FlowEngine.ReturningMenu)
+                return null;
+            definition = await menus.ForVersionAsync(state.MenuVersion, ct);
+        }
+        if (definition.Returning is not { } returning)
+            return null;
+        var history = await contacts.HistoryAsync(caller, now, ct);
+        return ContactStore.LastWithDepartment(history, callSid, now.AddDays(-returning.WithinDays), now);
+    }
+}
+
+/// <summary>The call webhooks on the /voice group.</summary>
+public static class CallWebhookRoutes
+{
+    public static RouteGroupBuilder MapCallWebhooks(this RouteGroupBuilder voice)
+    {
+        voice.MapWebhook<CallWebhooks>("/incoming", (calls, call, ct) => calls.IncomingAsync(call, ct));
+        voice.MapWebhook<CallWebhooks>("/gather", (calls, call, ct) => calls.GatherAsync(call, ct));
+        voice.MapWebhook<CallWebhooks>("/status", (calls, call, ct) => calls.StatusAsync(call, ct));
+        return voice;
+    }
+}
