@@ -39,12 +39,12 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
         }
         if (entry is not { } found)
             return null;
-        var aheadCount = found.State == "offered" ? 0 : found.Ahead;
+        var aheadCount = found.State == QueueEntryLifecycle.Stored.Offered ? 0 : found.Ahead;
 
         var ahead = (int)aheadCount;
         var (onDuty, estimate) = await ForecastAsync(department, zone, ahead, now, atNextOpening: false, cancellationToken);
         // Already handed to an agent (the distributor was quicker than this announcement): connected right away.
-        var forecast = found.State == "offered" ? WaitForecast.Now : estimate;
+        var forecast = found.State == QueueEntryLifecycle.Stored.Offered ? WaitForecast.Now : estimate;
 
         await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
             """

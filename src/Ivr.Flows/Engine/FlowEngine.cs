@@ -17,6 +17,9 @@ public static class FlowEngine
     /// </summary>
     public const string ReturningMenu = "(returning)";
 
+    /// <summary>The <c>From</c> of the transition that begins a call (afresh, for a repeated <c>/voice/incoming</c>).</summary>
+    public const string NewCall = "(new)";
+
     // What a caller may say to take the returning offer, besides pressing 1.
     private static readonly string[] Yes = ["1", "tak", "jeden", "jedynka", "yes", "one", "yeah"];
 
@@ -47,7 +50,7 @@ public static class FlowEngine
 
     private static (string, string?) Start(Turn turn, MenuDefinition definition, CallContext context, out string from)
     {
-        from = "(new)";
+        from = NewCall;
         turn.State = CallState.Begin(definition) with { Step = turn.State.Step };
         // A caller the shop knows may start in their own language, if the hotline speaks it.
         if (definition.Hotline.LanguageFromShop && context.ShopLanguage is { } shopLanguage
