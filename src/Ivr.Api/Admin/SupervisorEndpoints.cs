@@ -96,12 +96,12 @@ public static class SupervisorEndpoints
         string id, StatusChange change, HttpContext http, AgentStore agents, SupervisorStore store, AuditLog audit,
         QueueDistributor distributor, MenuCatalog menus, TimeProvider time, CancellationToken ct)
     {
-        if (change.Status is not (AgentStatus.Available or AgentStatus.Away))
+        if (AgentLifecycle.TryParse(change.Status) is not { } status)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["status"] = [$"Use \"{AgentStatus.Available}\" or \"{AgentStatus.Away}\"."],
+                ["status"] = [$"Use \"{AgentLifecycle.Stored.Available}\" or \"{AgentLifecycle.Stored.Away}\"."],
             });
-        if (!await agents.SetStatusAsync(id, change.Status, ct))
+        if (!await agents.SetStatusAsync(id, status, ct))
             return TypedResults.NotFound(new ProblemDetails
             {
                 Title = "No such agent",

@@ -148,22 +148,22 @@ public sealed class SupervisorStore(Database database)
             if (agent.BusyCallSid is { } sid)
             {
                 if (sid.StartsWith("callback:", StringComparison.Ordinal))
-                    return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "ringing", Time(agent.BusySince), "a callback", null);
+                    return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "ringing", Time(agent.BusySince), "a callback", null);
                 var talk = talks.GetValueOrDefault(sid);
                 var with = PhoneMask.Number(talk?.Caller);
                 return talk?.BridgedAt is { } bridged
-                    ? new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "talking", Time(bridged), with, null)
-                    : new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "ringing", Time(agent.BusySince), with, null);
+                    ? new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "talking", Time(bridged), with, null)
+                    : new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "ringing", Time(agent.BusySince), with, null);
             }
             if (agent.IsWrappingUp(now))
-                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "wrap-up", null, null, (agent.FreeAt!.Value - nowMs) / 1000.0);
+                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "wrap-up", null, null, (agent.FreeAt!.Value - nowMs) / 1000.0);
             if (agent.Status == AgentStatus.Away)
-                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "away", null, null, null);
+                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "away", null, null, null);
             if (agent.AwayUntil is { } until && until > nowMs)
-                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "missed", null, null, (until - nowMs) / 1000.0);
+                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "missed", null, null, (until - nowMs) / 1000.0);
             if (department is null || !department.Hours.IsOpen(now, zone))
-                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "closed", null, null, null);
-            return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.Status, "available", null, null, null);
+                return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "closed", null, null, null);
+            return new AgentOnBoard(agent.Id, agent.Department, agent.Name, agent.StoredStatus, "available", null, null, null);
         }
     }
 

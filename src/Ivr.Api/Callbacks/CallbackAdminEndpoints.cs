@@ -10,7 +10,7 @@ public static class CallbackAdminEndpoints
         string? LastResult, DateTimeOffset? ConnectedAt)
     {
         public static CallbackAdminView From(Callback c) => new(
-            c.Reference, c.Department, c.Number, c.Language, c.Source, c.Status,
+            c.Reference, c.Department, c.Number, c.Language, c.Source, c.StoredStatus,
             DateTimeOffset.FromUnixTimeMilliseconds(c.RequestedAt), At(c.BookedAt), DateTimeOffset.FromUnixTimeMilliseconds(c.DueAt),
             At(c.ExpectedAt), c.Attempts, c.LastResult, At(c.ConnectedAt));
 
@@ -22,10 +22,10 @@ public static class CallbackAdminEndpoints
     {
         group.MapGet("/callbacks", async (string? status, string? department, int? limit, CallbackStore store, CancellationToken ct) =>
         {
-            if (status is not null && !CallbackStatus.All.Contains(status))
+            if (status is not null && !CallbackLifecycle.Names.Contains(status))
                 return Results.ValidationProblem(new Dictionary<string, string[]>
                 {
-                    ["status"] = [$"Unknown status '{status}': use one of {string.Join(", ", CallbackStatus.All)}."],
+                    ["status"] = [$"Unknown status '{status}': use one of {string.Join(", ", CallbackLifecycle.Names)}."],
                 });
             var callbacks = await store.ListAsync(status, department, Math.Clamp(limit ?? 200, 1, 1000), ct);
             return Results.Ok(callbacks.Select(CallbackAdminView.From));
@@ -38,7 +38,7 @@ public static class CallbackAdminEndpoints
                 return Results.Problem(title: "No such callback", detail: $"No callback has the reference {reference}.", statusCode: 404);
             if (callback.Status != CallbackStatus.Canceled)
                 return Results.Problem(title: "The callback cannot be cancelled",
-                    detail: $"Callback {reference} is {callback.Status}; only a pending one can be cancelled.", statusCode: 409);
+                    detail: $"Callback {reference} is {callback.StoredStatus}; only a pending one can be cancelled.", statusCode: 409);
             return Results.Ok(CallbackAdminView.From(callback));
         });
         return group;

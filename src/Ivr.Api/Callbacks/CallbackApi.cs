@@ -210,7 +210,7 @@ public static class CallbackApi
         var zone = menu.Hotline.TimeZone;
         var number = fullNumber ? booking.Number : CallbackPages.PartlyHidden(booking.Number, countryCodes).Shown.Replace(" ", "").Replace('•', '*');
         var token = booking.Token ?? throw new InvalidOperationException($"Callback {booking.Reference} is shown without its token.");
-        return new CallbackView(booking.Reference, token, booking.Status, booking.Department, number,
+        return new CallbackView(booking.Reference, token, CallbackLifecycle.Name(booking.Status), booking.Department, number,
             booking.ExpectedAt is { } expected ? TimeZoneInfo.ConvertTime(expected, zone) : null,
             PublicUrl.Action(ivr.PublicBaseUrl, request, $"/callback/{token}"));
     }

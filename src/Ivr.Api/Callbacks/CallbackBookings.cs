@@ -12,7 +12,7 @@ namespace Ivr.Api.Callbacks;
 /// for a number that has an open booking, and learns nothing of it but that it exists).
 /// </summary>
 public sealed record CallbackBooking(
-    string Reference, string? Token, string Department, string Number, string Language, string Status,
+    string Reference, string? Token, string Department, string Number, string Language, CallbackStatus Status,
     DateTimeOffset RequestedAt, DateTimeOffset DueAt, DateTimeOffset? ExpectedAt, int Attempts, string? LastResult,
     DateTimeOffset? ConnectedAt, bool AnyDepartment = false)
 {

@@ -83,7 +83,7 @@ public static class CallbackPages
             body.Append($"<div class=\"summary\" role=\"alert\"><p>{H(notice)}</p></div>\n");
         body.Append(
             $"""
-            <p class="status" id="status" data-status="{H(booking.Status)}">{H(StatusText(texts, booking, now, menu.Hotline.TimeZone, language))}</p>
+            <p class="status" id="status" data-status="{H(CallbackLifecycle.Name(booking.Status))}">{H(StatusText(texts, booking, now, menu.Hotline.TimeZone, language))}</p>
             <dl class="facts">
             <dt>{H(texts.ReferenceLabel)}</dt><dd id="reference">{H(booking.Reference)}</dd>
             <dt>{H(booking.Status is CallbackStatus.Pending or CallbackStatus.Dialing or CallbackStatus.Answered ? texts.NumberLabel : texts.NumberCalled)}</dt><dd><span aria-hidden="true">{H(shown)}</span><span class="visually-hidden">{H(texts.NumberEnding(last))}</span></dd>
@@ -141,7 +141,7 @@ public static class CallbackPages
             CallbackStatus.Connected => texts.Connected,
             CallbackStatus.Failed => texts.Failed,
             CallbackStatus.Canceled => texts.Canceled,
-            _ => booking.Status,
+            _ => CallbackLifecycle.Name(booking.Status),
         };
 
     /// <summary>

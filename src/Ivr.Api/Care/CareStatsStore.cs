@@ -115,11 +115,11 @@ public sealed class CareStatsStore(Database database)
         var byDepartment = departments.Select(d => Figures(d, d,
             entries.Where(e => e.Department == d).ToList(),
             answers.Where(a => a.Department == d).ToList())).ToList();
-        var agentIds = entries.Where(e => e.AgentId is not null && e.State == Queues.EntryState.Answered).Select(e => e.AgentId!)
+        var agentIds = entries.Where(e => e.AgentId is not null && e.State == Queues.QueueEntryLifecycle.Stored.Answered).Select(e => e.AgentId!)
             .Concat(answers.Where(a => a.AgentId is not null).Select(a => a.AgentId!))
             .Distinct().Order(StringComparer.Ordinal);
         var byAgent = agentIds.Select(id => Figures(id, names.GetValueOrDefault(id, id),
-            entries.Where(e => e.AgentId == id && e.State == Queues.EntryState.Answered).ToList(),
+            entries.Where(e => e.AgentId == id && e.State == Queues.QueueEntryLifecycle.Stored.Answered).ToList(),
             answers.Where(a => a.AgentId == id).ToList())).ToList();
         return new CareStats(since, WindowDays, RepeatDays, (int)calls, (int)selfService,
             calls > 0 ? (double)selfService / calls : null, byDepartment, byAgent);
@@ -127,7 +127,7 @@ public sealed class CareStatsStore(Database database)
 
     private static CareFigures Figures(string key, string name, IReadOnlyList<EntryRow> entries, IReadOnlyList<AnswerRow> answers)
     {
-        var conversations = entries.Where(e => e.State == Queues.EntryState.Answered).ToList();
+        var conversations = entries.Where(e => e.State == Queues.QueueEntryLifecycle.Stored.Answered).ToList();
         var csat = answers.Where(a => a.Question == "csat").ToList();
         var nps = answers.Where(a => a.Question == "nps").ToList();
         var resolved = answers.Where(a => a.Question == "resolved").ToList();

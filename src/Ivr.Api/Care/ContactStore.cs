@@ -166,7 +166,7 @@ public sealed partial class ContactStore(Database database)
             }
             var ofCall = entries.Where(e => e.CallSid == call.CallSid).ToList();
             var last = ofCall.LastOrDefault();
-            var answered = ofCall.LastOrDefault(e => e.State == Queues.EntryState.Answered);
+            var answered = ofCall.LastOrDefault(e => e.State == Queues.QueueEntryLifecycle.Stored.Answered);
             int? wait = last is null ? null : (int)ofCall.Sum(e => ((e.AnsweredAt ?? e.EndedAt ?? nowMs) - e.EnqueuedAt) / 1000);
             contacts.Add(new Contact(ContactKind.Call, At(call.StartedAt), call.EndedAt is { } ended ? At(ended) : null, call.CallSid,
                 last?.Department, path, wait, (int?)answered?.HandleSeconds, answered?.AgentId, answered?.AgentName,
@@ -216,12 +216,12 @@ public sealed partial class ContactStore(Database database)
 
     private static ContactOutcome Outcome(CallRow call, EntryRow? last) => last?.State switch
     {
-        Queues.EntryState.Answered => ContactOutcome.Answered,
-        Queues.EntryState.Abandoned => ContactOutcome.Abandoned,
-        Queues.EntryState.Lost => ContactOutcome.Lost,
+        Queues.QueueEntryLifecycle.Stored.Answered => ContactOutcome.Answered,
+        Queues.QueueEntryLifecycle.Stored.Abandoned => ContactOutcome.Abandoned,
+        Queues.QueueEntryLifecycle.Stored.Lost => ContactOutcome.Lost,
         "callback" => ContactOutcome.Callback,
-        Queues.EntryState.Waiting or Queues.EntryState.Offered => ContactOutcome.Ongoing,
-        _ when call.Phase == nameof(CallPhase.CallbackBooked) => ContactOutcome.Callback,
+        Queues.QueueEntryLifecycle.Stored.Waiting or Queues.QueueEntryLifecycle.Stored.Offered => ContactOutcome.Ongoing,
+        _ when call.Phase == Voice.CallLifecycle.Stored.CallbackBooked => ContactOutcome.Callback,
         _ when call.EndedAt is null => ContactOutcome.Ongoing,
         _ => ContactOutcome.Menu,
     };

@@ -1,7 +1,10 @@
 using System.Data.Common;
 using Dapper;
+using Ivr.Api.Queues;
+using Ivr.Api.Voice;
 using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Persistence;
 
@@ -34,7 +37,7 @@ public sealed class CallStore(Database database)
         public string Phase { get; set; } = "";
 
         public CallState ToState() =>
-            new(MenuVersion, Menu, Language, (int)Offered, (int)Fallbacks, (int)Step, Enum.Parse<CallPhase>(Phase));
+            new(MenuVersion, Menu, Language, (int)Offered, (int)Fallbacks, (int)Step, CallLifecycle.Parse(Phase));
     }
 
     private const string SelectCall = """
@@ -49,7 +52,7 @@ public sealed class CallStore(Database database)
         if (!await reader.ReadAsync())
             return null;
         return new CallState(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-            reader.GetInt32(4), reader.GetInt32(5), Enum.Parse<CallPhase>(reader.GetString(6)));
+            reader.GetInt32(4), reader.GetInt32(5), CallLifecycle.Parse(reader.GetString(6)));
     }
 
     public async Task<CallState?> FindAsync(string callSid, CancellationToken cancellationToken = default)
@@ -73,6 +76,7 @@ public sealed class CallStore(Database database)
             var previous = await ReadStateAsync(database.Prepared(connection, transaction, $"{SelectCall} WHERE call_sid = @callSid").With("@callSid", callSid));
             var result = await step(previous);
             var state = result.State;
+            CallLifecycle.Check(previous, state, begun: result.Transition.From == MenuTransitions.NewCall);
             var at = now.ToUnixTimeMilliseconds();
             var save = database.Prepared(connection, transaction, previous is null
                 ? """
@@ -89,7 +93,7 @@ public sealed class CallStore(Database database)
                   """);
             save.With("@callSid", callSid).With("@menuVersion", state.MenuVersion).With("@menu", state.Menu)
                 .With("@language", state.Language).With("@offered", state.Offered).With("@fallbacks", state.Fallbacks)
-                .With("@step", state.Step).With("@phase", state.Phase.ToString()).With("@at", at);
+                .With("@step", state.Step).With("@phase", CallLifecycle.Name(state.Phase)).With("@at", at);
             if (previous is null)
                 save.With("@caller", parties.Caller).With("@called", parties.Called);
             await save.ExecuteNonQueryAsync(cancellationToken);
@@ -112,11 +116,11 @@ public sealed class CallStore(Database database)
                         // A caller coming back from a callback takes the place they booked it from.
                         // A call is in one line at most: a repeated webhook that enqueues it again adds nobody.
                         await connection.ExecuteAsync(
-                            """
+                            $"""
                             INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, heard_at,
                                                        preferred_agent, prefer_until)
-                            SELECT @callSid, @Department, @Language, @at, @place, 'waiting', @at, @PreferredAgent, @preferUntil
-                            WHERE NOT EXISTS (SELECT 1 FROM queue_entries WHERE call_sid = @callSid AND state IN ('waiting', 'offered'))
+                            SELECT @callSid, @Department, @Language, @at, @place, '{EntryText.Waiting}', @at, @PreferredAgent, @preferUntil
+                            WHERE NOT EXISTS (SELECT 1 FROM queue_entries WHERE call_sid = @callSid AND state IN ('{EntryText.Waiting}', '{EntryText.Offered}'))
                             """, new { callSid, enqueue.Department, enqueue.Language, at, place = enqueue.Since?.ToUnixTimeMilliseconds() ?? at,
                                 enqueue.PreferredAgent, preferUntil = enqueue.PreferredUntil?.ToUnixTimeMilliseconds() }, transaction);
                         break;
@@ -153,26 +157,27 @@ public sealed class CallStore(Database database)
     public Task<IReadOnlyList<AbandonedEntry>> RecordQueueResultAsync(string callSid, string queueResult, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         database.WriteAsync(async (connection, transaction) =>
         {
-            var state = queueResult switch
+            var trigger = queueResult switch
             {
-                "bridged" or "bridging-in-process" or "redirected-from-bridged" => "answered",
-                "hangup" => "abandoned",
-                "redirected" or "leave" => "left",
-                _ => "failed",
+                "bridged" or "bridging-in-process" or "redirected-from-bridged" => EntryTrigger.QueueBridged,
+                "hangup" => EntryTrigger.HungUp,
+                "redirected" or "leave" => EntryTrigger.QueueLeft,
+                _ => EntryTrigger.QueueFailed,
             };
-            var ended = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting')");
+            var state = QueueEntryLifecycle.Next(EntryState.Waiting, trigger);
+            var ended = await WaitingEntriesAsync(connection, transaction, callSid);
             await connection.ExecuteAsync(
-                """
+                $"""
                 UPDATE queue_entries SET state = @state, ended_at = @at
-                WHERE call_sid = @callSid AND state = 'waiting'
-                """, new { callSid, state, at = now.ToUnixTimeMilliseconds() }, transaction);
-            return state == "abandoned" ? ended : (IReadOnlyList<AbandonedEntry>)[];
+                WHERE call_sid = @callSid AND state = '{EntryText.Waiting}'
+                """, new { callSid, state = QueueEntryLifecycle.Name(state), at = now.ToUnixTimeMilliseconds() }, transaction);
+            return state == EntryState.Abandoned ? ended : (IReadOnlyList<AbandonedEntry>)[];
         }, cancellationToken);
 
     private static async Task<IReadOnlyList<AbandonedEntry>> WaitingEntriesAsync(
-        DbConnection connection, DbTransaction transaction, string callSid, string states) =>
+        DbConnection connection, DbTransaction transaction, string callSid) =>
         (await connection.QueryAsync<AbandonedEntry>(
-            $"SELECT department AS Department, enqueued_at AS EnqueuedAt FROM queue_entries WHERE call_sid = @callSid AND state IN {states}",
+            $"SELECT department AS Department, enqueued_at AS EnqueuedAt FROM queue_entries WHERE call_sid = @callSid AND state = '{EntryText.Waiting}'",
             new { callSid }, transaction)).ToList();
 
     /// <summary>
@@ -185,21 +190,18 @@ public sealed class CallStore(Database database)
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            var abandoned = await WaitingEntriesAsync(connection, transaction, callSid, "('waiting')");
+            var abandoned = await WaitingEntriesAsync(connection, transaction, callSid);
             var answered = new List<AnsweredEntry>();
-            var offered = await connection.QueryAsync<Queues.QueueEntry>(
-                """
-                SELECT id AS Id, call_sid AS CallSid, department AS Department, state AS State, agent_id AS AgentId,
-                       offers AS Offers, enqueued_at AS EnqueuedAt, bridged_at AS BridgedAt
-                FROM queue_entries WHERE call_sid = @callSid AND state = 'offered'
-                """, new { callSid }, transaction);
+            var offered = await connection.QueryAsync<QueueEntry>(
+                $"SELECT {QueueStore.EntryColumns} FROM queue_entries WHERE call_sid = @callSid AND state = '{EntryText.Offered}'",
+                new { callSid }, transaction);
             foreach (var entry in offered)
             {
                 if (entry.BridgedAt is { } bridged)
                 {
                     var talked = (int)Math.Max(0, (at - bridged) / 1000);
-                    await Queues.QueueStore.AnswerAsync(connection, transaction, entry, bridged, talked, at);
-                    await Queues.QueueStore.FreeAgentAsync(connection, transaction, entry, freeAt: at + (long)wrapUp.TotalMilliseconds, awayUntil: null);
+                    await QueueStore.AnswerAsync(connection, transaction, entry, EntryTrigger.HungUp, bridged, talked, at);
+                    await QueueStore.FreeAgentAsync(connection, transaction, entry, freeAt: at + (long)wrapUp.TotalMilliseconds, awayUntil: null);
                     answered.Add(new AnsweredEntry(entry.Department, entry.EnqueuedAt, bridged, talked));
                 }
                 else
@@ -210,35 +212,35 @@ public sealed class CallStore(Database database)
             // An entry closed as lost (its redirect refused: the call had ended unheard) was a caller who hung up while
             // waiting, as this callback now tells: abandoned, at the hang-up (the call's start plus its duration, when known).
             var lost = await connection.QueryAsync<LostEntry>(
-                """
+                $"""
                 SELECT e.id AS Id, e.department AS Department, e.enqueued_at AS EnqueuedAt, e.ended_at AS EndedAt, c.started_at AS StartedAt
                 FROM queue_entries e LEFT JOIN calls c ON c.call_sid = e.call_sid
-                WHERE e.call_sid = @callSid AND e.state = 'lost' AND e.answered_at IS NULL
+                WHERE e.call_sid = @callSid AND e.state = '{EntryText.Lost}' AND e.answered_at IS NULL
                 """, new { callSid }, transaction);
             foreach (var entry in lost)
             {
                 var hungUp = durationSeconds is { } seconds && entry.StartedAt is { } started ? started + seconds * 1000L : at;
                 var end = Math.Max(entry.EnqueuedAt, Math.Min(hungUp, entry.EndedAt ?? at));
                 await connection.ExecuteAsync(
-                    "UPDATE queue_entries SET state = 'abandoned', ended_at = @end WHERE id = @Id AND state = 'lost'",
-                    new { entry.Id, end }, transaction);
+                    $"UPDATE queue_entries SET state = @abandoned, ended_at = @end WHERE id = @Id AND state = '{EntryText.Lost}'",
+                    new { entry.Id, end, abandoned = QueueEntryLifecycle.NextName(EntryState.Lost, EntryTrigger.HungUp) }, transaction);
                 abandoned = [.. abandoned, new AbandonedEntry(entry.Department, entry.EnqueuedAt)];
             }
             await database.Prepared(connection, transaction,
-                    """
+                    $"""
                     UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @duration,
-                                     phase = 'Finished', updated_at = @at
+                                     phase = '{CallLifecycle.Stored.Finished}', updated_at = @at
                     WHERE call_sid = @callSid
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@duration", durationSeconds).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
             // A caller who hangs up in the queue, or while an agent's phone rings, abandoned it; that agent is free again.
             await database.Prepared(connection, transaction,
-                    """
-                    UPDATE queue_entries SET state = 'abandoned', ended_at = @at
-                    WHERE call_sid = @callSid AND state IN ('waiting', 'offered')
+                    $"""
+                    UPDATE queue_entries SET state = @abandoned, ended_at = @at
+                    WHERE call_sid = @callSid AND state IN ('{EntryText.Waiting}', '{EntryText.Offered}')
                     """)
-                .With("@callSid", callSid).With("@at", at)
+                .With("@callSid", callSid).With("@at", at).With("@abandoned", UnansweredHangUp)
                 .ExecuteNonQueryAsync(cancellationToken);
             await database.Prepared(connection, transaction,
                     "UPDATE agents SET busy_call_sid = NULL, busy_since = NULL, checked_at = NULL, free_at = @at WHERE busy_call_sid = @callSid")
@@ -253,6 +255,11 @@ public sealed class CallStore(Database database)
                 .ExecuteNonQueryAsync(cancellationToken);
             return new CallEnd(abandoned, answered);
         }, cancellationToken);
+
+    // Callers still waiting, or whose agent's phone still rang (those who talked were settled first), hung up.
+    private static readonly string UnansweredHangUp = QueueEntryLifecycle.NextName(EntryState.Waiting, EntryTrigger.HungUp) is var waiting
+        && waiting == QueueEntryLifecycle.NextName(EntryState.Offered, EntryTrigger.HungUp) ? waiting
+        : throw new InvalidOperationException("A caller who hangs up while waiting and one whose agent's phone rang must end alike.");
 
     private sealed class LostEntry
     {

@@ -33,12 +33,12 @@ public static class AgentEndpoints
         string id, StatusChange change, AgentStore store, MenuCatalog menus, TimeProvider time, QueueDistributor distributor,
         CancellationToken ct)
     {
-        if (change.Status is not (AgentStatus.Available or AgentStatus.Away))
+        if (AgentLifecycle.TryParse(change.Status) is not { } status)
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["status"] = [$"Use \"{AgentStatus.Available}\" or \"{AgentStatus.Away}\"."],
+                ["status"] = [$"Use \"{AgentLifecycle.Stored.Available}\" or \"{AgentLifecycle.Stored.Away}\"."],
             });
-        if (!await store.SetStatusAsync(id, change.Status, ct))
+        if (!await store.SetStatusAsync(id, status, ct))
             return TypedResults.NotFound(new ProblemDetails
             {
                 Title = "No such agent",
@@ -55,7 +55,7 @@ public static class AgentEndpoints
     {
         var department = definition.Departments.GetValueOrDefault(agent.Department);
         var zone = definition.Hotline.TimeZone;
-        return new AgentView(agent.Id, agent.Department, agent.Name, agent.Kind, agent.Address, agent.Status,
+        return new AgentView(agent.Id, agent.Department, agent.Name, agent.Kind, agent.Address, agent.StoredStatus,
             OnDuty: department is not null && agent.IsOnDuty(department, zone, now),
             Busy: agent.BusyCallSid is not null,
             AwayUntil: Time(agent.AwayUntil), FreeAt: Time(agent.FreeAt));

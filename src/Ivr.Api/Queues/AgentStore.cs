@@ -13,7 +13,9 @@ public sealed class AgentRow
     public string Name { get; set; } = "";
     public string Kind { get; set; } = "";
     public string Address { get; set; } = "";
-    public string Status { get; set; } = "";
+    public AgentStatus Status { get; set; }
+    /// <summary>The status as stored in <c>agents.status</c> (what the queries read into, and what the agent API shows).</summary>
+    public string StoredStatus { get => AgentLifecycle.Name(Status); set => Status = AgentLifecycle.Parse(value); }
     public long? AwayUntil { get; set; }
     public string? BusyCallSid { get; set; }
     public long? BusySince { get; set; }
@@ -33,18 +35,12 @@ public sealed class AgentRow
         IsOnDuty(department, zone, now) && BusyCallSid is null && (FreeAt is null || FreeAt <= now.ToUnixTimeMilliseconds());
 }
 
-public static class AgentStatus
-{
-    public const string Available = "available";
-    public const string Away = "away";
-}
-
 /// <summary>Agents of every department: kept in step with the menu file, their presence set through the agent API.</summary>
 public sealed class AgentStore(Database database)
 {
     /// <summary>The columns of <see cref="AgentRow"/>, for queries elsewhere.</summary>
     public const string Columns = """
-        id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address, status AS Status,
+        id AS Id, department AS Department, name AS Name, kind AS Kind, address AS Address, status AS StoredStatus,
         away_until AS AwayUntil, busy_call_sid AS BusyCallSid, busy_since AS BusySince, free_at AS FreeAt
         """;
 
@@ -69,9 +65,9 @@ public sealed class AgentStore(Database database)
                     var id = IdFor(department.Id, agent.Name);
                     ids.Add(id);
                     await connection.ExecuteAsync(
-                        """
+                        $"""
                         INSERT INTO agents (id, department, name, kind, address, status)
-                        VALUES (@id, @department, @name, @kind, @address, 'available')
+                        VALUES (@id, @department, @name, @kind, @address, '{AgentLifecycle.Stored.Available}')
                         ON CONFLICT (id) DO UPDATE SET name = @name, kind = @kind, address = @address
                         """,
                         new { id, department = department.Id, name = agent.Name, kind = agent.Kind.ToString().ToLowerInvariant(), address = agent.Address },
@@ -91,10 +87,18 @@ public sealed class AgentStore(Database database)
     }
 
     /// <summary>Sets an agent available or away; false when there is no such agent.</summary>
-    public Task<bool> SetStatusAsync(string id, string status, CancellationToken cancellationToken = default) =>
-        database.WriteAsync(async (connection, transaction) =>
-            await connection.ExecuteAsync(
-                // Coming back clears a missed-call pause too: the agent says they are there.
-                "UPDATE agents SET status = @status, away_until = NULL WHERE id = @id",
-                new { id, status }, transaction) == 1, cancellationToken);
+    public Task<bool> SetStatusAsync(string id, AgentStatus status, CancellationToken cancellationToken = default)
+    {
+        var trigger = AgentLifecycle.To(status);
+        return database.WriteAsync(async (connection, transaction) =>
+        {
+            var agent = await connection.QuerySingleOrDefaultAsync<AgentRow>($"{SelectAgents} WHERE id = @id", new { id }, transaction);
+            if (agent is null)
+                return false;
+            AgentLifecycle.Of(agent).Fire(trigger);
+            // Coming back clears a missed-call pause too: the agent says they are there.
+            return await connection.ExecuteAsync("UPDATE agents SET status = @StoredStatus, away_until = NULL WHERE id = @id",
+                new { id, agent.StoredStatus }, transaction) == 1;
+        }, cancellationToken);
+    }
 }

@@ -90,9 +90,9 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
         foreach (var entry in entries)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
-            if (entry.State == "answered" && entry.AnsweredAt is { } answered)
+            if (entry.State == QueueEntryLifecycle.Stored.Answered && entry.AnsweredAt is { } answered)
                 rebuilt.Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.HandleSeconds ?? 0, at);
-            else if (entry.State == "abandoned")
+            else if (entry.State == QueueEntryLifecycle.Stored.Abandoned)
                 rebuilt.Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
         }
         _learners = rebuilt._learners;

@@ -45,7 +45,7 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
             """, new { callSid, department = department.Id, at = now.ToUnixTimeMilliseconds() }, transaction);
         if (entry is not { } found)
             return null;
-        var offered = found.Item2 == "offered";
+        var offered = found.Item2 == QueueEntryLifecycle.Stored.Offered;
         var ahead = offered ? 0 : (int)found.Item1;
         var (onDuty, estimate) = await ForecastAsync(department, zone, ahead, now, atNextOpening: false, cancellationToken);
         // Already handed to an agent (the distributor was quicker than this announcement): connected right away.

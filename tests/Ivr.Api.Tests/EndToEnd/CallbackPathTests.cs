@@ -261,7 +261,7 @@ public sealed class CallbackPathTests
         }
         Assert.Equal("twiml", holding.Events.OfType<HungUp>().Single().By);
 
-        await RunUntilAsync(world, () => StatusOf(world) == CallbackStatus.Connected, TimeSpan.FromHours(1));
+        await RunUntilAsync(world, () => StatusOf(world) == CallbackLifecycle.Stored.Connected, TimeSpan.FromHours(1));
         await world.Board.SettleAsync();
         var callBack = Assert.Single(await Task.WhenAll(world.Board.Calls), c => c.Direction == "outbound-api");
         Assert.Equal(booker, callBack.Requests.First().Form["To"]);
@@ -297,7 +297,7 @@ public sealed class CallbackPathTests
         foreach (var agent in new[] { "orders.katarzyna", "orders.piotr" })
             using (var response = await world.Api.PutAsJsonAsync($"/api/agents/{agent}/status", new { status = "available" }))
                 response.EnsureSuccessStatusCode();
-        await RunUntilAsync(world, () => StatusOf(world) == CallbackStatus.Connected, TimeSpan.FromMinutes(15));
+        await RunUntilAsync(world, () => StatusOf(world) == CallbackLifecycle.Stored.Connected, TimeSpan.FromMinutes(15));
         await world.Board.SettleAsync();
 
         var call = await Assert.Single(world.Board.Calls);
@@ -316,7 +316,7 @@ public sealed class CallbackPathTests
         using var db = world.Factory.OpenDatabase();
         var callback = db.QuerySingle<(string Status, int Attempts, long RequestedAt)>(
             "SELECT status, attempts, requested_at FROM callbacks WHERE reference = @Reference", new { booking.Reference });
-        Assert.Equal((CallbackStatus.Connected, 1), (callback.Status, callback.Attempts));
+        Assert.Equal((CallbackLifecycle.Stored.Connected, 1), (callback.Status, callback.Attempts));
         Assert.Equal(("orders.anna", "connected"), db.QuerySingle<(string, string)>("SELECT agent_id, result FROM callback_attempts"));
         var entry = db.QuerySingle<(long PlaceAt, string State, string AgentId)>(
             "SELECT place_at, state, agent_id FROM queue_entries WHERE call_sid = @CallSid", new { call.CallSid });
