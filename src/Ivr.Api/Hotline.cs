@@ -29,6 +29,7 @@ public static class Hotline
         builder.Services.AddSingleton<MenuVersionStore>();
         builder.Services.AddSingleton<AuditLog>();
         builder.Services.AddSingleton<SharedLimits>();
+        builder.Services.AddSingleton<WebhookReplays>();
         builder.Services.AddSingleton<MenuCatalog>();
         builder.Services.AddSingleton<MenuAdmin>();
         builder.Services.AddSingleton<Health>();
@@ -48,6 +49,7 @@ public static class Hotline
         builder.Services.AddSingleton<WaitAnnouncer>();
         builder.Services.AddSingleton<QueueDistributor>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueDistributor>());
+        builder.Services.AddSingleton<RingChecks>();
         builder.Services.AddSingleton<QueueSweeper>();
         builder.Services.AddHostedService(services => services.GetRequiredService<QueueSweeper>());
         builder.Services.AddCustomerCare();

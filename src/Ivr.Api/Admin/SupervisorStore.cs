@@ -125,10 +125,10 @@ public sealed class SupervisorStore(Database database)
         var calls = agents.Where(a => a.BusyCallSid is { } sid && !sid.StartsWith("callback:", StringComparison.Ordinal))
             .Select(a => a.BusyCallSid!).ToList();
         var talks = calls.Count == 0 ? new Dictionary<string, TalkRow>() : (await connection.QueryAsync<TalkRow>(
-            """
+            $"""
             SELECT c.call_sid AS CallSid, c.caller AS Caller,
                    (SELECT MAX(q.bridged_at) FROM queue_entries q WHERE q.call_sid = c.call_sid AND q.state IN ('offered', 'answered')) AS BridgedAt
-            FROM calls c WHERE c.call_sid IN @calls
+            FROM calls c WHERE c.call_sid {database.In("@calls")}
             """, new { calls })).ToDictionary(t => t.CallSid);
         var zone = definition.Hotline.TimeZone;
         var nowMs = now.ToUnixTimeMilliseconds();

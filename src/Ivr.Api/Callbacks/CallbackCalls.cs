@@ -236,7 +236,7 @@ public sealed class CallbackCalls(
                     }
                     await JoinAtPlaceAsync(form, definition, callback.Department, language,
                         DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), "callback-wait", ct);
-                    distributor.Wake();
+                    distributor.WakeAfterAnswer(request);
                     Say(twiml, definition, language, definition.Messages.Get(SystemMessages.QueueJoined, language)
                         .Replace("{department}", definition.Departments[callback.Department].Title.For(language)));
                     EnqueueTwiml(request, twiml, callback.Department);
@@ -282,7 +282,7 @@ public sealed class CallbackCalls(
                 // the place their booking held.
                 await JoinAtPlaceAsync(form, definition, callback.Department, language,
                     DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), "callback-queued", ct, caller: callback.Number);
-                distributor.Wake();
+                distributor.WakeAfterAnswer(request);
                 EnqueueTwiml(request, twiml, callback.Department);
                 return twiml.ToResult();
             }
@@ -368,8 +368,9 @@ public sealed class CallbackCalls(
             await store.ReleaseAgentAsync(id, now, TimeSpan.FromSeconds(queueOptions.Value.AwayAfterMissedSeconds), ct);
             await JoinAtPlaceAsync(form, definition, callback.Department, language,
                 DateTimeOffset.FromUnixTimeMilliseconds(callback.RequestedAt), "callback-queued", ct, caller: callback.Number);
-            dispatcher.Wake();
-            distributor.Wake();
+            // The customer is back in line: the next offer must not overtake the answer that tells them so.
+            dispatcher.WakeAfterAnswer(request);
+            distributor.WakeAfterAnswer(request);
             Say(twiml, definition, language, definition.Messages.Get(SystemMessages.AgentUnavailable, language));
             EnqueueTwiml(request, twiml, callback.Department);
             return twiml.ToResult();
@@ -450,7 +451,7 @@ public sealed class CallbackCalls(
         if (dialog.Source == "queue" && dialog.Since is { } since)
         {
             await JoinAtPlaceAsync(form, definition, dialog.Department, language, since, "callback-abandoned", ct);
-            distributor.Wake();
+            distributor.WakeAfterAnswer(request);
             EnqueueTwiml(request, twiml, dialog.Department);
             return twiml.ToResult();
         }

@@ -28,7 +28,7 @@ public sealed record CareFigures(
 /// <param name="WindowDays">The window's length in days.</param>
 /// <param name="RepeatDays">Two calls from one number to one department this many days apart or less are one matter.</param>
 /// <param name="Calls">Calls to the hotline in the window.</param>
-/// <param name="SelfService">Calls that ended without an agent after a look-up.</param>
+/// <param name="SelfService">Calls that ended after a look-up the shop answered, without reaching an agent's line or booking a callback.</param>
 /// <param name="SelfServiceShare">Their share of the calls.</param>
 public sealed record CareStats(
     DateTimeOffset Since, int WindowDays, int RepeatDays, int Calls, int SelfService, double? SelfServiceShare,
@@ -44,10 +44,10 @@ public sealed class CareStatsStore(Database database)
     public const int RepeatDays = 7;
 
     /// <summary>
-    /// The calls that had a look-up (a contact of kind <see cref="ContactKind.Lookup"/>): a menu step whose trigger
-    /// starts with "lookup". None do until order look-ups exist, so self-service counts 0 until then.
+    /// The calls in which the shop answered a look-up (<c>shop_lookups</c>: the order found or not found for the
+    /// caller). One the shop could not answer (timeout, error) served nobody, so it does not make a call self-service.
     /// </summary>
-    public const string LookupCalls = "SELECT call_sid FROM call_events WHERE trigger LIKE 'lookup%'";
+    public const string LookupCalls = "SELECT call_sid FROM shop_lookups WHERE outcome IN ('found', 'not_found')";
 
     private sealed class EntryRow
     {
@@ -105,8 +105,9 @@ public sealed class CareStatsStore(Database database)
         var selfService = await connection.ExecuteScalarAsync<long>(
             $"""
             SELECT COUNT(*) FROM calls c
-            WHERE c.started_at >= @since AND c.call_sid IN ({LookupCalls})
+            WHERE c.started_at >= @since AND c.ended_at IS NOT NULL AND c.call_sid IN ({LookupCalls})
               AND NOT EXISTS (SELECT 1 FROM queue_entries e WHERE e.call_sid = c.call_sid)
+              AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.call_sid = c.call_sid)
             """, new { since = since.ToUnixTimeMilliseconds() });
         var names = (await connection.QueryAsync<AgentName>("SELECT id AS Id, name AS Name FROM agents"))
             .ToDictionary(a => a.Id, a => a.Name);

@@ -15,9 +15,8 @@ public static class ContactKind
     /// <summary>The answers to a post-call survey, apart from the call they followed.</summary>
     public const string Survey = "survey";
     /// <summary>
-    /// A look-up the caller made on the phone without an agent (order status from the shop). Nothing records one yet;
-    /// when look-ups are stored, <see cref="ContactStore.HistoryAsync"/> reads them as contacts of this kind, and
-    /// the self-service figure counts the calls that had one and reached no agent.
+    /// A look-up the caller made on the phone (order status from the shop), read from <c>shop_lookups</c>: when, the
+    /// order number, and the outcome (found, not_found, unavailable).
     /// </summary>
     public const string Lookup = "lookup";
 }
@@ -36,7 +35,8 @@ public sealed record Contact(
     string? Agent,
     string Outcome,
     string? Reference,
-    IReadOnlyDictionary<string, int> Answers);
+    IReadOnlyDictionary<string, int> Answers,
+    string? OrderNumber = null);
 
 /// <summary>
 /// A caller's contacts by phone number, read from what the hotline keeps anyway (calls with their menu events and
@@ -104,6 +104,14 @@ public sealed partial class ContactStore(Database database)
         public long At { get; set; }
     }
 
+    private sealed class LookupRow
+    {
+        public string CallSid { get; set; } = "";
+        public long At { get; set; }
+        public string? OrderNumber { get; set; }
+        public string Outcome { get; set; } = "";
+    }
+
     /// <summary>Every contact of <paramref name="number"/>, newest first.</summary>
     public async Task<IReadOnlyList<Contact>> HistoryAsync(string number, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
@@ -116,15 +124,15 @@ public sealed partial class ContactStore(Database database)
             """, new { number, limit = HistoryLimit })).ToList();
         var sids = calls.Select(c => c.CallSid).ToList();
         var events = sids.Count == 0 ? [] : (await connection.QueryAsync<EventRow>(
-            "SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid IN @sids ORDER BY id",
+            $"SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid {database.In("@sids")} ORDER BY id",
             new { sids })).ToList();
         var entries = sids.Count == 0 ? [] : (await connection.QueryAsync<EntryRow>(
-            """
+            $"""
             SELECT e.call_sid AS CallSid, e.department AS Department, e.state AS State, e.enqueued_at AS EnqueuedAt,
                    e.answered_at AS AnsweredAt, e.ended_at AS EndedAt, e.handle_seconds AS HandleSeconds,
                    e.agent_id AS AgentId, a.name AS AgentName
             FROM queue_entries e LEFT JOIN agents a ON a.id = e.agent_id
-            WHERE e.call_sid IN @sids ORDER BY e.id
+            WHERE e.call_sid {database.In("@sids")} ORDER BY e.id
             """, new { sids })).ToList();
         var callbacks = await connection.QueryAsync<CallbackRow>(
             """
@@ -141,6 +149,11 @@ public sealed partial class ContactStore(Database database)
             FROM survey_answers s LEFT JOIN agents a ON a.id = s.agent_id
             WHERE s.number = @number ORDER BY s.id DESC LIMIT @limit
             """, new { number, limit = HistoryLimit * 3 });
+        var lookups = await connection.QueryAsync<LookupRow>(
+            """
+            SELECT call_sid AS CallSid, at AS At, order_number AS OrderNumber, outcome AS Outcome
+            FROM shop_lookups WHERE caller = @number ORDER BY at DESC, id DESC LIMIT @limit
+            """, new { number, limit = HistoryLimit });
 
         var contacts = new List<Contact>();
         var noAnswers = new Dictionary<string, int>();
@@ -173,6 +186,12 @@ public sealed partial class ContactStore(Database database)
                 [], null, null, first.AgentId, first.AgentName, "answered", null,
                 survey.ToDictionary(a => a.Question, a => (int)a.Answer)));
         }
+        foreach (var lookup in lookups)
+        {
+            contacts.Add(new Contact(ContactKind.Lookup, At(lookup.At), null, lookup.CallSid, null, [], null, null, null, null,
+                lookup.Outcome, null, noAnswers, lookup.OrderNumber));
+        }
+        // Stable: a look-up made in the same millisecond as another keeps the order it was read in (newest first).
         return contacts.OrderByDescending(c => c.At).ToList();
     }
 

@@ -23,6 +23,9 @@ public sealed class MenuFileWatcher(MenuCatalog catalog, ILogger<MenuFileWatcher
 
     private sealed record Settled(string? Content);
 
+    /// <summary>Raised after each change of the file is applied or refused, for whoever must know when (the tests).</summary>
+    internal event Action<FileReload>? Reloaded;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watcher = Watch();
@@ -35,7 +38,9 @@ public sealed class MenuFileWatcher(MenuCatalog catalog, ILogger<MenuFileWatcher
                 var content = await MenuCatalog.ReadFileAsync(catalog.FilePath, stoppingToken);
                 if (Fingerprint(content) != seen && await SettledAsync(content, stoppingToken) is { } settled)
                 {
-                    if (await catalog.ReloadFileAsync(settled.Content, stoppingToken) == FileReload.ChangedMeanwhile)
+                    var reload = await catalog.ReloadFileAsync(settled.Content, stoppingToken);
+                    Reloaded?.Invoke(reload);
+                    if (reload == FileReload.ChangedMeanwhile)
                         Touch();
                     else
                         seen = Fingerprint(settled.Content);

@@ -188,6 +188,23 @@ public sealed class CallStore(Database database)
                     abandoned = [.. abandoned, new AbandonedEntry(entry.Department, entry.EnqueuedAt)];
                 }
             }
+            // An entry closed as lost (its redirect refused: the call had ended unheard) was a caller who hung up while
+            // waiting, as this callback now tells: abandoned, at the hang-up (the call's start plus its duration, when known).
+            var lost = await connection.QueryAsync<LostEntry>(
+                """
+                SELECT e.id AS Id, e.department AS Department, e.enqueued_at AS EnqueuedAt, e.ended_at AS EndedAt, c.started_at AS StartedAt
+                FROM queue_entries e LEFT JOIN calls c ON c.call_sid = e.call_sid
+                WHERE e.call_sid = @callSid AND e.state = 'lost' AND e.answered_at IS NULL
+                """, new { callSid }, transaction);
+            foreach (var entry in lost)
+            {
+                var hungUp = durationSeconds is { } seconds && entry.StartedAt is { } started ? started + seconds * 1000L : at;
+                var end = Math.Max(entry.EnqueuedAt, Math.Min(hungUp, entry.EndedAt ?? at));
+                await connection.ExecuteAsync(
+                    "UPDATE queue_entries SET state = 'abandoned', ended_at = @end WHERE id = @Id AND state = 'lost'",
+                    new { entry.Id, end }, transaction);
+                abandoned = [.. abandoned, new AbandonedEntry(entry.Department, entry.EnqueuedAt)];
+            }
             await database.Prepared(connection, transaction,
                     """
                     UPDATE calls SET ended_at = @at, end_status = @status, duration_seconds = @duration,
@@ -217,6 +234,15 @@ public sealed class CallStore(Database database)
                 .ExecuteNonQueryAsync(cancellationToken);
             return new CallEnd(abandoned, answered);
         }, cancellationToken);
+
+    private sealed class LostEntry
+    {
+        public long Id { get; set; }
+        public string Department { get; set; } = "";
+        public long EnqueuedAt { get; set; }
+        public long? EndedAt { get; set; }
+        public long? StartedAt { get; set; }
+    }
 
     // Callers can send anything (5,000 digits, a long transcription); the log keeps enough to read.
     private static string? Clip(string? input) => input is { Length: > 200 } ? input[..200] + "…" : input;

@@ -80,6 +80,13 @@ public sealed class Database : IAsyncDisposable
     /// <summary>True on PostgreSQL (several instances may share it), false on the embedded SQLite file.</summary>
     public bool IsPostgres => _postgres is not null;
 
+    /// <summary>
+    /// "Is one of the list <paramref name="parameter"/>" (a Dapper list parameter such as <c>@ids</c>): Dapper expands
+    /// <c>IN @ids</c> into one parameter per item on SQLite, but hands PostgreSQL the list as one array, which needs
+    /// <c>= ANY(@ids)</c>. Write <c>$"WHERE id {database.In("@ids")}"</c>.
+    /// </summary>
+    public string In(string parameter) => IsPostgres ? $"= ANY({parameter})" : $"IN {parameter}";
+
     /// <summary>The database file, or on PostgreSQL its server and database (never the password).</summary>
     public string DataSource { get; }
 

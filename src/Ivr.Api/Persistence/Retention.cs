@@ -87,23 +87,23 @@ public sealed class Retention : BackgroundService
         var deleted = 0;
         deleted += await DeleteAsync<long>(
             "SELECT id FROM call_events WHERE at < @cutoff",
-            "DELETE FROM call_events WHERE id IN @ids", cutoff, cancellationToken);
+            $"DELETE FROM call_events WHERE id {database.In("@ids")}", cutoff, cancellationToken);
         deleted += await DeleteAsync<long>(
             "SELECT id FROM announcements WHERE at < @cutoff",
-            "DELETE FROM announcements WHERE id IN @ids", cutoff, cancellationToken);
+            $"DELETE FROM announcements WHERE id {database.In("@ids")}", cutoff, cancellationToken);
         deleted += await DeleteAsync<long>(
             "SELECT id FROM queue_entries WHERE ended_at IS NOT NULL AND ended_at < @cutoff",
-            "DELETE FROM queue_entries WHERE id IN @ids", cutoff, cancellationToken);
+            $"DELETE FROM queue_entries WHERE id {database.In("@ids")}", cutoff, cancellationToken);
         deleted += await DeleteAsync<long>(
             "SELECT id FROM shop_lookups WHERE at < @cutoff",
-            "DELETE FROM shop_lookups WHERE id IN @ids", cutoff, cancellationToken);
+            $"DELETE FROM shop_lookups WHERE id {database.In("@ids")}", cutoff, cancellationToken);
         // A callback's tries go with it (they reference it); the booking is over and its last change is old.
         var finished = $"SELECT id FROM callbacks WHERE status IN ('{string.Join("', '", FinishedCallbacks)}') " +
                        "AND COALESCE(ended_at, updated_at, requested_at) < @cutoff";
         deleted += await DeleteAsync<long>(finished,
-            """
-            DELETE FROM callback_attempts WHERE callback_id IN @ids;
-            DELETE FROM callbacks WHERE id IN @ids;
+            $"""
+            DELETE FROM callback_attempts WHERE callback_id {database.In("@ids")};
+            DELETE FROM callbacks WHERE id {database.In("@ids")};
             """, cutoff, cancellationToken);
         // A call is kept while anything still refers to it (a waiting entry, an open callback, an agent on it).
         deleted += await DeleteAsync<string>(
@@ -114,7 +114,7 @@ public sealed class Retention : BackgroundService
               AND NOT EXISTS (SELECT 1 FROM callbacks b WHERE b.call_sid = c.call_sid)
               AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.busy_call_sid = c.call_sid)
             """,
-            "DELETE FROM calls WHERE call_sid IN @ids", cutoff, cancellationToken);
+            $"DELETE FROM calls WHERE call_sid {database.In("@ids")}", cutoff, cancellationToken);
         if (deleted > 0)
             logger.LogInformation("Deleted {Count} rows older than {Days} days (Data:RetentionDays)", deleted, options.Value.RetentionDays);
         return deleted;

@@ -248,7 +248,8 @@ public sealed class QueueCalls(
         if (await queues.ReturnAsync(entry, offer, now, TimeSpan.FromSeconds(options.Value.AwayAfterMissedSeconds), cancellationToken: ct))
         {
             logger.LogInformation("Agent {Agent} did not take call {CallSid} ({Status})", current.AgentId, current.CallSid, status);
-            distributor.Wake();
+            // The caller is back in line: the next offer must not overtake the answer that tells them so.
+            distributor.WakeAfterAnswer(request);
             EnqueueAgain(request, twiml, department, definition, language, apologise: true);
             return twiml.ToResult();
         }

@@ -19,6 +19,7 @@ public sealed class QueueSweeper(
     ITwilioCalls twilio,
     DepartmentRates rates,
     QueueDistributor distributor,
+    RingChecks ringChecks,
     IOptions<QueueOptions> options,
     TimeProvider time,
     ILogger<QueueSweeper> logger) : RoundsService(time, logger)
@@ -48,6 +49,8 @@ public sealed class QueueSweeper(
             var settled = false;
             try
             {
+                // Phones that must have stopped ringing are asked about first, long before a sweep period.
+                settled |= await ringChecks.CheckAsync(cancellationToken);
                 foreach (var entry in await queues.UnheardAsync(before, MostPerSweep, cancellationToken))
                 {
                     if (await EndOfAsync(entry.CallSid, cancellationToken) is not { } endedAt)
@@ -128,7 +131,7 @@ public sealed class QueueSweeper(
     /// Twilio is down, refuses requests for now or is left alone by the breaker: nothing is known about the call, and
     /// it must be asked again soon, not taken as heard of.
     /// </summary>
-    private static bool CannotAskNow(Exception exception) =>
+    internal static bool CannotAskNow(Exception exception) =>
         exception is TwilioUnavailableException or TwilioApiException { HttpStatus: 429 } || TwilioFailure.IsOutage(exception);
 
     /// <summary>

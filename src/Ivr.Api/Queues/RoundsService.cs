@@ -27,8 +27,28 @@ public abstract class RoundsService(TimeProvider time, ILogger logger) : Backgro
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
+    private long _wakes;
+
+    /// <summary>How many rounds were asked for so far: tells whether a request asked for one before its answer was out.</summary>
+    public long WakesAsked => Interlocked.Read(ref _wakes);
+
     /// <summary>Asks for a round now.</summary>
-    public void Wake() => _wake.Writer.TryWrite(true);
+    public void Wake()
+    {
+        Interlocked.Increment(ref _wakes);
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>
+    /// Asks for a round once the webhook's answer has gone out. A round woken sooner may redirect the same call
+    /// through the REST API before Twilio has that answer, and Twilio then drops the answer (and what it says).
+    /// </summary>
+    public void WakeAfterAnswer(HttpRequest request) =>
+        request.HttpContext.Response.OnCompleted(() =>
+        {
+            Wake();
+            return Task.CompletedTask;
+        });
 
     /// <summary>One round of the work; returns when the next one is due if nothing wakes it, or null when only a
     /// change (a wake) can bring new work.</summary>

@@ -44,6 +44,10 @@ public sealed class OrderLookupCalls(
             // A withheld number cannot be matched to orders: the shop tells orders only to the number they belong to.
             if (lookup.Caller is null)
                 return await lookup.DoneAsync(LookupOutcome.NotFound, null, null, SystemMessages.LookupOrderNotFound, ct);
+            // Back at the lookup in the same call ("check another order", "enter the number again"): the caller
+            // means a number of their own, not the one open order read to them already.
+            if (await store.HasLookupAsync(lookup.CallSid, ct))
+                return AskForNumber(lookup, attempt: 1, reprompt: null);
             _ = lookups.GetOrStart(lookup.Key("orders"), () => shop.OrdersAsync(lookup.Caller!, CancellationToken.None));
             var twiml = new TwimlWriter();
             lookup.Say(twiml, SystemMessages.LookupWait);
@@ -221,6 +225,7 @@ public sealed class OrderLookupCalls(
         CallState state, MenuDefinition definition, Menu menu)
     {
         public IFormCollection Form => form;
+        public string CallSid => callSid;
         public string? Caller => caller;
         public Menu Menu => menu;
         public string Language => state.Language;

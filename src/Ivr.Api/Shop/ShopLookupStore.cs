@@ -23,6 +23,14 @@ public sealed class ShopLookupStore(Database database)
                 outcome = Name(outcome), failure = failure?.ToString().ToLowerInvariant(),
             }, transaction), ct);
 
+    /// <summary>True when the call has made a lookup already.</summary>
+    public async Task<bool> HasLookupAsync(string callSid, CancellationToken ct = default)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM shop_lookups WHERE call_sid = @callSid", new { callSid }) > 0;
+    }
+
     /// <summary>The lookups of one number, newest first.</summary>
     public async Task<IReadOnlyList<ShopLookupRow>> ForCallerAsync(string caller, CancellationToken ct = default)
     {

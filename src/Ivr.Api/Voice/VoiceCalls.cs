@@ -95,7 +95,8 @@ public sealed class VoiceCalls(
                 // The forecast is made as the caller joins, before the distributor may hand them to an agent.
                 announcement = await announcer.AnnounceAsync(callSid, definition!.Departments[enqueue.Department],
                     definition.Hotline.TimeZone, now, ct);
-                distributor.Wake();
+                // An offer made before Twilio has the Enqueue would make it drop the answer (and the forecast).
+                distributor.WakeAfterAnswer(request);
             }
             return Render(request, result, definition!, announcement);
         }

@@ -15,7 +15,7 @@ public static class VoiceEndpoints
         var voice = app.MapGroup("/voice")
             .AddEndpointFilter<TwilioSignatureFilter>()
             // After the signature check: a delivery Twilio repeats gets the first one's answer and changes nothing.
-            .AddEndpointFilter<WebhookReplays>()
+            .AddEndpointFilter(app.ServiceProvider.GetRequiredService<WebhookReplays>())
             .DisableAntiforgery();
 
         // The number's voice webhook: a new call enters the start menu.

@@ -26,7 +26,8 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
     private static readonly TimeSpan LookEvery = TimeSpan.FromMilliseconds(200);
     private const int MaxTokenLength = 128;
     private static readonly TimeSpan TidyEvery = TimeSpan.FromMinutes(1);
-    private static long s_nextTidy;
+    // One per service (a singleton): the last tidy is this database's, not shared by every host in the process.
+    private long _nextTidy;
 
     private sealed class Row
     {
@@ -130,9 +131,9 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
         database.WriteAsync<Claim>(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            if (at >= Interlocked.Read(ref s_nextTidy))
+            if (at >= Interlocked.Read(ref _nextTidy))
             {
-                Interlocked.Exchange(ref s_nextTidy, at + (long)TidyEvery.TotalMilliseconds);
+                Interlocked.Exchange(ref _nextTidy, at + (long)TidyEvery.TotalMilliseconds);
                 await connection.ExecuteAsync("DELETE FROM webhook_replies WHERE expires_at <= @at", new { at }, transaction);
             }
             var claimed = await connection.ExecuteAsync(

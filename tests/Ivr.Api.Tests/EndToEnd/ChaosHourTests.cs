@@ -119,12 +119,11 @@ public sealed class ChaosHour : IAsyncLifetime
 public sealed class ChaosHourTests(ChaosHour hour) : IClassFixture<ChaosHour>
 {
     [Fact]
-    public void TheHourRan_WithEveryFaultInjected_InSeconds()
+    public void TheHourRan_WithEveryFaultInjected()
     {
         Assert.True(hour.Calls > 30, hour.Report);
         foreach (var fault in new[] { "lose-status", "lose-action", "duplicate", "reorder", "late", "rest-5xx", "rest-429", "rest-timeout", "rest-refused" })
             Assert.True(hour.Injected.GetValueOrDefault(fault) > 0, $"{fault} never happened\n{hour.Report}");
-        Assert.True(hour.Took < TimeSpan.FromSeconds(60), hour.Report);
     }
 
     [Fact]

@@ -188,4 +188,21 @@ public sealed class OrderLookupEndToEndTests
         Assert.Contains(Prompt(world, "order_not_found"), spoken);
         Assert.Equal("not_found", Assert.Single(Lookups(world)).Outcome);
     }
+
+    [Fact]
+    public async Task ACallerWhoAsksToCheckAnotherOrder_IsAskedForItsNumber_NotReadTheSameOrderAgain()
+    {
+        var (world, _) = Build();
+        await using var _w = world;
+
+        // The one open order is read at once; then 2 in the menu after it: "to check another order".
+        var call = await CallAsync(world, FakeShop.OneOrderCaller, "2,100101#,*");
+
+        var spoken = call.Spoken.ToList();
+        var again = spoken.IndexOf(AskNumber);
+        Assert.True(again > 0, call.Transcript());
+        Assert.Equal(Prompt(world, "order_found"), spoken[again - 1]);
+        Assert.Contains("Zamówienie numer 1 0 0 1 0 1: dostarczone.", spoken);
+        Assert.Equal([("found", "100234", null), ("found", "100101", null)], Lookups(world));
+    }
 }

@@ -45,10 +45,12 @@ public sealed class PersonalDataTests
     private static long Count(System.Data.Common.DbConnection db, string table, string where = "1 = 1") =>
         db.ExecuteScalar<long>($"SELECT COUNT(*) FROM {table} WHERE {where}");
 
-    [Fact]
-    public async Task DataOlderThanTheRetention_IsDeleted_AndOpenBookingsAndRecentDataAreKept()
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task DataOlderThanTheRetention_IsDeleted_AndOpenBookingsAndRecentDataAreKept(Backend backend)
     {
-        await using var factory = new HotlineFactory(settings: new() { ["Data:RetentionDays"] = "30" });
+        await using var factory = new HotlineFactory(settings: new() { ["Data:RetentionDays"] = "30" }, backend: backend);
         factory.CreateClient();
         var now = factory.Clock.GetUtcNow();
         using var db = factory.OpenDatabase();

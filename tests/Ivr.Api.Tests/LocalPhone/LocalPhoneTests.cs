@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
+using Ivr.Api.Care;
 using Ivr.Api.LocalPhone;
 using Ivr.Api.Menus;
 using Ivr.Api.Twilio;
@@ -90,6 +91,30 @@ public sealed class LocalPhoneTests : IAsyncLifetime
         using var db = _hotline.OpenDatabase();
         Assert.Equal([("csat", 5L), ("nps", 10L), ("resolved", 1L)],
             db.Query<(string, long)>("SELECT question, answer FROM survey_answers ORDER BY id"));
+    }
+
+    [Fact]
+    public async Task TheOrderStatus_FromTheDemoShop_IsReadOnThePhone_AndKeptAsALookupThatServedTheCaller()
+    {
+        var line = await _hotline.OpenLineAsync();
+        using var started = await _hotline.PostAsync(line, "call");
+        var callSid = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("callSid").GetString()!;
+
+        // 1 order status, 2 the status from the shop: the demo shop has one open order for the phone's number.
+        await _hotline.PostAsync(line, "keys", new { keys = "12" });
+        var heard = await _hotline.FollowAsync(line, t => t.Said.Any(s => s.Text == Prompt("order_found")));
+        await _hotline.PostAsync(line, "hangup");
+        await _hotline.FollowAsync(line, t => t.State == "ended");
+        await _hotline.Services.GetRequiredService<LocalSwitchboard>().Board!.RecordOf(callSid)!.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Contains(heard.Said, s => s.Text.StartsWith("Zamówienie numer 1 0 0 2 3 4: wysłane", StringComparison.Ordinal));
+        var now = _hotline.Clock.GetUtcNow();
+        var history = await _hotline.Services.GetRequiredService<ContactStore>().HistoryAsync("+48500100200", now);
+        var lookup = Assert.Single(history, c => c.Kind == ContactKind.Lookup);
+        Assert.Equal((callSid, "100234", "found"), (lookup.CallSid, lookup.OrderNumber, lookup.Outcome));
+        // Heard the status and hung up without an agent: the call counts as self-service.
+        var care = await _hotline.Services.GetRequiredService<CareStatsStore>().ForWindowAsync(_menus.Departments.Keys, now);
+        Assert.Equal((1, 1), (care.Calls, care.SelfService));
     }
 
     [Fact]

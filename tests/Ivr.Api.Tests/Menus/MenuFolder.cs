@@ -1,7 +1,9 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Ivr.Api.Menus;
 using Ivr.Flows.Loading;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ivr.Api.Tests;
 
@@ -27,12 +29,41 @@ public sealed partial class MenuFolder : IDisposable
     public string FilePath { get; }
 
     /// <summary>The service on this folder's menu file, with the admin API open to <see cref="ApiKey"/> unless settings say otherwise.</summary>
-    public HotlineFactory Hotline(Dictionary<string, string?>? settings = null)
+    public HotlineFactory Hotline(Dictionary<string, string?>? settings = null) => Hotline(settings, watchFile: true);
+
+    /// <summary>
+    /// The service without its file watcher: the test applies each edit itself with <see cref="ReloadAsync"/>, as the
+    /// watcher would, and knows when it is done instead of waiting on the wall clock for the watcher to notice.
+    /// </summary>
+    public HotlineFactory UnwatchedHotline(Dictionary<string, string?>? settings = null) => Hotline(settings, watchFile: false);
+
+    private HotlineFactory Hotline(Dictionary<string, string?>? settings, bool watchFile)
     {
         var all = new Dictionary<string, string?> { ["Ivr:MenuFile"] = FilePath, ["Admin:ApiKey"] = ApiKey };
         foreach (var (key, value) in settings ?? [])
             all[key] = value;
-        return new HotlineFactory(settings: all);
+        return new HotlineFactory(settings: all, services: watchFile ? null : services =>
+        {
+            foreach (var watcher in services.Where(s => s.ImplementationType == typeof(MenuFileWatcher)).ToList())
+                services.Remove(watcher);
+        });
+    }
+
+    /// <summary>What the file watcher does once the file has settled: read it, and apply what was read.</summary>
+    public async Task<FileReload> ReloadAsync(HotlineFactory factory) =>
+        await ReloadAsync(factory, await MenuCatalog.ReadFileAsync(FilePath));
+
+    /// <summary>Applies <paramref name="read"/>, what the watcher read of the file, which may no longer be the file.</summary>
+    public static Task<FileReload> ReloadAsync(HotlineFactory factory, string? read) =>
+        factory.Services.GetRequiredService<MenuCatalog>().ReloadFileAsync(read);
+
+    /// <summary>/healthz now, with its details (asked with <see cref="ApiKey"/>).</summary>
+    public static async Task<JsonElement> HealthAsync(HttpClient client)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
+        request.Headers.Add("X-Api-Key", ApiKey);
+        using var response = await client.SendAsync(request);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
     /// <summary>The sample menu with "Wydanie n." at the end of the welcome, the main prompt and three submenu prompts.</summary>
@@ -59,31 +90,6 @@ public sealed partial class MenuFolder : IDisposable
     }
 
     public string Read() => File.ReadAllText(FilePath);
-
-    /// <summary>Waits (up to a generous deadline) until /healthz reports <paramref name="version"/>; returns its body.</summary>
-    public static async Task<JsonElement> WaitForVersionAsync(HttpClient client, string version) =>
-        await WaitForHealthAsync(client, health => health.GetProperty("menuVersion").GetString() == version, $"version {version} live");
-
-    /// <summary>
-    /// Waits (up to a generous deadline) until /healthz, with its details (asked with <see cref="ApiKey"/>),
-    /// satisfies <paramref name="condition"/>; returns its body.
-    /// </summary>
-    public static async Task<JsonElement> WaitForHealthAsync(HttpClient client, Func<JsonElement, bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        JsonElement health;
-        do
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
-            request.Headers.Add("X-Api-Key", ApiKey);
-            using var response = await client.SendAsync(request);
-            health = await response.Content.ReadFromJsonAsync<JsonElement>();
-            if (condition(health))
-                return health;
-            await Task.Delay(50);
-        } while (DateTime.UtcNow < deadline);
-        throw new Xunit.Sdk.XunitException($"Waited in vain for {what}; /healthz says {health}");
-    }
 
     public void Dispose()
     {

@@ -548,6 +548,102 @@ public class QueueFaultTests : IAsyncLifetime
         await DistributeAsync();
         Assert.Contains(next, Redirected());
     }
+
+    // ---- A phone that rang out is asked about once its ring is over, not a sweep period later ----
+
+    private string AttemptCallSid(string reference)
+    {
+        using var db = _factory.OpenDatabase();
+        return db.QuerySingle<string>("SELECT attempt_call_sid FROM callbacks WHERE reference = @reference", new { reference });
+    }
+
+    [Fact]
+    public async Task ACallbackTryThatRangOut_WithItsStatusLost_FreesItsAgentForTheCallerBehindSoonAfterTheRing()
+    {
+        _rest.PlacesCalls = true;
+        await OnDutyAsync(Anna);
+        var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync("+48500100300",
+            _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+        await _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+        await PlacedAsync();
+        var customer = AttemptCallSid(booking.Reference);
+        var placedAt = Now;
+        var caller = await QueueCallerAsync();
+        var ring = TimeSpan.FromSeconds(new CallbackOptions().RingSeconds);
+
+        // While the customer's phone may still ring, Anna stays theirs.
+        _factory.Clock.Advance(ring / 2);
+        await SweepAsync();
+        Assert.StartsWith("callback:", Agent(Anna).BusyWith);
+
+        // Nobody answered; the status callback saying so was lost. Long before the sweep period, Twilio is asked.
+        _rest.End(customer, placedAt + ring, "no-answer");
+        _factory.Clock.Advance(ring / 2 + TimeSpan.FromSeconds(10));
+        Assert.True(Now - placedAt < TimeSpan.FromSeconds(new QueueOptions().SweepAfterSeconds / 2));
+        await SweepAsync();
+
+        // Free, or already offered the caller behind by the background round.
+        Assert.Contains(Agent(Anna).BusyWith, new[] { null, caller });
+        using (var db = _factory.OpenDatabase())
+            Assert.Equal(("pending", "no-answer", 1), db.QuerySingle<(string, string, int)>(
+                "SELECT status, last_result, attempts FROM callbacks WHERE reference = @Reference", new { booking.Reference }));
+        await DistributeAsync();
+        Assert.Contains(caller, Redirected());
+        // The try is settled once: the customer is not dialled again before the retry delay.
+        Assert.Single(_rest.Creates);
+    }
+
+    [Fact]
+    public async Task AnAgentsLegThatRangOut_WithTheDialActionAndTheStatusLost_FreesTheAgentSoonAfterTheRing()
+    {
+        await OnDutyAsync(Anna);
+        var caller = await QueueCallerAsync();
+        await DistributeAsync();
+        await ConnectAsync(caller);
+        var ringFrom = Now;
+        var next = await QueueCallerAsync();
+        var ring = TimeSpan.FromSeconds(new QueueOptions().RingSeconds);
+
+        // Anna's phone rang out; the dial action was lost, so the call ended, and its status callback was lost as well.
+        _rest.End(caller, ringFrom + ring + TimeSpan.FromSeconds(1));
+        _factory.Clock.Advance(ring + TimeSpan.FromSeconds(10));
+        await SweepAsync();
+
+        Assert.Contains(Agent(Anna).BusyWith, new[] { null, next });
+        Assert.Equal("abandoned", EntryState(caller));
+        await DistributeAsync();
+        Assert.Contains(next, Redirected());
+    }
+
+    // ---- A caller who hung up is counted abandoned, even when the distributor learned of it first ----
+
+    [Fact]
+    public async Task ACallerClosedAsLost_WhoseLateStatusSaysTheyHungUp_IsCountedAbandonedAtTheirHangUp()
+    {
+        await OnDutyAsync();
+        var caller = await QueueCallerAsync();
+        _factory.Clock.Advance(TimeSpan.FromSeconds(40));
+        var hungUpAt = Now;
+        // The caller hangs up; the status callback is late, and the distributor offers them meanwhile: Twilio refuses.
+        _rest.End(caller, hungUpAt);
+        _factory.Clock.Advance(TimeSpan.FromSeconds(5));
+        await OnDutyAsync(Anna);
+        await DistributeAsync();
+        Assert.Equal("lost", EntryState(caller));
+
+        _factory.Clock.Advance(TimeSpan.FromSeconds(10));
+        await StatusAsync(caller, duration: 40);
+
+        Assert.Equal("abandoned", EntryState(caller));
+        var orders = await OrdersStatsAsync();
+        Assert.Equal((1, 0, 0), (orders.GetProperty("abandoned").GetInt32(), orders.GetProperty("lost").GetInt32(),
+            orders.GetProperty("answered").GetInt32()));
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(hungUpAt.ToUnixTimeMilliseconds(),
+            db.QuerySingle<long>("SELECT ended_at FROM queue_entries WHERE call_sid = @caller", new { caller }));
+        // Anna was never rung for them and stays free.
+        Assert.Null(Agent(Anna).BusyWith);
+    }
 }
 
 /// <summary>The same, with the service on PostgreSQL.</summary>

@@ -934,6 +934,7 @@
       lost: "cut off", menu: "ended in the menu", ongoing: "on the line now",
     };
     const questions = { csat: "Satisfaction (1–5)", nps: "Would recommend (0–10)", resolved: "Resolved" };
+    const lookupOutcomes = { found: "Status read", not_found: "Order not found", unavailable: "Shop unavailable" };
 
     function wire() {
       $("#contacts-form").addEventListener("submit", event => {
@@ -988,6 +989,8 @@
         const asked = Object.entries(c.answers).sort(([a], [b]) => Object.keys(questions).indexOf(a) - Object.keys(questions).indexOf(b));
         for (const [question, answer] of asked)
           details.push([questions[question] || question, question === "resolved" ? (answer ? "yes" : "no") : String(answer)]);
+      } else if (c.kind === "lookup") {
+        details.push(["Order", c.orderNumber || dash], ["Outcome", lookupOutcomes[c.outcome] || c.outcome]);
       } else {
         details.push(["Outcome", c.outcome]);
       }
