@@ -24,6 +24,7 @@ public sealed class OrderLookupCalls(
     TimeProvider time,
     IOptions<IvrOptions> ivr,
     IOptions<ShopOptions> shopOptions,
+    IOptions<TwilioOptions> twilioOptions,
     ILogger<OrderLookupCalls> logger)
 {
     /// <summary>The longest order number taken: longer input is not an order number, whatever the shop says.</summary>
@@ -33,6 +34,7 @@ public sealed class OrderLookupCalls(
 
     // For the nested Lookup, which cannot see the primary constructor's parameters.
     private string? PublicBaseUrl => ivr.Value.PublicBaseUrl;
+    private string? ConnectionOverrides => twilioOptions.Value.ConnectionOverrides;
     private TimeProvider Time => time;
     private ShopLookupStore Store => store;
     private VoiceCalls Voice => voice;
@@ -232,8 +234,9 @@ public sealed class OrderLookupCalls(
 
         public string Key(string what) => $"{callSid}|{state.Step}|{what}";
 
-        public string Url(string path, string query) =>
-            PublicUrl.Action(owner.PublicBaseUrl, request, $"{path}?step={state.Step}&{query}");
+        // With the connection overrides, as every URL given to Twilio: a retry reaches another instance.
+        public string Url(string path, string query) => Twilio.ConnectionOverrides.Apply(
+            PublicUrl.Action(owner.PublicBaseUrl, request, $"{path}?step={state.Step}&{query}"), owner.ConnectionOverrides);
 
         public void Say(TwimlWriter twiml, string messageKey) =>
             twiml.Say(LocalizedText.Capitalize(definition.Messages.Get(messageKey, Language)), Language, definition.VoiceFor(Language));
