@@ -93,6 +93,9 @@ var settings = new Dictionary<string, string?>
     ["Twilio:AuthToken"] = AuthToken,
     ["Twilio:PhoneNumber"] = "+48221234567",
     ["Admin:ApiKey"] = ApiKey,
+    // Wall-clock stamps on the service's log lines, to line them up with the calls kept for reading (calls.txt).
+    ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+    ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
 };
 if (retryDelaySeconds is { } retryDelay)
     settings["Callbacks:RetryDelaySeconds"] = retryDelay.ToString(CultureInfo.InvariantCulture);
@@ -352,7 +355,16 @@ if (restListener is not null)
 if ((invariants.All(i => i.Held) && figuresAgree) || service is null)
     workDirectory.Delete(recursive: true);
 else
-    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database and the service's log)");
+{
+    // Every call as the switchboard saw it, on the simulated clock, to read beside the service's log.
+    await File.WriteAllLinesAsync(Path.Combine(workDirectory.FullName, "calls.txt"), calls.SelectMany(call =>
+        call.Events.Select(e => (At: call.StartedAt + e.At, What: e.Describe()))
+            .Append((At: call.StartedAt + call.VirtualDuration, What: $"ended: {call.EndReason} ({call.Status})"))
+            .Select(e => (e.At, Line: $"{e.At:HH:mm:ss.fff} {call.CallSid} {call.Direction} {e.What}")))
+        .OrderBy(e => e.At).Select(e => e.Line));
+    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database, the service's log with wall-clock UTC stamps, " +
+                      $"the clock's origin {origin:HH:mm:ss.fff} UTC at {speed}x, and every call in calls.txt)");
+}
 return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) && figuresAgree ? 0 : 3;
 
 // A fresh database for the run on the PostgreSQL server of the connection string given.
