@@ -7,7 +7,6 @@ using System.Text.Json;
 using Ivr.Api;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Twilio;
-using Ivr.Bench.BusyHour;
 using Ivr.Simulator;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +19,10 @@ using Microsoft.Extensions.Options;
 // on), and the run ends with the table of invariants the hotline must keep. With --process (implied by a kill fault,
 // e.g. --faults kill=1200..1230) the service runs as its own process (dotnet Ivr.Api.dll) on a simulated clock
 // --speed times real time that the switchboard shares, reaching the switchboard's REST API over HTTP, so that it can
-// be killed with SIGKILL mid-hour and started again on the same database.
+// be killed with SIGKILL mid-hour and started again on the same database. With --instances N (N > 1, implies
+// --process) N service processes share one database (PostgreSQL with --postgres "Host=...": a fresh database is
+// created on that server for the run), webhooks and API requests go through a load balancer (each to the next
+// instance, a refused one to the one after), and a kill fault kills the first instance only.
 var perHour = Option("--calls-per-hour", 100);
 var talkSeconds = Option("--talk", 90);
 var patienceSeconds = Option("--patience", 240);
@@ -44,7 +46,19 @@ catch (FormatException error)
     Console.Error.WriteLine($"--faults: {error.Message}");
     return 1;
 }
-var asProcess = args.Contains("--process") || faults.Kills.Count > 0;
+var instances = Option("--instances", 1);
+if (instances is < 1 or > 8)
+{
+    Console.Error.WriteLine("--instances takes the number of service processes, 1 to 8 (default 1)");
+    return 1;
+}
+var postgres = args.Contains("--postgres") ? Text("--postgres") : null;
+if (instances > 1 && postgres is null)
+{
+    Console.Error.WriteLine("--instances N needs a shared database: add --postgres \"Host=...;Username=...\" (a PostgreSQL server where it may create a database)");
+    return 1;
+}
+var asProcess = args.Contains("--process") || faults.Kills.Count > 0 || instances > 1;
 var speed = Option("--speed", 25);
 if (speed is < 1 or > 1000)
 {
@@ -57,8 +71,9 @@ const string ApiKey = "busy-hour-key";
 // Callers still on the line this long after 9:00 hang up; callbacks still open then are left open.
 var cap = TimeSpan.FromHours(3);
 
-var port = FreePort();
-var baseUrl = $"http://127.0.0.1:{port}";
+var instanceUrls = Enumerable.Range(0, instances).Select(_ => new Uri($"http://127.0.0.1:{FreePort()}")).ToList();
+// One instance: it is the public URL. Several: the public URL is the load balancer's, reached only through it.
+var baseUrl = instances == 1 ? instanceUrls[0].OriginalString.TrimEnd('/') : "http://hotline.test";
 var workDirectory = Directory.CreateTempSubdirectory("ivr-busy-hour-");
 var clock = new VirtualClock(start);
 Switchboard board = null!;
@@ -69,13 +84,18 @@ DateTimeOffset PacedNow() => start + (DateTimeOffset.UtcNow - origin) * speed;
 
 var settings = new Dictionary<string, string?>
 {
-    ["ConnectionStrings:Ivr"] = $"Data Source={Path.Combine(workDirectory.FullName, "busy-hour.db")}",
+    ["ConnectionStrings:Ivr"] = postgres is null
+        ? $"Data Source={Path.Combine(workDirectory.FullName, "busy-hour.db")}"
+        : await CreateDatabaseAsync(postgres),
     ["Ivr:MenuFile"] = Path.Combine(AppContext.BaseDirectory, "ivr-menus.yaml"),
     ["Ivr:PublicBaseUrl"] = baseUrl,
     ["Twilio:AccountSid"] = AccountSid,
     ["Twilio:AuthToken"] = AuthToken,
     ["Twilio:PhoneNumber"] = "+48221234567",
     ["Admin:ApiKey"] = ApiKey,
+    // Wall-clock stamps on the service's log lines, to line them up with the calls kept for reading (calls.txt).
+    ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss.fff ",
+    ["Logging:Console:FormatterOptions:UseUtcTimestamp"] = "true",
 };
 if (retryDelaySeconds is { } retryDelay)
     settings["Callbacks:RetryDelaySeconds"] = retryDelay.ToString(CultureInfo.InvariantCulture);
@@ -85,6 +105,7 @@ if (retryDelaySeconds is { } delay)
 
 WebApplication? app = null;
 ServiceProcess? service = null;
+List<ServiceProcess> services = [];
 SwitchboardListener? restListener = null;
 if (asProcess)
 {
@@ -93,18 +114,19 @@ if (asProcess)
     settings["Simulation:ClockStart"] = start.ToString("O", CultureInfo.InvariantCulture);
     settings["Simulation:ClockOrigin"] = origin.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
     settings["Simulation:ClockSpeed"] = speed.ToString(CultureInfo.InvariantCulture);
-    service = new ServiceProcess(Path.Combine(AppContext.BaseDirectory, "Ivr.Api.dll"), new Uri(baseUrl), settings,
-        Path.Combine(workDirectory.FullName, "service.log"));
+    services = instanceUrls.Select((url, index) => new ServiceProcess(Path.Combine(AppContext.BaseDirectory, "Ivr.Api.dll"), url, settings,
+        Path.Combine(workDirectory.FullName, instances == 1 ? "service.log" : $"service-{index + 1}.log"))).ToList();
+    service = services[0];
     // The REST API listens before the switchboard exists, as the in-process handler looks its board up late.
-    await service.StartAsync();
+    await Task.WhenAll(services.Select(s => s.StartAsync()));
     // A service up after the origin would meet the first minutes' callers all at once: start it again, further ahead.
     for (var lead = 30; DateTimeOffset.UtcNow > origin.AddSeconds(-2) && lead <= 120; lead *= 2)
     {
         Console.Error.WriteLine($"the service took too long to start; starting it again with the clock's origin {lead} s ahead");
-        await service.StopAsync();
+        await Task.WhenAll(services.Select(s => s.StopAsync()));
         origin = DateTimeOffset.UtcNow.AddSeconds(lead);
         settings["Simulation:ClockOrigin"] = origin.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
-        await service.StartAsync();
+        await Task.WhenAll(services.Select(s => s.StartAsync()));
     }
     restListener = new SwitchboardListener(() => board, restPort);
 }
@@ -142,7 +164,8 @@ var arrivals = Draw.PoissonArrivals(seed, perHour, TimeSpan.FromHours(1),
 // Draws per customer, so that one customer's tries do not depend on when the others' happen.
 var customerDraws = arrivals.ToDictionary(call => call.From, _ => new Random(customerSeeds.Next()));
 
-using var webhooks = new HttpClient();
+// Several instances: webhooks (and the figures asked below) go through the load balancer.
+using var webhooks = instances == 1 ? new HttpClient() : new HttpClient(new LoadBalancer(instanceUrls));
 var talk = Draw.Exponential(TimeSpan.FromSeconds(talkSeconds));
 board = new Switchboard(webhooks, clock, new SwitchboardOptions
 {
@@ -163,13 +186,14 @@ board = new Switchboard(webhooks, clock, new SwitchboardOptions
     Faults = faults,
 });
 
-using var api = new HttpClient { BaseAddress = new Uri(baseUrl) };
+using var api = instances == 1 ? new HttpClient { BaseAddress = new Uri(baseUrl) }
+    : new HttpClient(new LoadBalancer(instanceUrls)) { BaseAddress = new Uri(baseUrl) };
 api.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
 
 var wall = Stopwatch.StartNew();
 IReadOnlyList<CallRecord> calls;
 bool settled;
-List<(DateTimeOffset From, DateTimeOffset Until)> serviceDown = [];
+List<(DateTimeOffset From, DateTimeOffset Until)> killed = [];
 if (service is not null)
 {
     // Each kill on the switchboard's clock: SIGKILL, then a new process on the same database at the restart moment.
@@ -182,8 +206,8 @@ if (service is not null)
         while (PacedNow() < kill.RestartAt)
             await Task.Delay(5);
         await service.StartAsync();
-        lock (serviceDown)
-            serviceDown.Add((killedAt, PacedNow()));
+        lock (killed)
+            killed.Add((killedAt, PacedNow()));
     })), null, kill.At - start, Timeout.InfiniteTimeSpan)).ToList();
     calls = await board.RunPacedAsync(arrivals, PacedNow, cap, finished: async () =>
     {
@@ -255,7 +279,8 @@ var callbackTruth = new Dictionary<string, double?>
 Console.WriteLine($"busy hour: {arrivals.Count} calls in one hour to orders (3 agents, talk ~ exp {talkSeconds} s, " +
                   $"patience ~ exp {patienceSeconds} s, seed {seed}); {clock.GetUtcNow() - start:hh\\:mm\\:ss} " +
                   $"virtual in {wall.Elapsed.TotalSeconds:F1} s real; application errors: {calls.Count(c => c.HadApplicationError)}" +
-                  (service is null ? "" : $"; service as a process, clock {speed}x real time"));
+                  (service is null ? "" : $"; service as {(instances == 1 ? "a process" : $"{instances} processes behind a load balancer")}, " +
+                                          $"clock {speed}x real time") + (postgres is null ? "; SQLite" : "; PostgreSQL"));
 Console.WriteLine($"callbacks: {Format(callbackShare)} of callers take the offer; customers answer after 5-20 s, " +
                   $"{Format(noAnswerShare)} of tries not answered; {callbackSettings.MaxAttempts} tries {callbackSettings.RetryDelaySeconds} s apart; " +
                   (settled ? "all settled" : $"still open at the cap: {orders.GetProperty("callbacks").GetProperty("openNow").GetInt32()}"));
@@ -286,7 +311,8 @@ var bookings = await api.GetFromJsonAsync<JsonElement>("/admin/api/callbacks?lim
 var invariants = new HourInvariants
 {
     Outages = faults.RestOutages,
-    ServiceDown = serviceDown,
+    // With several instances the hotline itself was never down: no call may fail for the one that was killed.
+    ServiceDown = instances == 1 ? killed : [],
     Calls = calls,
     Webhooks = board.WebhookAnswers,
     Creates = board.Creates,
@@ -300,19 +326,61 @@ Console.WriteLine($"faults: {faults.Describe(start)}; injected: " +
                   (board.Injected.Count == 0 ? "none" : string.Join(", ", board.Injected.OrderBy(f => f.Key).Select(f => $"{f.Key} {f.Value}"))));
 Console.Write(HourInvariants.Table(invariants));
 
-foreach (var (from, until) in serviceDown)
-    Console.WriteLine($"service down (killed, then answering again): {from:HH:mm:ss} to {until:HH:mm:ss}");
+foreach (var (from, until) in killed)
+    Console.WriteLine($"{(instances == 1 ? "service" : "instance 1 of " + instances)} down (killed, then answering again): {from:HH:mm:ss} to {until:HH:mm:ss}");
+var figuresAgree = true;
+if (instances > 1)
+{
+    // Every instance reports the same figures: they come from the one database.
+    foreach (var url in instanceUrls)
+    {
+        using var direct = new HttpClient { BaseAddress = url };
+        direct.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        var stats = await direct.GetFromJsonAsync<JsonElement>("/api/stats");
+        var own = stats.GetProperty("departments").EnumerateArray().Single(d => d.GetProperty("department").GetString() == "orders");
+        var same = new[] { "offered", "answered", "abandoned" }.All(name => own.GetProperty(name).GetDouble() == orders.GetProperty(name).GetDouble())
+                   && own.GetProperty("callbacks").GetProperty("connected").GetDouble() == orders.GetProperty("callbacks").GetProperty("connected").GetDouble();
+        figuresAgree &= same;
+        Console.WriteLine($"figures on {url}: offered {own.GetProperty("offered")}, answered {own.GetProperty("answered")}, " +
+                          $"abandoned {own.GetProperty("abandoned")}, callbacks connected {own.GetProperty("callbacks").GetProperty("connected")}" +
+                          (same ? "" : " (DIFFERENT)"));
+    }
+}
 if (app is not null)
     await app.StopAsync();
-if (service is not null)
-    await service.DisposeAsync();
+foreach (var running in services)
+    await running.DisposeAsync();
 if (restListener is not null)
     await restListener.DisposeAsync();
-if (invariants.All(i => i.Held) || service is null)
+if ((invariants.All(i => i.Held) && figuresAgree) || service is null)
     workDirectory.Delete(recursive: true);
 else
-    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database and the service's log)");
-return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) ? 0 : 3;
+{
+    // Every call as the switchboard saw it, on the simulated clock, to read beside the service's log.
+    await File.WriteAllLinesAsync(Path.Combine(workDirectory.FullName, "calls.txt"), calls.SelectMany(call =>
+        call.Events.Select(e => (At: call.StartedAt + e.At, What: e.Describe()))
+            .Append((At: call.StartedAt + call.VirtualDuration, What: $"ended: {call.EndReason} ({call.Status})"))
+            .Select(e => (e.At, Line: $"{e.At:HH:mm:ss.fff} {call.CallSid} {call.Direction} {e.What}")))
+        .OrderBy(e => e.At).Select(e => e.Line));
+    Console.WriteLine($"kept for reading: {workDirectory.FullName} (the database, the service's log with wall-clock UTC stamps, " +
+                      $"the clock's origin {origin:HH:mm:ss.fff} UTC at {speed}x, and every call in calls.txt)");
+}
+return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) && figuresAgree ? 0 : 3;
+
+// A fresh database for the run on the PostgreSQL server of the connection string given.
+static async Task<string> CreateDatabaseAsync(string given)
+{
+    var server = new Npgsql.NpgsqlConnectionStringBuilder(given);
+    var name = $"ivr_busy_hour_{Environment.ProcessId}_{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
+    await using (var connection = new Npgsql.NpgsqlConnection(server.ConnectionString))
+    {
+        await connection.OpenAsync();
+        await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0", connection);
+        await create.ExecuteNonQueryAsync();
+    }
+    server.Database = name;
+    return server.ConnectionString;
+}
 
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is
 // live and no callback is open (true), or the cap (false).

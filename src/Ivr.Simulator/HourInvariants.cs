@@ -109,7 +109,9 @@ public sealed class HourInvariants
     private Invariant NobodyWaitsWhileAnAgentIsFree()
     {
         // Agents' busy spans from the dials (ringing to hang-up, then wrap-up or time away), callbacks holding one
-        // agent from their creation until they dial one, and callers' stays in each queue.
+        // agent from their creation until they dial one, and callers' stays in each queue. A caller redirected out of
+        // the queue is on their way to the agent the next Dial rings: she is taken from the redirect on, not only once
+        // the connect TwiML has been fetched and its Dial reached (webhook round trips the service cannot shorten).
         List<(string Address, DateTimeOffset From, DateTimeOffset Until)> busy = [];
         List<(DateTimeOffset From, DateTimeOffset Until)> holds = [];
         List<(string Queue, string CallSid, DateTimeOffset From, DateTimeOffset Until)> stays = [];
@@ -118,24 +120,30 @@ public sealed class HourInvariants
             var start = call.StartedAt;
             Dialed? dialed = null;
             Enqueued? enqueued = null;
+            TimeSpan? redirectedAt = null;
+            var takenAt = TimeSpan.Zero;
             foreach (var e in call.Events)
             {
                 switch (e)
                 {
                     case Dialed d:
                         dialed = d;
+                        takenAt = redirectedAt ?? d.At;
+                        redirectedAt = null;
                         break;
                     case DialEnded ended when dialed is not null:
                         var rest = ended.Status switch { "completed" => WrapUp, "no-answer" => AwayAfterMissed, _ => TimeSpan.Zero };
                         foreach (var target in dialed.Targets)
-                            busy.Add((target.Address, start + dialed.At, start + ended.At + rest));
+                            busy.Add((target.Address, start + takenAt, start + ended.At + rest));
                         dialed = null;
                         break;
                     case Enqueued q:
                         enqueued = q;
+                        redirectedAt = null;
                         break;
                     case LeftQueue left when enqueued is not null:
                         stays.Add((enqueued.Queue, call.CallSid, start + enqueued.At, start + left.At));
+                        redirectedAt = left.Result == "redirected" ? left.At : null;
                         enqueued = null;
                         break;
                 }

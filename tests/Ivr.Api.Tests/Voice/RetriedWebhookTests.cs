@@ -1,6 +1,8 @@
 using Dapper;
+using Ivr.Api.Shop;
 using Ivr.Api.Twilio;
 using Ivr.Api.Voice;
+using Ivr.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Ivr.Api.Tests.Voice;
@@ -49,6 +51,44 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
         var dial = connect.Descendants("Dial").Single();
         Assert.EndsWith(Fragment, dial.Attribute("action")!.Value);
         Assert.EndsWith(Fragment, dial.Element("Number")!.Attribute("url")!.Value);
+    }
+
+    [Fact]
+    public async Task TheOrderLookupsRedirectsAndActions_CarryTheOverrides()
+    {
+        var shop = new FakeShop(TimeProvider.System);
+        await using var factory = new HotlineFactory(settings: new()
+        {
+            [ConnectionOverrides.Key] = ConnectionOverrides.Default,
+            ["Shop:BaseUrl"] = "https://shop.test/hotline-api",
+            ["Shop:ApiKey"] = "shop-secret",
+        }, services: s => s.AddHttpClient<ShopClient>().ConfigurePrimaryHttpMessageHandler(() => new SharedHandler(shop)));
+        var twilio = new TwilioRequests(factory.CreateClient());
+        var callSid = TwilioRequests.NewCallSid();
+
+        // Order status (1), then the status from the shop (2): to the lookup, then the filler, and the redirect that
+        // polls for the orders.
+        var menu = await twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid, FakeShop.TwoOrdersCaller));
+        var orders = await twilio.TwimlAsync(TwilioRequests.GatherAction(menu), TwilioRequests.Gathered(callSid, digits: "1"));
+        var toLookup = await twilio.TwimlAsync(TwilioRequests.GatherAction(orders), TwilioRequests.Gathered(callSid, digits: "2"));
+        var begin = toLookup.Descendants("Redirect").Single().Value;
+        Assert.EndsWith(Fragment, begin);
+        var filler = await twilio.TwimlAsync(begin[HotlineFactory.PublicBaseUrl.Length..], TwilioRequests.Gathered(callSid));
+        var poll = filler.Descendants("Redirect").Single().Value;
+        Assert.Contains("/voice/lookup/order/list", poll);
+        Assert.EndsWith(Fragment, poll);
+
+        // Two open orders: the caller is asked for the number (after pauses that poll again while the shop has not
+        // answered), and its answer comes back to a URL with the overrides too.
+        var ask = await twilio.TwimlAsync(poll[HotlineFactory.PublicBaseUrl.Length..], TwilioRequests.Gathered(callSid));
+        for (var pauses = 0; !ask.Descendants("Gather").Any() && pauses < 60; pauses++)
+        {
+            poll = ask.Descendants("Redirect").Single().Value;
+            Assert.EndsWith(Fragment, poll);
+            ask = await twilio.TwimlAsync(poll[HotlineFactory.PublicBaseUrl.Length..], TwilioRequests.Gathered(callSid));
+        }
+        Assert.EndsWith(Fragment, ask.Descendants("Gather").Single().Attribute("action")!.Value);
+        Assert.All(ask.Descendants("Redirect"), redirect => Assert.EndsWith(Fragment, redirect.Value));
     }
 
     [Fact]

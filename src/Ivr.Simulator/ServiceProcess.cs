@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Ivr.Bench.BusyHour;
+namespace Ivr.Simulator;
 
 /// <summary>
 /// One service process (<c>dotnet Ivr.Api.dll</c>, the service itself: no <c>dotnet run</c> wrapper in between)
