@@ -4,6 +4,7 @@ using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Api.Voice;
 using Ivr.Flows.Engine;
+using Ivr.Flows.Model;
 using Microsoft.Extensions.Configuration;
 
 namespace Ivr.Api.Tests;
@@ -89,7 +90,7 @@ public sealed class LifecycleTests : IAsyncLifetime
         var parties = new CallParties("+48500100200", "+48221234567");
         var begun = new CallState("v1", "main", "pl-PL", 0, 0, 0, CallPhase.InMenu);
         await calls.StepAsync("CA-ended", parties, Now, _ => Task.FromResult(new StepResult(
-            begun with { Phase = CallPhase.Finished }, new Transition(FlowEngine.NewCall, "main", "start", null), [])));
+            begun with { Phase = CallPhase.Finished }, new Transition(MenuTransitions.NewCall, "main", "start", null), [])));
 
         var refused = await Assert.ThrowsAsync<InvalidTransitionException>(() => calls.StepAsync("CA-ended", parties, Now.AddSeconds(5),
             previous => Task.FromResult(new StepResult(previous! with { Phase = CallPhase.Queued, Step = previous.Step + 1 },
