@@ -1,6 +1,7 @@
 using Dapper;
 using Ivr.Api.Persistence;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ivr.Api.Tests;
 
@@ -180,7 +181,7 @@ public sealed class DatabaseTests : IAsyncLifetime
     [Fact]
     public async Task UnderSteadyWrites_TheLogStartsOverEveryTenSeconds()
     {
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock);
         var next = 0;
         async Task WriteAMegabyteAsync()
@@ -203,15 +204,6 @@ public sealed class DatabaseTests : IAsyncLifetime
         // about one megabyte, not two.
         Assert.True(afterFirst > 1_000_000, $"the log holds {afterFirst} bytes after the first megabyte");
         Assert.True(log.Length < afterFirst * 3 / 2, $"the log grew from {afterFirst} to {log.Length} bytes");
-    }
-
-    /// <summary>A monotonic clock the test moves by hand.</summary>
-    private sealed class SteppedClock : TimeProvider
-    {
-        private long _ticks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 
     [Fact]
