@@ -139,7 +139,7 @@ else
     builder.AddHotline();
     builder.Services.AddSingleton<TimeProvider>(clock);
     // The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
-    builder.Services.AddHttpClient<TwilioRestClient>()
+    builder.Services.AddHttpClient<TwilioCallsClient>()
         .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
     app = builder.Build();
     if (!await app.PrepareHotlineAsync())

@@ -4,7 +4,7 @@ using Ivr.Simulator;
 
 Console.OutputEncoding = Encoding.UTF8;
 
-// The account a service in local mode uses (Ivr.Api's TwilioRestClient.LocalAccountSid).
+// The account a service in local mode uses (Ivr.Api's TwilioCallsClient.LocalAccountSid).
 const string LocalAccountSid = "AC00000000000000000000000000000000";
 
 switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio__AuthToken")))

@@ -3,7 +3,8 @@ namespace Ivr.Simulator;
 /// <summary>A <see cref="TimeProvider"/> whose time moves only when told: timers (and so <c>Task.Delay(t, clock)</c>
 /// and <c>new CancellationTokenSource(t, clock)</c>) fire while <see cref="AdvanceTo"/> passes their due time, in due
 /// order, ties in creation order.</summary>
-/// <remarks>Callbacks run on the thread that advances, outside the clock's lock, so they may create or change timers.</remarks>
+/// <remarks>Callbacks run on the thread that advances, outside the clock's lock, so they may create or change timers.
+/// Not FakeTimeProvider: the switchboard jumps to <see cref="NextDue"/> and wakes on <see cref="TimerSet"/>, which it has not.</remarks>
 public sealed class VirtualClock(DateTimeOffset start) : TimeProvider
 {
     public static readonly DateTimeOffset DefaultStart = new(2025, 3, 3, 8, 0, 0, TimeSpan.Zero);

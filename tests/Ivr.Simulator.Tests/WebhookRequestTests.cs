@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Ivr.Simulator.Tests;
 
 public class WebhookRequestTests
@@ -55,7 +57,7 @@ public class WebhookRequestTests
             .Twiml("/voice/status", "");
         var options = new SimulatorOptions
         {
-            StatusCallbackUrl = new Uri(FakeTwilioServer.BaseUrl + "/voice/status"), Clock = new FixedClock(started),
+            StatusCallbackUrl = new Uri(FakeTwilioServer.BaseUrl + "/voice/status"), Clock = new FakeTimeProvider(started),
         };
 
         await server.CallAsync(new ScriptedCaller([]), options);
@@ -68,10 +70,5 @@ public class WebhookRequestTests
         Assert.Equal("call-progress-events", status.Form["CallbackSource"]);
         Assert.Equal("0", status.Form["SequenceNumber"]);
         Assert.True(RequestSigner.IsValid(SimulatorOptions.DefaultAuthToken, status.Url, status.Form, status.Signature));
-    }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -34,7 +34,7 @@ public static class LocalPhoneEndpoints
         // Twilio gives a webhook 15 seconds to answer.
         services.AddHttpClient(LocalSwitchboard.WebhookClient, client => client.Timeout = TimeSpan.FromSeconds(15));
         services.AddTransient<LocalTwilioRouter>();
-        services.AddHttpClient<Twilio.TwilioRestClient>().AddHttpMessageHandler<LocalTwilioRouter>();
+        services.AddHttpClient<Twilio.TwilioCallsClient>().AddHttpMessageHandler<LocalTwilioRouter>();
         return services;
     }
 

@@ -52,7 +52,7 @@ public sealed partial class LocalSwitchboard(
                     return null;
                 board = new Switchboard(http.CreateClient(WebhookClient), new VirtualClock(time.GetUtcNow()), new SwitchboardOptions
                 {
-                    AccountSid = TwilioRestClient.LocalAccountSid,
+                    AccountSid = TwilioCallsClient.LocalAccountSid,
                     AuthToken = TwilioOptions.LocalAuthToken,
                     VoiceUrl = new Uri(publicBase + "/voice/incoming"),
                     StatusCallbackUrl = new Uri(publicBase + "/voice/status"),

@@ -1,8 +1,13 @@
+using Twilio.Rest.Api.V2010.Account;
+using Twilio.Types;
+using HttpMethod = Twilio.Http.HttpMethod;
+
 namespace Ivr.Api.Twilio;
 
 /// <summary>
 /// An outbound call: <see cref="To"/>, <see cref="From"/> and exactly one of <see cref="Url"/> (fetched with POST)
-/// or <see cref="Twiml"/>. Checked when sent; a broken request throws <see cref="ArgumentException"/>.
+/// or <see cref="Twiml"/>. Checked when sent (the SDK's <see cref="CreateCallOptions"/> checks nothing); a broken
+/// request throws <see cref="ArgumentException"/>.
 /// </summary>
 public sealed record CreateCallRequest
 {
@@ -25,7 +30,7 @@ public sealed record CreateCallRequest
     /// <summary>Seconds to let the phone ring (Twilio: default 60, at most 600).</summary>
     public int? TimeoutSeconds { get; init; }
 
-    internal List<KeyValuePair<string, string>> ToForm()
+    internal CreateCallOptions ToOptions()
     {
         if (string.IsNullOrWhiteSpace(To))
             throw new ArgumentException("CreateCallRequest.To is empty: set the number to call.", nameof(To));
@@ -42,29 +47,26 @@ public sealed record CreateCallRequest
         if (TimeoutSeconds is < 1 or > 600)
             throw new ArgumentException($"CreateCallRequest.TimeoutSeconds is {TimeoutSeconds}: use 1 to 600.", nameof(TimeoutSeconds));
 
-        var form = new List<KeyValuePair<string, string>> { new("To", To), new("From", From) };
-        Instructions.Add(form, Url, Twiml);
+        var options = new CreateCallOptions(new PhoneNumber(To), new PhoneNumber(From)) { Timeout = TimeoutSeconds };
+        (options.Url, options.Twiml, options.Method) = Instructions.Of(Url, Twiml);
         if (StatusCallback is not null)
         {
-            form.Add(new("StatusCallback", Instructions.Absolute(StatusCallback, nameof(StatusCallback))));
-            form.Add(new("StatusCallbackMethod", "POST"));
-            // Twilio reads a list as the same key repeated.
-            form.AddRange(StatusCallbackEvents.Select(e => new KeyValuePair<string, string>("StatusCallbackEvent", e)));
+            options.StatusCallback = new Uri(Instructions.Absolute(StatusCallback, nameof(StatusCallback)));
+            options.StatusCallbackMethod = HttpMethod.Post;
+            options.StatusCallbackEvent = [.. StatusCallbackEvents];
         }
-        if (TimeoutSeconds is { } timeout)
-            form.Add(new("Timeout", timeout.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        return form;
+        return options;
     }
 }
 
 /// <summary>A change to a live call: redirect it to a URL or to TwiML, or end it. Built through the factory methods.</summary>
 public sealed record UpdateCallRequest
 {
-    private UpdateCallRequest(Uri? url, string? twiml, string? status) => (Url, Twiml, Status) = (url, twiml, status);
+    private UpdateCallRequest(Uri? url, string? twiml, CallResource.UpdateStatusEnum? status) => (Url, Twiml, Status) = (url, twiml, status);
 
     public Uri? Url { get; }
     public string? Twiml { get; }
-    public string? Status { get; }
+    public CallResource.UpdateStatusEnum? Status { get; }
 
     /// <summary>The call leaves its current TwiML and fetches <paramref name="url"/> with POST.</summary>
     public static UpdateCallRequest Redirect(Uri url)
@@ -81,19 +83,19 @@ public sealed record UpdateCallRequest
     }
 
     /// <summary>Hangs up a call in progress (<c>Status=completed</c>).</summary>
-    public static UpdateCallRequest Hangup() => new(null, null, "completed");
+    public static UpdateCallRequest Hangup() => new(null, null, CallResource.UpdateStatusEnum.Completed);
 
     /// <summary>Cancels a call that is still queued or ringing (<c>Status=canceled</c>).</summary>
-    public static UpdateCallRequest Cancel() => new(null, null, "canceled");
+    public static UpdateCallRequest Cancel() => new(null, null, CallResource.UpdateStatusEnum.Canceled);
 
-    internal List<KeyValuePair<string, string>> ToForm()
+    internal UpdateCallOptions ToOptions(string callSid)
     {
-        var form = new List<KeyValuePair<string, string>>();
+        var options = new UpdateCallOptions(callSid);
         if (Status is not null)
-            form.Add(new("Status", Status));
+            options.Status = Status;
         else
-            Instructions.Add(form, Url, Twiml);
-        return form;
+            (options.Url, options.Twiml, options.Method) = Instructions.Of(Url, Twiml);
+        return options;
     }
 }
 
@@ -102,18 +104,13 @@ file static class Instructions
 {
     private const int MaxTwimlLength = 4000;
 
-    public static void Add(List<KeyValuePair<string, string>> form, Uri? url, string? twiml)
+    /// <summary>The Url (fetched with POST) or the TwiML of a create or an update; exactly one is given.</summary>
+    public static (Uri? Url, Twiml? Twiml, HttpMethod? Method) Of(Uri? url, string? twiml)
     {
         if (url is not null)
-        {
-            form.Add(new("Url", Absolute(url, "Url")));
-            form.Add(new("Method", "POST"));
-        }
-        else
-        {
-            CheckTwiml(twiml, "Twiml");
-            form.Add(new("Twiml", twiml!));
-        }
+            return (new Uri(Absolute(url, "Url")), null, HttpMethod.Post);
+        CheckTwiml(twiml, "Twiml");
+        return (null, new Twiml(twiml), null);
     }
 
     public static string Absolute(Uri url, string name) =>

@@ -8,15 +8,15 @@ namespace Ivr.Api.Twilio;
 /// and every outcome of a request that is sent is reported to the health. Each method is one line through
 /// <see cref="GuardAsync{T}"/>.
 /// </summary>
-public sealed class GuardedTwilioCalls(TwilioRestClient inner, TwilioHealth health) : ITwilioCalls
+public sealed class GuardedTwilioCalls(TwilioCallsClient inner, TwilioHealth health) : ITwilioCalls
 {
-    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct) =>
+    public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct) =>
         GuardAsync(() => inner.CreateCallAsync(request, ct));
 
-    public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
+    public Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
         GuardAsync(() => inner.UpdateCallAsync(callSid, request, ct));
 
-    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
+    public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct) =>
         GuardAsync(() => inner.FetchCallAsync(callSid, ct));
 
     private async Task<T> GuardAsync<T>(Func<Task<T>> send)

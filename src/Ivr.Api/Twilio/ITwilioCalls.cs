@@ -7,14 +7,14 @@ namespace Ivr.Api.Twilio;
 public interface ITwilioCalls
 {
     /// <summary>Places an outbound call; Twilio answers with the new call, usually <c>queued</c>.</summary>
-    Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct);
+    Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct);
 
     /// <summary>Redirects a live call to new TwiML, or ends it.</summary>
-    Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct);
+    Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct);
 
     /// <summary>
     /// The call as Twilio knows it now (its status, and when it ended); an unknown call is a
     /// <see cref="TwilioApiException"/> with HTTP 404 (code 20404).
     /// </summary>
-    Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct);
+    Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct);
 }

@@ -31,18 +31,18 @@ public class AnsweredTryTests : IAsyncLifetime
         public ConcurrentQueue<CreateCallRequest> Requests { get; } = new();
         public Pulse Asked { get; } = new();
 
-        public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
+        public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
         {
             Requests.Enqueue(request);
             Asked.Beat();
-            return Task.FromResult(new CallResource { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" });
+            return Task.FromResult(new TwilioCall { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" });
         }
 
-        public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
-            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+        public Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
+            Task.FromResult(new TwilioCall { Sid = callSid, Status = "in-progress" });
 
-        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
-            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+        public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct) =>
+            Task.FromResult(new TwilioCall { Sid = callSid, Status = "in-progress" });
     }
 
     public Task InitializeAsync()

@@ -26,25 +26,25 @@ public class DispatchRestartTests : IAsyncDisposable
     private readonly List<HotlineFactory> _factories = [];
 
     /// <summary>Twilio's REST API as the dispatcher sees it: every create recorded, answered or failing as told.</summary>
-    private sealed class Twilio(Func<CreateCallRequest, CallResource>? answer = null) : ITwilioCalls
+    private sealed class Twilio(Func<CreateCallRequest, TwilioCall>? answer = null) : ITwilioCalls
     {
         public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
         public Pulse Asked { get; } = new();
 
-        public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
+        public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
         {
             Creates.Enqueue(request);
             Asked.Beat();
             return Task.FromResult(answer is null
-                ? new CallResource { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" }
+                ? new TwilioCall { Sid = "CA" + Guid.NewGuid().ToString("N"), Status = "queued" }
                 : answer(request));
         }
 
-        public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
-            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+        public Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
+            Task.FromResult(new TwilioCall { Sid = callSid, Status = "in-progress" });
 
-        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
-            Task.FromResult(new CallResource { Sid = callSid, Status = "in-progress" });
+        public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct) =>
+            Task.FromResult(new TwilioCall { Sid = callSid, Status = "in-progress" });
     }
 
     private HotlineFactory Start(Twilio twilio, DateTimeOffset at)

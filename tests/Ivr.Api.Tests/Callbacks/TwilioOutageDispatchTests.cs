@@ -38,9 +38,9 @@ public sealed class TwilioOutageDispatchTests : IAsyncLifetime
             // The rounds are run by the test, one at a time, not by the background services.
             s.RemoveAll<IHostedService>();
             s.AddSingleton<ITwilioCalls>(provider => new GuardedTwilioCalls(
-                new TwilioRestClient(new HttpClient(_handler),
+                new TwilioCallsClient(new HttpClient(_handler),
                     Options.Create(new TwilioOptions { AccountSid = "AC0123456789abcdef0123456789abcdef", AuthToken = "secret", ApiBaseUrl = "https://api.example.test/" }),
-                    new InstantTimeProvider(), NullLogger<TwilioRestClient>.Instance),
+                    new InstantTimeProvider(), NullLogger<TwilioCallsClient>.Instance),
                 provider.GetRequiredService<TwilioHealth>()));
         });
     }

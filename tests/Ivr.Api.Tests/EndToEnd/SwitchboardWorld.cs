@@ -52,7 +52,7 @@ public sealed class SwitchboardWorld : IAsyncDisposable
             {
                 collection.AddSingleton<TimeProvider>(clock);
                 // The service's own REST client, behind its circuit breaker, talks to the switchboard instead of Twilio.
-                collection.AddHttpClient<TwilioRestClient>()
+                collection.AddHttpClient<TwilioCallsClient>()
                     .ConfigurePrimaryHttpMessageHandler(() => Switchboard.RestHandlerOf(() => board));
                 services?.Invoke(collection, clock);
             });

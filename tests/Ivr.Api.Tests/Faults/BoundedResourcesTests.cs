@@ -2,6 +2,7 @@ using System.Net;
 using Ivr.Api.Admin;
 using Ivr.Api.Callbacks;
 using Ivr.Api.LocalPhone;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ivr.Api.Tests;
 
@@ -27,7 +28,7 @@ public sealed class BoundedResourcesTests
     [Fact]
     public void TheSignInThrottle_StaysBounded_UnderManyDistinctAddresses_AndForgetsThemLater()
     {
-        var clock = new ManualTimeProvider(Noon);
+        var clock = new FakeTimeProvider(Noon);
         var throttle = new LoginThrottle(clock);
 
         for (var i = 0; i < 30_000; i++)
@@ -42,7 +43,7 @@ public sealed class BoundedResourcesTests
     [Fact]
     public void TheSignInThrottle_CountsAnIPv6Client_ByItsNetwork()
     {
-        var throttle = new LoginThrottle(new ManualTimeProvider(Noon));
+        var throttle = new LoginThrottle(new FakeTimeProvider(Noon));
 
         for (var i = 1; i <= LoginThrottle.MaxFailures; i++)
             throttle.Failed($"2001:db8:1:2::{i:x}");
@@ -54,8 +55,8 @@ public sealed class BoundedResourcesTests
     [Fact]
     public void BrowserPhones_AreBounded_AndTheLinesOfClosedPagesAreForgotten()
     {
-        var wall = new ManualTimeProvider(Noon);
-        var lines = new PhoneLines(new ManualTimeProvider(Noon), wall);
+        var wall = new FakeTimeProvider(Noon);
+        var lines = new PhoneLines(new FakeTimeProvider(Noon), wall);
 
         for (var i = 0; i < PhoneLines.MaxLines; i++)
             Assert.NotNull(lines.Open($"+4850010{i:D4}"));

@@ -144,7 +144,7 @@ public sealed class RequestLimitTests
     {
         var form = TwilioRequests.IncomingCall(TwilioRequests.NewCallSid());
         var request = new HttpRequestMessage(HttpMethod.Post, "/voice/incoming") { Content = new FormUrlEncodedContent(form) };
-        request.Headers.Add("X-Twilio-Signature", TwilioSignature.Compute(TwilioOptions.LocalAuthToken,
+        request.Headers.Add("X-Twilio-Signature", Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute(TwilioOptions.LocalAuthToken,
             HotlineFactory.PublicBaseUrl + "/voice/incoming", form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))));
         if (peer is not null)
             request.From(peer);

@@ -115,7 +115,7 @@ public sealed class ClientAddressTests
     {
         // Signed over the public URL a proxy would report; the service sees http://localhost/...
         var form = TwilioRequests.IncomingCall(TwilioRequests.NewCallSid());
-        var signature = TwilioSignature.Compute(TwilioOptions.LocalAuthToken, "https://public.example/voice/incoming",
+        var signature = Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute(TwilioOptions.LocalAuthToken, "https://public.example/voice/incoming",
             form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
         var request = new HttpRequestMessage(HttpMethod.Post, "/voice/incoming") { Content = new FormUrlEncodedContent(form) }.From(peer);
         request.Headers.Add("X-Twilio-Signature", signature);

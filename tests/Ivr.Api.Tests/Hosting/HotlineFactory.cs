@@ -11,7 +11,11 @@ using Npgsql;
 
 namespace Ivr.Api.Tests;
 
-/// <summary>A clock the tests move by hand.</summary>
+/// <summary>
+/// A clock the tests move by hand, set to any instant. Kept instead of FakeTimeProvider: its timers run on the wall
+/// clock, so the service's background loops keep going while a test moves the date (FakeTimeProvider's timers wait
+/// for Advance).
+/// </summary>
 public sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
 {
     public DateTimeOffset Now { get; set; } = now;

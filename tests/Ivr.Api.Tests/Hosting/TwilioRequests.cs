@@ -50,7 +50,7 @@ public sealed class TwilioRequests(HttpClient client, string token = TwilioOptio
         foreach (var (name, value) in Headers)
             request.Headers.Add(name, value);
         request.Headers.Add("X-Twilio-Signature",
-            signature ?? TwilioSignature.Compute(token, url, form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))));
+            signature ?? Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute(token, url, form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))));
         return await client.SendAsync(request);
     }
 

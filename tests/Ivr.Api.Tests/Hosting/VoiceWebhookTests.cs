@@ -209,8 +209,8 @@ public sealed class VoiceWebhookTests : IAsyncLifetime
         {
             "forged" => "L/OH5YylLD5NRKLltdqwSvS0BnU=",
             "missing" => "",
-            "wrong-url" => Ivr.Api.Voice.TwilioSignature.Compute(TwilioOptions.LocalAuthToken, "https://evil.test/voice/incoming", pairs),
-            _ => Ivr.Api.Voice.TwilioSignature.Compute("another-token", HotlineFactory.PublicBaseUrl + "/voice/incoming", pairs),
+            "wrong-url" => Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute(TwilioOptions.LocalAuthToken, "https://evil.test/voice/incoming", pairs),
+            _ => Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute("another-token", HotlineFactory.PublicBaseUrl + "/voice/incoming", pairs),
         };
         using var response = await _twilio.PostAsync("/voice/incoming", form, signature);
 

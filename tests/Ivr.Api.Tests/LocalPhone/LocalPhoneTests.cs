@@ -291,7 +291,7 @@ public sealed class LocalPhoneTests : IAsyncLifetime
         var line = await _hotline.OpenLineAsync();
         using var started = await _hotline.PostAsync(line, "call");
         var callSid = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("callSid").GetString();
-        var calls = $"{TwilioOptions.LocalApiBaseUrl}/2010-04-01/Accounts/{TwilioRestClient.LocalAccountSid}/Calls";
+        var calls = $"{TwilioOptions.LocalApiBaseUrl}/2010-04-01/Accounts/{TwilioCallsClient.LocalAccountSid}/Calls";
 
         Assert.True(local.Answers(new HttpRequestMessage(HttpMethod.Post, $"{calls}.json")));
         Assert.True(local.Answers(new HttpRequestMessage(HttpMethod.Post, $"{calls}/{callSid}.json")));

@@ -1,6 +1,7 @@
 using Dapper;
 using Ivr.Api.Persistence;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ivr.Api.Tests;
 
@@ -180,7 +181,7 @@ public sealed class DatabaseTests : IAsyncLifetime
     [Fact]
     public async Task UnderSteadyWrites_TheLogStartsOverEveryTenSeconds()
     {
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock);
         var next = 0;
         async Task WriteAMegabyteAsync()
@@ -211,7 +212,7 @@ public sealed class DatabaseTests : IAsyncLifetime
         // Under saturation small batches commit hundreds of times a second, each writing its pages to the log again:
         // tens of megabytes a second, so a restart every ten seconds let the log reach gigabytes. Here 48 MB go
         // through the log at 10 MB a second of the clock, while readers (webhooks' short reads) never stop.
-        var clock = new SteppedClock();
+        var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock);
         var next = 0;
         using var stopReading = new CancellationTokenSource();
@@ -239,15 +240,6 @@ public sealed class DatabaseTests : IAsyncLifetime
         await Task.WhenAll(readers);
 
         Assert.True(largest < 2 * Database.LogRestartBytes, $"the log reached {largest} bytes");
-    }
-
-    /// <summary>A monotonic clock the test moves by hand.</summary>
-    private sealed class SteppedClock : TimeProvider
-    {
-        private long _ticks;
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-        public override long GetTimestamp() => _ticks;
-        public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
 
     [Fact]

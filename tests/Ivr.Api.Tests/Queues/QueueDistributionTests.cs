@@ -16,7 +16,7 @@ namespace Ivr.Api.Tests;
 /// </summary>
 public sealed class RecordingTwilioCalls : ITwilioCalls
 {
-    private readonly ConcurrentDictionary<string, CallResource> _ended = new();
+    private readonly ConcurrentDictionary<string, TwilioCall> _ended = new();
     private readonly ConcurrentDictionary<string, Func<Exception>> _refusals = new();
 
     public ConcurrentQueue<(string CallSid, UpdateCallRequest Request)> Updates { get; } = new();
@@ -27,7 +27,7 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
 
     /// <summary>The call has ended at Twilio: redirects are refused as Twilio refuses them, and a fetch tells its end.</summary>
     public void End(string callSid, DateTimeOffset at, string status = "completed") =>
-        _ended[callSid] = new CallResource { Sid = callSid, Status = status, EndTime = at };
+        _ended[callSid] = new TwilioCall { Sid = callSid, Status = status, EndTime = at };
 
     /// <summary>Every redirect of the call fails with what <paramref name="failure"/> makes.</summary>
     public void Refuse(string callSid, Func<Exception> failure) => _refusals[callSid] = failure;
@@ -39,19 +39,19 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
     public bool PlacesCalls { get; set; }
 
-    public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
+    public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
     {
         if (!PlacesCalls)
             throw new NotSupportedException("No outbound calls in these tests.");
         Creates.Enqueue(request);
         Asked.Beat();
-        return Task.FromResult(new CallResource { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
+        return Task.FromResult(new TwilioCall { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
     }
 
     /// <summary>Twilio carries out each redirect (it calls the webhook this gets) before the answer is lost or refused.</summary>
     public Func<string, UpdateCallRequest, Task>? CarriedOut { get; set; }
 
-    public async Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
+    public async Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken cancellationToken)
     {
         Updates.Enqueue((callSid, request));
         Asked.Beat();
@@ -61,18 +61,18 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
             throw failure();
         if (_ended.ContainsKey(callSid))
             throw new TwilioApiException(400, 21220, "Call is not in-progress. Cannot redirect.", null);
-        return new CallResource { Sid = callSid, Status = "in-progress" };
+        return new TwilioCall { Sid = callSid, Status = "in-progress" };
     }
 
     /// <summary>While set, every lookup of a call fails with what it makes (Twilio cannot be reached).</summary>
     public Func<Exception>? FetchFailure { get; set; }
 
-    public Task<CallResource> FetchCallAsync(string callSid, CancellationToken cancellationToken)
+    public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken cancellationToken)
     {
         Fetches.Enqueue(callSid);
         if (FetchFailure is { } failure)
-            return Task.FromException<CallResource>(failure());
-        return Task.FromResult(_ended.TryGetValue(callSid, out var ended) ? ended : new CallResource { Sid = callSid, Status = "in-progress" });
+            return Task.FromException<TwilioCall>(failure());
+        return Task.FromResult(_ended.TryGetValue(callSid, out var ended) ? ended : new TwilioCall { Sid = callSid, Status = "in-progress" });
     }
 
     public async Task<Uri> RedirectOfAsync(string callSid)

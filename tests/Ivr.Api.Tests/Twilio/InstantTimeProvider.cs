@@ -2,7 +2,8 @@ namespace Ivr.Api.Tests.Twilio;
 
 /// <summary>
 /// A clock whose timers fire at once, moving the clock by their delay and recording it, so retry backoff is
-/// asserted without sleeping.
+/// asserted without sleeping. Kept instead of FakeTimeProvider, whose timers wait until a test advances it: here the
+/// retry loop under test runs on its own.
 /// </summary>
 internal sealed class InstantTimeProvider : TimeProvider
 {

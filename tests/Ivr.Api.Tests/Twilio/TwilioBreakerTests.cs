@@ -3,6 +3,7 @@ using Ivr.Api.Twilio;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static Ivr.Api.Tests.Twilio.RecordingHandler;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Ivr.Api.Tests.Twilio;
 
@@ -12,7 +13,7 @@ public sealed class TwilioBreakerTests
     private const string CallSid = "CA9876543210fedcba9876543210fedcba";
     private static readonly UpdateCallRequest Redirect = UpdateCallRequest.Redirect(new Uri("https://hotline.example.com/voice/queue/orders/connect?entry=1"));
 
-    private readonly ManualTimeProvider _clock = new(HotlineFactory.WednesdayMorning);
+    private readonly FakeTimeProvider _clock = new(HotlineFactory.WednesdayMorning);
     private Func<HttpRequestMessage, HttpResponseMessage> _answer = Throws(new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused"));
     private readonly RecordingHandler _handler;
     private readonly TwilioHealth _health;
@@ -23,9 +24,9 @@ public sealed class TwilioBreakerTests
         _handler = new RecordingHandler(request => _answer(request));
         _health = new TwilioHealth(_clock, NullLogger<TwilioHealth>.Instance);
         _twilio = new GuardedTwilioCalls(
-            new TwilioRestClient(new HttpClient(_handler),
+            new TwilioCallsClient(new HttpClient(_handler),
                 Options.Create(new TwilioOptions { AccountSid = "AC0123456789abcdef0123456789abcdef", AuthToken = "secret", ApiBaseUrl = "https://api.example.test/" }),
-                new InstantTimeProvider(), NullLogger<TwilioRestClient>.Instance),
+                new InstantTimeProvider(), NullLogger<TwilioCallsClient>.Instance),
             _health);
     }
 

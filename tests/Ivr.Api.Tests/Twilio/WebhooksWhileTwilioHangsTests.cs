@@ -18,13 +18,13 @@ public sealed class WebhooksWhileTwilioHangsTests
     {
         public TaskCompletionSource Asked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct) => HangAsync(ct);
+        public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct) => HangAsync(ct);
 
-        public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) => HangAsync(ct);
+        public Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) => HangAsync(ct);
 
-        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) => HangAsync(ct);
+        public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct) => HangAsync(ct);
 
-        private async Task<CallResource> HangAsync(CancellationToken ct)
+        private async Task<TwilioCall> HangAsync(CancellationToken ct)
         {
             Asked.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);

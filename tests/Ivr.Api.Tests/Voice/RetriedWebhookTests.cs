@@ -96,7 +96,7 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
     {
         var callSid = TwilioRequests.NewCallSid();
         var form = TwilioRequests.IncomingCall(callSid);
-        var signedWithFragment = TwilioSignature.Compute(TwilioOptions.LocalAuthToken, $"{HotlineFactory.PublicBaseUrl}/voice/incoming{Fragment}",
+        var signedWithFragment = Ivr.Api.Tests.Voice.TwilioSignatureTests.Compute(TwilioOptions.LocalAuthToken, $"{HotlineFactory.PublicBaseUrl}/voice/incoming{Fragment}",
             form.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)));
 
         using var refused = await _twilio.PostAsync("/voice/incoming", form, signedWithFragment);

@@ -1,4 +1,5 @@
 using Ivr.Api.Voice;
+using Ivr.Simulator;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
@@ -33,7 +34,7 @@ public class TwilioSignatureTests
             ("Caller", "+14158675310"),
             ("CallSid", "CA1234567890ABCDE"));
 
-        var signature = TwilioSignature.Compute(Token, "https://example.com/myapp.php?foo=1&bar=2", parameters);
+        var signature = Compute(Token, "https://example.com/myapp.php?foo=1&bar=2", parameters);
 
         Assert.Equal("L/OH5YylLD5NRKLltdqwSvS0BnU=", signature);
     }
@@ -41,8 +42,8 @@ public class TwilioSignatureTests
     [Fact]
     public void Compute_MatchesSdkVector()
     {
-        Assert.Equal(SdkSignature, TwilioSignature.Compute(Token, SdkUrl, SdkParams));
-        Assert.True(TwilioSignature.IsValid(Token, SdkUrl, SdkParams, SdkSignature));
+        Assert.Equal(SdkSignature, Compute(Token, SdkUrl, SdkParams));
+        Assert.True(TwilioSignatureFilter.IsValid(Token, SdkUrl, SdkParams, SdkSignature));
     }
 
     [Theory]
@@ -56,7 +57,7 @@ public class TwilioSignatureTests
     [InlineData("https://mycompany.com/myapp.php?foo=1&bar=2&Body=It's+amazing", "dsq4Ehbj6cs+KdTkpF5sSSplOWw=")]
     public void Compute_MatchesSdkVectorsForUrlForms(string url, string expected)
     {
-        Assert.Equal(expected, TwilioSignature.Compute(Token, url, SdkParams));
+        Assert.Equal(expected, Compute(Token, url, SdkParams));
     }
 
     [Theory]
@@ -69,22 +70,23 @@ public class TwilioSignatureTests
     [InlineData("https://user:pass@mycompany.com/myapp.php?foo=1&bar=2", "ZQFR1PTIZXF2MXB8ZnKCvnnA+rI=")] // keeps userinfo
     public void IsValid_AcceptsUrlOrItsPortVariant(string url, string signature)
     {
-        Assert.True(TwilioSignature.IsValid(Token, url, SdkParams, signature));
+        Assert.True(TwilioSignatureFilter.IsValid(Token, url, SdkParams, signature));
     }
 
     [Fact]
     public void IsValid_DoesNotAcceptOtherPorts()
     {
-        var signedWith8443 = TwilioSignature.Compute(Token, "https://mycompany.com:8443/myapp.php?foo=1&bar=2", SdkParams);
+        var signedWith8443 = Compute(Token, "https://mycompany.com:8443/myapp.php?foo=1&bar=2", SdkParams);
 
-        Assert.False(TwilioSignature.IsValid(Token, SdkUrl, SdkParams, signedWith8443));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, SdkParams, signedWith8443));
     }
 
     [Theory]
     [InlineData("https://a.example/x", "https://a.example:443/x")]
     [InlineData("HTTPS://A.Example/x?q=1", "HTTPS://A.Example:443/x?q=1")]
-    [InlineData("http://a.example", "http://a.example:80")]
-    [InlineData("http://a.example?x=1", "http://a.example:80?x=1")]
+    // A request's URL always has a path (at least "/"); the SDK's variant of a URL without one adds it.
+    [InlineData("http://a.example/", "http://a.example:80/")]
+    [InlineData("http://a.example/?x=1", "http://a.example:80/?x=1")]
     [InlineData("https://a.example:8443/x:y", "https://a.example/x:y")]
     [InlineData("https://u:p@a.example/x", "https://u:p@a.example:443/x")]
     [InlineData("https://u:p@a.example:443/x", "https://u:p@a.example/x")]
@@ -92,23 +94,27 @@ public class TwilioSignatureTests
     [InlineData("https://[::1]:5001/x", "https://[::1]/x")]
     public void PortVariant_TogglesTheExplicitPortOnly(string url, string expected)
     {
-        Assert.Equal(expected, TwilioSignature.PortVariant(url));
+        // A request at url validates against Twilio's signature over its port variant.
+        Assert.True(TwilioSignatureFilter.IsValid(Token, url, SdkParams, Compute(Token, expected, SdkParams)));
     }
 
     [Theory]
-    [InlineData("ftp://a.example/x")]
-    [InlineData("/voice/incoming")]
-    public void PortVariant_IsNullWithoutAKnownScheme(string url)
+    [InlineData("ftp://a.example/x", "ftp://a.example:21/x")]
+    [InlineData("/voice/incoming", "https://localhost:443/voice/incoming")]
+    public void PortVariant_IsNullWithoutAKnownScheme(string url, string other)
     {
-        Assert.Null(TwilioSignature.PortVariant(url));
+        // No variant to try: a signature over another form of the URL is refused, and nothing throws. Twilio calls
+        // http(s) URLs only, so such a URL is refused even signed as given.
+        Assert.False(TwilioSignatureFilter.IsValid(Token, url, SdkParams, Compute(Token, other, SdkParams)));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, url, SdkParams, Compute(Token, url, SdkParams)));
     }
 
     [Fact]
     public void IsValid_PreservesHostCase()
     {
         // The SDK vectors: an uppercase host must not validate against the lowercase URL's signature.
-        Assert.False(TwilioSignature.IsValid(Token, "https://MyCompany.com/myapp.php?foo=1&bar=2", SdkParams, SdkSignature));
-        Assert.NotEqual(SdkSignature, TwilioSignature.Compute(Token, "https://MyCompany.com/myapp.php?foo=1&bar=2", SdkParams));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, "https://MyCompany.com/myapp.php?foo=1&bar=2", SdkParams, SdkSignature));
+        Assert.NotEqual(SdkSignature, Compute(Token, "https://MyCompany.com/myapp.php?foo=1&bar=2", SdkParams));
     }
 
     [Fact]
@@ -118,7 +124,7 @@ public class TwilioSignatureTests
 
         var expected = Hmac("https://x/y" + "CALLSIDa" + "CallSidb" + "callSidc");
 
-        Assert.Equal(expected, TwilioSignature.Compute("t", "https://x/y", parameters));
+        Assert.Equal(expected, Compute("t", "https://x/y", parameters));
     }
 
     [Fact]
@@ -126,7 +132,7 @@ public class TwilioSignatureTests
     {
         var parameters = Fields(("ReasonConferenceEnded", "2"), ("Reason", "1"));
 
-        Assert.Equal(Hmac("https://x/y" + "Reason1" + "ReasonConferenceEnded2"), TwilioSignature.Compute("t", "https://x/y", parameters));
+        Assert.Equal(Hmac("https://x/y" + "Reason1" + "ReasonConferenceEnded2"), Compute("t", "https://x/y", parameters));
     }
 
     [Fact]
@@ -135,7 +141,7 @@ public class TwilioSignatureTests
         // twilio-python and twilio-node vector (MultiDict / array values).
         var parameters = Fields(("Sid", "CA123"), ("SidAccount", "AC123"), ("Digits", "5678"), ("Digits", "1234"), ("Digits", "1234"));
 
-        Assert.Equal("IK+Dwps556ElfBT0I3Rgjkr1wJU=", TwilioSignature.Compute(Token, SdkUrl, parameters));
+        Assert.Equal("IK+Dwps556ElfBT0I3Rgjkr1wJU=", Compute(Token, SdkUrl, parameters));
     }
 
     [Fact]
@@ -145,8 +151,8 @@ public class TwilioSignatureTests
         var ascending = Fields(("MessagingBinding.Address", "+1325xxxxxxx"), ("MessagingBinding.Address", "+1415xxxxxxx"));
         var descending = Fields(("MessagingBinding.Address", "+1415xxxxxxx"), ("MessagingBinding.Address", "+1325xxxxxxx"));
 
-        Assert.Equal("83O6e2vORAoJHUNzJjDWN1jz+BA=", TwilioSignature.Compute(Token, SdkUrl, ascending));
-        Assert.Equal("83O6e2vORAoJHUNzJjDWN1jz+BA=", TwilioSignature.Compute(Token, SdkUrl, descending));
+        Assert.Equal("83O6e2vORAoJHUNzJjDWN1jz+BA=", Compute(Token, SdkUrl, ascending));
+        Assert.Equal("83O6e2vORAoJHUNzJjDWN1jz+BA=", Compute(Token, SdkUrl, descending));
     }
 
     [Fact]
@@ -155,8 +161,8 @@ public class TwilioSignatureTests
         // twilio-node/python vector: a JSON webhook is signed over the URL carrying bodySHA256, with no fields.
         const string url = SdkUrl + "&bodySHA256=0a1ff7634d9ab3b95db5c9a2dfe9416e41502b283a80c7cf19632632f96e6620";
 
-        Assert.Equal("a9nBmqA0ju/hNViExpshrM61xv4=", TwilioSignature.Compute(Token, url, []));
-        Assert.True(TwilioSignature.IsValid(Token, url, [], "a9nBmqA0ju/hNViExpshrM61xv4="));
+        Assert.Equal("a9nBmqA0ju/hNViExpshrM61xv4=", Compute(Token, url, []));
+        Assert.True(TwilioSignatureFilter.IsValid(Token, url, [], "a9nBmqA0ju/hNViExpshrM61xv4="));
     }
 
     [Fact]
@@ -164,7 +170,7 @@ public class TwilioSignatureTests
     {
         var expected = Hmac("https://x/y" + "FinishedOnKey" + "SpeechResult");
 
-        Assert.Equal(expected, TwilioSignature.Compute("t", "https://x/y", Fields(("SpeechResult", null), ("FinishedOnKey", ""))));
+        Assert.Equal(expected, Compute("t", "https://x/y", Fields(("SpeechResult", null), ("FinishedOnKey", ""))));
     }
 
     [Fact]
@@ -172,10 +178,10 @@ public class TwilioSignatureTests
     {
         const string url = "https://x/voice?message=hello%20world&type=test%2Bvalue";
 
-        Assert.Equal(Hmac(url), TwilioSignature.Compute("t", url, []));
+        Assert.Equal(Hmac(url), Compute("t", url, []));
         Assert.NotEqual(
-            TwilioSignature.Compute("t", url, []),
-            TwilioSignature.Compute("t", "https://x/voice?message=hello world&type=test+value", []));
+            Compute("t", url, []),
+            Compute("t", "https://x/voice?message=hello world&type=test+value", []));
     }
 
     [Fact]
@@ -183,14 +189,14 @@ public class TwilioSignatureTests
     {
         var parameters = Fields(("SpeechResult", "Zażółć gęślą jaźń"));
 
-        Assert.Equal(Hmac("https://x/ySpeechResultZażółć gęślą jaźń"), TwilioSignature.Compute("t", "https://x/y", parameters));
-        Assert.True(TwilioSignature.IsValid("t", "https://x/y", parameters, Hmac("https://x/ySpeechResultZażółć gęślą jaźń")));
+        Assert.Equal(Hmac("https://x/ySpeechResultZażółć gęślą jaźń"), Compute("t", "https://x/y", parameters));
+        Assert.True(TwilioSignatureFilter.IsValid("t", "https://x/y", parameters, Hmac("https://x/ySpeechResultZażółć gęślą jaźń")));
     }
 
     [Fact]
     public void IsValid_RejectsWrongToken()
     {
-        Assert.False(TwilioSignature.IsValid("54321", SdkUrl, SdkParams, SdkSignature));
+        Assert.False(TwilioSignatureFilter.IsValid("54321", SdkUrl, SdkParams, SdkSignature));
     }
 
     [Fact]
@@ -198,7 +204,7 @@ public class TwilioSignatureTests
     {
         var tampered = SdkParams.Select(p => p.Key == "Digits" ? KeyValuePair.Create(p.Key, (string?)"9") : p).ToList();
 
-        Assert.False(TwilioSignature.IsValid(Token, SdkUrl, tampered, SdkSignature));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, tampered, SdkSignature));
     }
 
     [Fact]
@@ -206,7 +212,7 @@ public class TwilioSignatureTests
     {
         var extended = SdkParams.Append(KeyValuePair.Create("Extra", (string?)"1")).ToList();
 
-        Assert.False(TwilioSignature.IsValid(Token, SdkUrl, extended, SdkSignature));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, extended, SdkSignature));
     }
 
     [Theory]
@@ -216,11 +222,53 @@ public class TwilioSignatureTests
     [InlineData("rsoydt4t1cutdk1pdd93/vvr8b8=")]
     public void IsValid_RejectsMissingOrWrongHeader(string? header)
     {
-        Assert.False(TwilioSignature.IsValid(Token, SdkUrl, SdkParams, header));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, SdkParams, header));
+    }
+
+    [Theory]
+    [InlineData("https://hotline.test/voice/incoming")]
+    [InlineData("https://hotline.test/voice/gather?menu=main&step=2")]
+    [InlineData("https://hotline.test:443/voice/gather?menu=main")]
+    [InlineData("http://127.0.0.1:5000/voice/queue/wait?department=orders&attempt=1")]
+    [InlineData("https://hotline.test/voice/callbacks/7/answer?number=%2B48601234567")]
+    public void SimulatorSignatures_AreAcceptedByTheSdkValidator(string url)
+    {
+        // What the simulator signs in Twilio's place passes the Twilio SDK's own check, not only ours.
+        var form = new Dictionary<string, string>
+        {
+            ["CallSid"] = "CA0123456789abcdef0123456789abcdef", ["AccountSid"] = "AC00000000000000000000000000000000",
+            ["From"] = "+48601234567", ["To"] = "+48221234567", ["CallStatus"] = "in-progress", ["Digits"] = "1",
+            ["SpeechResult"] = "Zażółć gęślą jaźń", ["ApiVersion"] = "2010-04-01", ["Direction"] = "inbound",
+        };
+        var signature = RequestSigner.Sign(Token, url, form);
+
+        Assert.True(new global::Twilio.Security.RequestValidator(Token).Validate(url, form, signature));
+        Assert.True(TwilioSignatureFilter.IsValid(Token, url, form.Select(f => KeyValuePair.Create(f.Key, (string?)f.Value)), signature));
+        // A GET webhook is signed over its URL alone.
+        Assert.True(new global::Twilio.Security.RequestValidator(Token).Validate(url, new Dictionary<string, string>(), RequestSigner.Sign(Token, url, [])));
+    }
+
+    [Fact]
+    public void IsValid_IgnoresTheConnectionOverridesFragment_WhichTwilioNeitherSendsNorSigns()
+    {
+        Assert.True(TwilioSignatureFilter.IsValid(Token, SdkUrl + "#ct=2000&rc=3", SdkParams, SdkSignature));
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, SdkParams, Compute(Token, SdkUrl + "#ct=2000&rc=3", SdkParams)));
+    }
+
+    [Fact]
+    public void IsValid_RefusesARepeatedField_WhichTwilioNeverSendsToAVoiceWebhook()
+    {
+        var repeated = Fields(("CallSid", "CA1"), ("Digits", "1"), ("Digits", "2"));
+
+        Assert.False(TwilioSignatureFilter.IsValid(Token, SdkUrl, repeated, Compute(Token, SdkUrl, repeated)));
     }
 
     private static KeyValuePair<string, string?>[] Fields(params (string Key, string? Value)[] fields) =>
         [.. fields.Select(f => KeyValuePair.Create(f.Key, f.Value))];
+
+    /// <summary>Twilio's signature, as the simulator (playing Twilio) computes it.</summary>
+    internal static string Compute(string token, string url, IEnumerable<KeyValuePair<string, string?>> fields) =>
+        RequestSigner.Sign(token, url, fields.Select(f => KeyValuePair.Create(f.Key, f.Value ?? "")));
 
     private static string Hmac(string data) =>
         Convert.ToBase64String(System.Security.Cryptography.HMACSHA1.HashData("t"u8, System.Text.Encoding.UTF8.GetBytes(data)));
@@ -340,8 +388,8 @@ public class TwilioSignatureFilterTests
     }
 
     private static void Sign(HttpContext context, string url, params (string Key, string? Value)[] fields) =>
-        context.Request.Headers[TwilioSignature.HeaderName] =
-            TwilioSignature.Compute(Token, url, fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
+        context.Request.Headers[TwilioSignatureFilter.HeaderName] =
+            TwilioSignatureTests.Compute(Token, url, fields.Select(f => KeyValuePair.Create(f.Key, f.Value)));
 
     private static async Task<object?> Run(
         HttpContext context, string? baseUrl = BaseUrl, bool validate = true, ILogger<TwilioSignatureFilter>? logger = null)

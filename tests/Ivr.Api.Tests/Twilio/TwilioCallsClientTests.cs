@@ -8,7 +8,7 @@ using static Ivr.Api.Tests.Twilio.RecordingHandler;
 
 namespace Ivr.Api.Tests.Twilio;
 
-public class TwilioRestClientTests
+public class TwilioCallsClientTests
 {
     private const string AccountSid = "AC0123456789abcdef0123456789abcdef";
     private const string AuthToken = "secret-token";
@@ -68,11 +68,11 @@ public class TwilioRestClientTests
 
     private readonly InstantTimeProvider time = new();
 
-    private TwilioRestClient Client(RecordingHandler handler, TwilioOptions? options = null) =>
+    private TwilioCallsClient Client(RecordingHandler handler, TwilioOptions? options = null) =>
         new(new HttpClient(handler), Options.Create(options ?? new TwilioOptions
         {
             AccountSid = AccountSid, AuthToken = AuthToken, ApiBaseUrl = "https://api.example.test/",
-        }), time, NullLogger<TwilioRestClient>.Instance);
+        }), time, NullLogger<TwilioCallsClient>.Instance);
 
     [Fact]
     public async Task CreateCall_PostsTheFormToTheAccountsCallsResource()
@@ -85,17 +85,21 @@ public class TwilioRestClientTests
         Assert.Equal(HttpMethod.Post, sent.Method);
         Assert.Equal($"https://api.example.test/2010-04-01/Accounts/{AccountSid}/Calls.json", sent.Uri.AbsoluteUri);
         Assert.Equal("application/x-www-form-urlencoded", sent.ContentType);
+        // The SDK orders the fields its own way; Twilio reads them by name (a repeated one in its order).
         Assert.Equal(
-            "To=%2B48601234567&From=%2B48221234567" +
+            Fields("To=%2B48601234567&From=%2B48221234567" +
             "&Url=https%3A%2F%2Fhotline.example.com%2Fvoice%2Fcallback%3Fid%3D42&Method=POST" +
             "&StatusCallback=https%3A%2F%2Fhotline.example.com%2Fvoice%2Fstatus&StatusCallbackMethod=POST" +
             "&StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&StatusCallbackEvent=answered&StatusCallbackEvent=completed" +
-            "&Timeout=30",
-            sent.Body);
+            "&Timeout=30"),
+            Fields(sent.Body));
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{AccountSid}:{AuthToken}")), sent.Authorization);
         Assert.Equal("application/json", sent.Accept);
-        Assert.Equal(TwilioRestClient.UserAgent, sent.UserAgent);
+        // The SDK's own User-Agent (twilio-csharp/8.x ...), with the service's added at its end.
+        Assert.EndsWith(" " + TwilioCallsClient.UserAgent, sent.UserAgent);
     }
+
+    private static string[] Fields(string form) => [.. form.Split('&').OrderBy(f => f.Split('=')[0], StringComparer.Ordinal)];
 
     [Fact]
     public async Task CreateCall_ReadsTwiliosCallResource()
@@ -139,9 +143,9 @@ public class TwilioRestClientTests
             .CreateCallAsync(Callback, CancellationToken.None);
 
         var sent = Assert.Single(handler.Requests);
-        Assert.Equal($"http://localhost:5080/twilio/2010-04-01/Accounts/{TwilioRestClient.LocalAccountSid}/Calls.json",
+        Assert.Equal($"http://localhost:5080/twilio/2010-04-01/Accounts/{TwilioCallsClient.LocalAccountSid}/Calls.json",
             sent.Uri.AbsoluteUri);
-        var credentials = $"{TwilioRestClient.LocalAccountSid}:{TwilioRestClient.LocalAuthToken}";
+        var credentials = $"{TwilioCallsClient.LocalAccountSid}:{TwilioCallsClient.LocalAuthToken}";
         Assert.Equal("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)), sent.Authorization);
     }
 
@@ -391,6 +395,34 @@ public class TwilioRestClientTests
         Assert.Empty(time.Delays);
     }
 
+    [Fact]
+    public async Task Cancellation_ReachesTheRequestInFlight_ThoughTheSdkTakesNoToken()
+    {
+        var entered = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new HangingHandler(entered);
+        using var cts = new CancellationTokenSource();
+
+        var call = new TwilioCallsClient(new HttpClient(handler), Options.Create(new TwilioOptions()), time, NullLogger<TwilioCallsClient>.Instance)
+            .FetchCallAsync(CallSid, cts.Token);
+        var requestToken = await entered.Task;
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        Assert.True(requestToken.IsCancellationRequested);
+        Assert.Empty(time.Delays);
+    }
+
+    /// <summary>Holds every request until its token is cancelled, telling the test when it has one.</summary>
+    private sealed class HangingHandler(TaskCompletionSource<CancellationToken> entered) : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            entered.TrySetResult(ct);
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            throw new InvalidOperationException("not reached");
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("CA123")]
@@ -445,6 +477,6 @@ public class TwilioRestClientTests
         using var services = new ServiceCollection().AddLogging().AddTwilioRestClient().BuildServiceProvider();
 
         Assert.IsType<GuardedTwilioCalls>(services.GetRequiredService<ITwilioCalls>());
-        Assert.IsType<TwilioRestClient>(services.GetRequiredService<TwilioRestClient>());
+        Assert.IsType<TwilioCallsClient>(services.GetRequiredService<TwilioCallsClient>());
     }
 }
