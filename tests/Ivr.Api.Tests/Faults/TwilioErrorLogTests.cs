@@ -73,16 +73,16 @@ public sealed class TwilioErrorLogTests
     {
         public int Tries;
 
-        public Task<CallResource> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
+        public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken ct)
         {
             Interlocked.Increment(ref Tries);
-            return Task.FromException<CallResource>(failure);
+            return Task.FromException<TwilioCall>(failure);
         }
 
-        public Task<CallResource> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
+        public Task<TwilioCall> UpdateCallAsync(string callSid, UpdateCallRequest request, CancellationToken ct) =>
             throw new NotSupportedException("No redirects in these tests.");
 
-        public Task<CallResource> FetchCallAsync(string callSid, CancellationToken ct) =>
+        public Task<TwilioCall> FetchCallAsync(string callSid, CancellationToken ct) =>
             throw new NotSupportedException("No fetches in these tests.");
     }
 }
