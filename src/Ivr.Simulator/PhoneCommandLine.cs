@@ -23,6 +23,23 @@ public abstract record PhoneCommandLine
     {
         public Uri VoiceUrl => new($"{BaseUrl.TrimEnd('/')}/voice/incoming");
         public Uri StatusCallbackUrl => new($"{BaseUrl.TrimEnd('/')}/voice/status");
+
+        /// <summary>
+        /// The switchboard of this call, in real time: whoever is dialed answers after 3 s and talks for 20 s.
+        /// </summary>
+        public SwitchboardOptions Switchboard(string accountSid, Action<string, CallEvent> onEvent) => new()
+        {
+            AccountSid = accountSid,
+            AuthToken = AuthToken,
+            VoiceUrl = VoiceUrl,
+            StatusCallbackUrl = StatusCallbackUrl,
+            AnyOtherAgent = SimulatedAgent.Answering(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)),
+            Patience = _ => TimeSpan.FromHours(1),
+            OnEvent = onEvent,
+            // A new call each time: a fixed seed would draw the same CallSid, and the service would take a second
+            // call for the first one again.
+            Seed = Random.Shared.Next(),
+        };
     }
 
     public sealed record Help : PhoneCommandLine;

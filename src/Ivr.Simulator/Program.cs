@@ -21,18 +21,9 @@ switch (PhoneCommandLine.Parse(args, Environment.GetEnvironmentVariable("Twilio_
         using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) })
         {
             // The call runs on a switchboard in real time, with Twilio's REST API on a local port, so that a service in
-            // local mode can put the caller through to a (simulated) agent: whoever is dialed answers after 3 s and talks
-            // for 20 s.
-            var board = new Switchboard(http, new VirtualClock(DateTimeOffset.UtcNow), new SwitchboardOptions
-            {
-                AccountSid = LocalAccountSid,
-                AuthToken = call.AuthToken,
-                VoiceUrl = call.VoiceUrl,
-                StatusCallbackUrl = call.StatusCallbackUrl,
-                AnyOtherAgent = SimulatedAgent.Answering(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(20)),
-                Patience = _ => TimeSpan.FromHours(1),
-                OnEvent = (_, e) => Console.WriteLine(PhonePrinter.Format(e)),
-            });
+            // local mode can put the caller through to a (simulated) agent.
+            var board = new Switchboard(http, new VirtualClock(DateTimeOffset.UtcNow),
+                call.Switchboard(LocalAccountSid, (_, e) => Console.WriteLine(PhonePrinter.Format(e))));
             ICaller caller = call.Script is null ? new ConsoleCaller(Console.In, Console.Out) : new ScriptedCaller(call.Script);
             Console.WriteLine($"✆  calling {call.VoiceUrl} from {call.From}");
             try

@@ -53,6 +53,17 @@ public class PhoneCommandLineTests
     }
 
     [Fact]
+    public void EachCall_IsANewCall_WithSidsOfItsOwn()
+    {
+        // Calling twice must not continue the first call: the switchboard draws the CallSid from its seed.
+        string[] args = ["call", "http://localhost:5000/"];
+        var first = Assert.IsType<PhoneCommandLine.Call>(PhoneCommandLine.Parse(args, null)).Switchboard("AC1", (_, _) => { });
+        var second = Assert.IsType<PhoneCommandLine.Call>(PhoneCommandLine.Parse(args, null)).Switchboard("AC1", (_, _) => { });
+
+        Assert.NotEqual(first.Seed, second.Seed);
+    }
+
+    [Fact]
     public void Printer_ShowsEventsReadably()
     {
         Assert.Equal("🔊 [pl-PL] Dzień dobry", PhonePrinter.Format(new Said("Dzień dobry", "pl-PL", null)));
