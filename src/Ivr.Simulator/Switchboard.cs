@@ -205,47 +205,24 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
     public async Task<IReadOnlyList<CallRecord>> RunAsync(IEnumerable<IncomingCall> arrivals, TimeSpan? until = null, CancellationToken ct = default)
     {
         var deadline = clock.GetUtcNow() + (until ?? TimeSpan.FromDays(1));
-        var scheduled = arrivals.OrderBy(a => a.At).ToList();
-        var notStarted = scheduled.Count;
-        List<ITimer> timers = [];
-        foreach (var arrival in scheduled)
+        using var scheduled = ScheduleArrivals(arrivals);
+        while (true)
         {
-            // Draw in arrival order, so that each caller's patience and SID do not depend on thread timing.
-            var random = new Random(seeds.Next());
-            var drawn = Sids.New("CA", random);
-            var callSid = arrival.CallSid ?? drawn;
-            timers.Add(clock.CreateTimer(_ =>
+            await SettleAsync(ct);
+            if (scheduled.AllStarted && Calls.All(c => c.IsCompleted))
+                break;
+            var next = clock.NextDue;
+            if (next is null || next > deadline)
             {
-                StartCall(arrival, callSid, random);
-                Interlocked.Decrement(ref notStarted);
-            }, null, arrival.At, Timeout.InfiniteTimeSpan));
-        }
-
-        try
-        {
-            while (true)
-            {
+                clock.AdvanceTo(deadline > clock.GetUtcNow() ? deadline : clock.GetUtcNow());
                 await SettleAsync(ct);
-                if (Volatile.Read(ref notStarted) == 0 && Calls.All(c => c.IsCompleted))
-                    break;
-                var next = clock.NextDue;
-                if (next is null || next > deadline)
-                {
-                    clock.AdvanceTo(deadline > clock.GetUtcNow() ? deadline : clock.GetUtcNow());
-                    await SettleAsync(ct);
-                    HangUpAll();
-                    await SettleAsync(ct);
-                    break;
-                }
-                clock.AdvanceTo(next.Value);
+                HangUpAll();
+                await SettleAsync(ct);
+                break;
             }
-            return await Task.WhenAll(Calls);
+            clock.AdvanceTo(next.Value);
         }
-        finally
-        {
-            foreach (var timer in timers)
-                timer.Dispose();
-        }
+        return await Task.WhenAll(Calls);
     }
 
     /// <summary>
@@ -279,55 +256,73 @@ public sealed class Switchboard(HttpClient webhooks, VirtualClock clock, Switchb
         TimeSpan until, Func<Task<bool>>? finished = null, CancellationToken ct = default)
     {
         var deadline = clock.GetUtcNow() + until;
-        var scheduled = arrivals.OrderBy(a => a.At).ToList();
-        var notStarted = scheduled.Count;
-        List<ITimer> timers = [];
-        foreach (var arrival in scheduled)
+        using var scheduled = ScheduleArrivals(arrivals);
+        var asked = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var now = pacedNow();
+            if (now > clock.GetUtcNow())
+                clock.AdvanceTo(now < deadline ? now : deadline);
+            if (clock.GetUtcNow() >= deadline)
+            {
+                HangUpAll();
+                break;
+            }
+            if (scheduled.AllStarted && Calls.All(c => c.IsCompleted) && asked.ElapsedMilliseconds >= 500)
+            {
+                asked.Restart();
+                if (finished is null || await finished())
+                    break;
+            }
+            await Task.Delay(2, ct);
+        }
+        // A call hung up at the end may still send its last webhooks; time goes on for them.
+        while (!Calls.All(c => c.IsCompleted))
+        {
+            var now = pacedNow();
+            if (now > clock.GetUtcNow())
+                clock.AdvanceTo(now);
+            await Task.Delay(2, ct);
+        }
+        return await Task.WhenAll(Calls);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="arrivals"/> at their times on the clock. The random draws (SID, patience) happen here,
+    /// in arrival order, so they do not depend on thread timing. Disposing drops the arrivals not yet started.
+    /// </summary>
+    private ScheduledArrivals ScheduleArrivals(IEnumerable<IncomingCall> arrivals)
+    {
+        var ordered = arrivals.OrderBy(a => a.At).ToList();
+        var scheduled = new ScheduledArrivals(ordered.Count);
+        foreach (var arrival in ordered)
         {
             var random = new Random(seeds.Next());
             var drawn = Sids.New("CA", random);
             var callSid = arrival.CallSid ?? drawn;
-            timers.Add(clock.CreateTimer(_ =>
+            scheduled.Add(clock.CreateTimer(_ =>
             {
                 StartCall(arrival, callSid, random);
-                Interlocked.Decrement(ref notStarted);
+                scheduled.Started();
             }, null, arrival.At, Timeout.InfiniteTimeSpan));
         }
+        return scheduled;
+    }
 
-        var asked = System.Diagnostics.Stopwatch.StartNew();
-        try
+    private sealed class ScheduledArrivals(int count) : IDisposable
+    {
+        private readonly List<ITimer> _timers = [];
+        private int _notStarted = count;
+
+        public bool AllStarted => Volatile.Read(ref _notStarted) == 0;
+
+        public void Add(ITimer timer) => _timers.Add(timer);
+
+        public void Started() => Interlocked.Decrement(ref _notStarted);
+
+        public void Dispose()
         {
-            while (true)
-            {
-                var now = pacedNow();
-                if (now > clock.GetUtcNow())
-                    clock.AdvanceTo(now < deadline ? now : deadline);
-                if (clock.GetUtcNow() >= deadline)
-                {
-                    HangUpAll();
-                    break;
-                }
-                if (Volatile.Read(ref notStarted) == 0 && Calls.All(c => c.IsCompleted) && asked.ElapsedMilliseconds >= 500)
-                {
-                    asked.Restart();
-                    if (finished is null || await finished())
-                        break;
-                }
-                await Task.Delay(2, ct);
-            }
-            // A call hung up at the end may still send its last webhooks; time goes on for them.
-            while (!Calls.All(c => c.IsCompleted))
-            {
-                var now = pacedNow();
-                if (now > clock.GetUtcNow())
-                    clock.AdvanceTo(now);
-                await Task.Delay(2, ct);
-            }
-            return await Task.WhenAll(Calls);
-        }
-        finally
-        {
-            foreach (var timer in timers)
+            foreach (var timer in _timers)
                 timer.Dispose();
         }
     }
