@@ -111,6 +111,21 @@ public sealed partial class ContactStore(Database database)
         public string Outcome { get; set; } = "";
     }
 
+    /// <summary>
+    /// True when <paramref name="number"/> called (another call than <paramref name="callSid"/>) or booked a callback
+    /// outside a call since <paramref name="since"/>: the contacts <see cref="LastWithDepartment"/> looks for. One indexed
+    /// look-up, so that a caller with none (most new calls) needs no history read.
+    /// </summary>
+    public async Task<bool> HasContactSinceAsync(string number, string callSid, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(
+            """
+            SELECT EXISTS (SELECT 1 FROM calls WHERE caller = @number AND started_at >= @since AND call_sid <> @callSid)
+                OR EXISTS (SELECT 1 FROM callbacks WHERE number = @number AND call_sid IS NULL AND COALESCE(booked_at, requested_at) >= @since)
+            """, new { number, callSid, since = since.ToUnixTimeMilliseconds() });
+    }
+
     /// <summary>Every contact of <paramref name="number"/>, newest first.</summary>
     public async Task<IReadOnlyList<Contact>> HistoryAsync(string number, DateTimeOffset now, CancellationToken cancellationToken = default)
     {

@@ -1,7 +1,4 @@
-using System.Data;
 using System.Data.Common;
-using System.Diagnostics;
-using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 using Npgsql;
@@ -15,35 +12,14 @@ namespace Ivr.Api.Persistence;
 /// once, each write is its own SERIALIZABLE transaction, retried when PostgreSQL refuses it for a concurrent one: every
 /// store's read-then-write keeps the meaning it has under the single SQLite writer, across instances.
 /// </summary>
-public sealed class Database : IAsyncDisposable
+public sealed partial class Database : IAsyncDisposable
 {
     public const string DefaultFileName = "ivr.db";
     public const string SynchronousKey = "Data:Synchronous";
 
-    /// <summary>How often a write refused for a concurrent one (serialization failure, deadlock) is tried in all.</summary>
-    public const int MaxWriteAttempts = 100;
-
-    // Any fixed number works: every instance takes the same lock around migrating.
-    private const long MigrationLock = 0x1C0_5C4E_4D41;
-
     private readonly string _connectionString;
     private readonly NpgsqlDataSource? _postgres;
-    private const int MaxBatch = 128;
-    private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
-
-    /// <summary>The write-ahead log is restarted once it is this long, however short the time since the last restart.</summary>
-    public const long LogRestartBytes = 16 * 1024 * 1024;
     private readonly TimeProvider _timeProvider;
-    private static readonly TimeSpan LogRestartRetry = TimeSpan.FromMilliseconds(100);
-    private long _lastLogRestart;
-    private long _nextLogRestartTry;
-    private readonly FileInfo? _log;
-
-    private readonly Channel<PendingWrite> _queue =
-        Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _writerLoop;
-    private DbConnection? _writer;
-    private readonly Dictionary<string, DbCommand> _prepared = [];
 
     public Database(IConfiguration configuration, TimeProvider? timeProvider = null)
     {
@@ -152,170 +128,6 @@ public sealed class Database : IAsyncDisposable
             : Enqueue(new PendingWrite<T>(work, durable: true, cancellationToken));
 
     /// <summary>
-    /// One write on PostgreSQL: its own connection and SERIALIZABLE transaction, so that however many writes run at
-    /// once, on however many instances, the outcome is as if they ran one after another, as under SQLite's single
-    /// writer (a caller is never offered twice, an agent never given two calls, a callback never claimed twice). When
-    /// PostgreSQL cannot order one after the others it refuses it (SQLSTATE 40001, or 40P01 for a deadlock): then
-    /// nothing of it was kept, and it runs again from the start on what is committed now. As on SQLite, only a
-    /// durable write waits for PostgreSQL's log to reach the disk; with <c>Data:Synchronous=Normal</c> an ordinary
-    /// one commits with <c>synchronous_commit = off</c> (a crash of the server may lose its last fraction of a
-    /// second of commits, never leave half of one).
-    /// </summary>
-    private static async Task<T> WritePostgresAsync<T>(
-        NpgsqlDataSource postgres, Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
-                if (durable)
-                    await connection.ExecuteAsync("SET LOCAL synchronous_commit = on", transaction: transaction);
-                var result = await work(connection, transaction);
-                await transaction.CommitAsync(cancellationToken);
-                return result;
-            }
-            catch (PostgresException exception) when (IsConflict(exception) && attempt < MaxWriteAttempts)
-            {
-                // A short random pause, longer each time up to 50 ms, so that the writes that collided spread out.
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, Math.Min(50, 2 + 4 * attempt))), cancellationToken);
-            }
-        }
-    }
-
-    private static bool IsConflict(PostgresException exception) =>
-        exception.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
-
-    private Task<T> Enqueue<T>(PendingWrite<T> write)
-    {
-        return _queue.Writer.TryWrite(write)
-            ? write.Done.Task
-            : Task.FromException<T>(new ObjectDisposedException(nameof(Database), "The database is shut down; no more writes are taken."));
-    }
-
-    private abstract class PendingWrite(bool durable, CancellationToken cancellationToken)
-    {
-        public bool Durable { get; } = durable;
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-        public abstract Task RunAsync(DbConnection connection, DbTransaction transaction);
-        public abstract void Committed();
-        public abstract void Failed(Exception exception);
-        public abstract void Canceled();
-    }
-
-    private sealed class PendingWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
-        : PendingWrite(durable, cancellationToken)
-    {
-        private T _result = default!;
-
-        // Continuations run on the caller's side, never on the writer loop, so no caller holds up the next batch.
-        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public override async Task RunAsync(DbConnection connection, DbTransaction transaction) => _result = await work(connection, transaction);
-        public override void Committed() => Done.TrySetResult(_result);
-        public override void Failed(Exception exception) => Done.TrySetException(exception);
-        public override void Canceled() => Done.TrySetCanceled(CancellationToken);
-    }
-
-    // The one writer: takes what has gathered (up to MaxBatch), commits it, answers those callers, and goes on.
-    // A caller only ever waits for its own batch; the loop ends when DisposeAsync closes the queue and it is empty.
-    private async Task WriteLoopAsync()
-    {
-        var batch = new List<PendingWrite>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
-        {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
-                batch.Add(write);
-            await CommitAsync(batch);
-            batch.Clear();
-        }
-    }
-
-    private async Task CommitAsync(List<PendingWrite> batch)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var committed = new List<PendingWrite>(batch.Count);
-        try
-        {
-            _writer ??= await OpenWriterAsync(CancellationToken.None);
-            // The writer runs with NORMAL (no fsync per commit) unless Data:Synchronous is Full; a batch holding a
-            // durable write is committed with FULL, which also makes every earlier commit in the log durable.
-            var fsyncThisBatch = Synchronous == SynchronousMode.Normal && batch.Exists(write => write.Durable);
-            if (fsyncThisBatch)
-                await _writer.ExecuteAsync("PRAGMA synchronous = FULL");
-            await using (var transaction = await _writer.BeginTransactionAsync())
-            {
-                foreach (var write in batch)
-                {
-                    if (write.CancellationToken.IsCancellationRequested)
-                    {
-                        write.Canceled();
-                        continue;
-                    }
-                    transaction.Save("write");
-                    try
-                    {
-                        await write.RunAsync(_writer, transaction);
-                        transaction.Release("write");
-                        committed.Add(write);
-                    }
-                    catch (Exception exception)
-                    {
-                        transaction.Rollback("write");
-                        transaction.Release("write");
-                        write.Failed(exception);
-                    }
-                }
-                await transaction.CommitAsync();
-            }
-            Metrics.HotlineMetrics.WriterCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
-            foreach (var write in committed)
-                write.Committed();
-            if (fsyncThisBatch)
-                await _writer.ExecuteAsync("PRAGMA synchronous = NORMAL");
-            await RestartLogIfDueAsync(_writer);
-        }
-        catch (Exception exception)
-        {
-            // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
-            // and a writer in an unknown state is replaced rather than reused.
-            foreach (var write in batch)
-                write.Failed(exception);
-            ReplaceWriter();
-        }
-    }
-
-    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the log
-    // start over: under saturation small batches append tens of megabytes a second, and a log hundreds of megabytes
-    // long slows every page lookup. So between two batches, every ten seconds or as soon as the log passes
-    // LogRestartBytes, the writer itself finishes the copy (mostly done already), waits briefly for readers still on
-    // older pages (busy_timeout) and empties the log (TRUNCATE). Readers that keep it busy make it try again later.
-    private async Task RestartLogIfDueAsync(DbConnection writer)
-    {
-        var now = _timeProvider.GetTimestamp();
-        if (_log is null || now < _nextLogRestartTry)
-            return;
-        _log.Refresh();
-        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && (!_log.Exists || _log.Length < LogRestartBytes))
-            return;
-        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(TRUNCATE)");
-        if (busy == 0)
-            _lastLogRestart = now;
-        else
-            _nextLogRestartTry = now + (long)(LogRestartRetry.TotalSeconds * _timeProvider.TimestampFrequency);
-    }
-
-    private void ReplaceWriter()
-    {
-        foreach (var command in _prepared.Values)
-            command.Dispose();
-        _prepared.Clear();
-        _writer?.Dispose();
-        _writer = null;
-    }
-
-    /// <summary>
     /// A command for <paramref name="sql"/> on the writer, compiled on first use and reused afterwards: every
     /// webhook runs the same few statements, and compiling them again each time would be most of their cost.
     /// Only for use inside <see cref="WriteAsync{T}"/>, whose work runs on the one writer loop, one write at a time.
@@ -352,32 +164,6 @@ public sealed class Database : IAsyncDisposable
             await _postgres.DisposeAsync();
     }
 
-    // The one writing connection, kept open: its settings are made once, and writes skip the pool.
-    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        // WAL with NORMAL: a commit is not fsynced, so a power cut may lose the last commits (never corrupt the
-        // file); durable writes switch their batch to FULL. Checkpoints (which do fsync) run in the background
-        // (WalCheckpointer), not inside a caller's webhook.
-        var synchronous = Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL";
-        // journal_size_limit: a log SQLite restarts on its own is cut back to that size too; busy_timeout: how long the
-        // writer's log restart waits for readers on older pages (nothing else makes the only writer wait).
-        await connection.ExecuteAsync(
-            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; " +
-            $"PRAGMA journal_size_limit = {LogRestartBytes}; PRAGMA busy_timeout = 100;");
-        return connection;
-    }
-
-    /// <summary>Copies committed pages from the write-ahead log into the database file without blocking writers.</summary>
-    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
-    {
-        if (IsPostgres)
-            return;
-        await using var connection = await OpenAsync(cancellationToken);
-        await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
-    }
-
     /// <summary>Creates the schema on first run and applies the upgrades a newer version brings.</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
@@ -404,23 +190,6 @@ public sealed class Database : IAsyncDisposable
         }
     }
 
-    // Instances starting at once: the first to take the lock migrates, the others wait for it and then find nothing
-    // left to do. All of it is one transaction (PostgreSQL's DDL is transactional), so a crash leaves no half step.
-    private static async Task MigratePostgresAsync(NpgsqlDataSource postgres, CancellationToken cancellationToken)
-    {
-        await using var connection = await postgres.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync("SELECT pg_advisory_xact_lock(@lock)", new { @lock = MigrationLock }, transaction);
-        await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)", transaction: transaction);
-        var current = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_version", transaction: transaction) ?? 0;
-        for (var version = (int)current + 1; version <= Schema.Migrations.Count; version++)
-        {
-            await connection.ExecuteAsync(Schema.Migrations[version - 1].Postgres, transaction: transaction);
-            await connection.ExecuteAsync(
-                "INSERT INTO schema_version (version) VALUES (@version)", new { version }, transaction);
-        }
-        await transaction.CommitAsync(cancellationToken);
-    }
 }
 
 public static class DbCommandExtensions

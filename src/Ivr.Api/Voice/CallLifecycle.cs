@@ -83,7 +83,20 @@ public static class CallLifecycle
     /// <exception cref="InvalidTransitionException">The call cannot take that step.</exception>
     public static void Check(CallState? previous, CallState next, bool begun)
     {
-        var phase = previous is null || begun ? CallPhase.InMenu : previous.Phase;
-        Of(() => phase, value => phase = value).Fire(TriggerTo(next.Phase));
+        var checker = Checkers.Value!;
+        checker.Phase = previous is null || begun ? CallPhase.InMenu : previous.Phase;
+        checker.Machine.Fire(TriggerTo(next.Phase));
+    }
+
+    // Every step of every call is checked: the machine is built once per thread (Fire runs synchronously on it),
+    // around a phase set before each check.
+    private static readonly ThreadLocal<Checker> Checkers = new(() => new Checker());
+
+    private sealed class Checker
+    {
+        public CallPhase Phase;
+        public StateMachine<CallPhase, CallTrigger> Machine { get; }
+
+        public Checker() => Machine = Of(() => Phase, value => Phase = value);
     }
 }

@@ -75,9 +75,10 @@ public sealed class CallWebhooks(
         var now = time.GetUtcNow();
         var context = shopContext with { Returning = await ReturningAsync(call.CallSid, parties.Caller, incoming, now, ct) };
         MenuDefinition? definition = null;
-        WaitAnnouncement? announcement = null;
+        VoiceResponse? answer = null;
         var joined = false;
-        var result = await calls.StepAsync(call.CallSid, parties, now, async previous =>
+        var delivery = call.Http.HttpContext.Features.Get<WebhookDelivery>();
+        await calls.StepAsync(call.CallSid, parties, now, async previous =>
         {
             // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
             definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
@@ -87,16 +88,21 @@ public sealed class CallWebhooks(
         {
             // The forecast is made as the caller joins, before the distributor may hand them to an agent, and stored
             // with the step: a caller is never told a wait the service has no record of, nor left in line unannounced.
-            if (stepped.Instructions.OfType<Instruction.Enqueue>().FirstOrDefault() is not { } enqueue)
-                return;
-            joined = true;
-            announcement = await announcer.AnnounceAsync(connection, transaction, call.CallSid,
+            WaitAnnouncement? announcement = null;
+            var enqueue = stepped.Instructions.OfType<Instruction.Enqueue>().FirstOrDefault();
+            joined = enqueue is not null;
+            if (enqueue is not null)
+                announcement = await announcer.AnnounceAsync(connection, transaction, call.CallSid,
                     definition!.Departments[enqueue.Department], definition.Hotline.TimeZone, now, ct);
+            answer = StepTwiml.Render(call, stepped, definition!, announcement);
+            // Twilio's token is claimed with the step and its answer: a repeat of this webhook changes nothing.
+            if (delivery is not null)
+                await delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
         });
         // An offer made before Twilio has the Enqueue would make it drop the answer (and the forecast).
         if (joined)
             distributor.WakeAfterAnswer(call.Http);
-        return StepTwiml.Render(call, result, definition!, announcement);
+        return answer!;
     }
 
     // A new call whose menu greets by name (or takes the language from the shop) asks the shop who is calling, within
@@ -128,8 +134,11 @@ public sealed class CallWebhooks(
         }
         if (definition.Returning is not { } returning)
             return null;
+        var since = now.AddDays(-returning.WithinDays);
+        if (!await contacts.HasContactSinceAsync(caller, callSid, since, ct))
+            return null;
         var history = await contacts.HistoryAsync(caller, now, ct);
-        return ContactStore.LastWithDepartment(history, callSid, now.AddDays(-returning.WithinDays), now);
+        return ContactStore.LastWithDepartment(history, callSid, since, now);
     }
 }
 
@@ -138,8 +147,8 @@ public static class CallWebhookRoutes
 {
     public static RouteGroupBuilder MapCallWebhooks(this RouteGroupBuilder voice)
     {
-        voice.MapWebhook<CallWebhooks>("/incoming", (calls, call, ct) => calls.IncomingAsync(call, ct));
-        voice.MapWebhook<CallWebhooks>("/gather", (calls, call, ct) => calls.GatherAsync(call, ct));
+        voice.MapWebhook<CallWebhooks>("/incoming", (calls, call, ct) => calls.IncomingAsync(call, ct)).KeepsItsAnswerInItsStep();
+        voice.MapWebhook<CallWebhooks>("/gather", (calls, call, ct) => calls.GatherAsync(call, ct)).KeepsItsAnswerInItsStep();
         voice.MapWebhook<CallWebhooks>("/status", (calls, call, ct) => calls.StatusAsync(call, ct));
         return voice;
     }

@@ -34,7 +34,19 @@ public static class VoiceWebhooks
     public static RouteHandlerBuilder MapWebhook<THandlers>(this RouteGroupBuilder voice, string pattern,
         Func<THandlers, VoiceRequest, CancellationToken, Task<VoiceResponse>> handle) where THandlers : notnull =>
         voice.MapPost(pattern, async (HttpContext http, THandlers handlers) =>
-            new TwimlResult(await handle(handlers, await VoiceRequest.ReadAsync(http), http.RequestAborted)));
+        {
+            var answer = await handle(handlers, await VoiceRequest.ReadAsync(http), http.RequestAborted);
+            // An answer stored with the step is the rendering of this very response: it is not rendered twice.
+            return http.Features.Get<WebhookDelivery>()?.Answer ?? new TwimlResult(answer);
+        });
+
+    /// <summary>
+    /// A webhook whose handler stores its answer, and the idempotency token it was delivered with, in the write of
+    /// its step (<see cref="WebhookDelivery"/>), and writes nothing else: one write per webhook instead of a claim, the
+    /// step and the answer (see <see cref="WebhookReplays"/>).
+    /// </summary>
+    public static RouteHandlerBuilder KeepsItsAnswerInItsStep(this RouteHandlerBuilder route) =>
+        route.WithMetadata(new AnswerKeptInStep());
 
     /// <summary>A webhook that fails while the caller holds in a queue answers a pause instead: they keep their place.</summary>
     public static RouteHandlerBuilder KeepsHoldingOnFailure(this RouteHandlerBuilder route) =>
@@ -71,4 +83,6 @@ public static class VoiceWebhooks
         });
 
     private sealed record KeepHoldingOnFailure;
+
+    internal sealed record AnswerKeptInStep;
 }

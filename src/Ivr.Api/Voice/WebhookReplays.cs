@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using Dapper;
 using Ivr.Api.Persistence;
@@ -12,6 +13,13 @@ namespace Ivr.Api.Voice;
 /// the call does next, wherever the retry lands. A delivery that fails (an exception, a status other than 2xx)
 /// gives the token back, so the retry is applied afresh. Runs after the signature check, so only Twilio's requests
 /// claim or read tokens. Tokens are kept <see cref="KeptFor"/>, far longer than Twilio retries.
+/// <para>
+/// A route marked <see cref="VoiceWebhooks.KeepsItsAnswerInItsStep"/> (a call's step in the menus) claims nothing
+/// ahead: its handler stores the token with its answer in the step's own write (<see cref="WebhookDelivery"/>), so
+/// the step, the claim and the answer are one commit, and a handler that wrote nothing stores its answer in one
+/// write after it. When another delivery of the token got there first, that write is refused and rolled back, and
+/// this one answers as a repeat.
+/// </para>
 /// </summary>
 public sealed partial class WebhookReplays(Database database, TimeProvider time, ILogger<WebhookReplays> logger) : IEndpointFilter
 {
@@ -54,6 +62,10 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
             return await next(context);
         var path = http.Request.Path.Value + http.Request.QueryString.Value;
 
+        if (http.GetEndpoint()?.Metadata.GetMetadata<VoiceWebhooks.AnswerKeptInStep>() is not null
+            && await AnswerKeptInStepAsync(context, next, token, path) is { } kept)
+            return kept;
+
         var until = time.GetUtcNow() + WaitForFirst;
         while (true)
         {
@@ -74,6 +86,68 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
             await Task.Delay(LookEvery, time, http.RequestAborted);
         }
     }
+
+    /// <summary>
+    /// Runs a handler that keeps its answer in its step's write (see the class). Null when another delivery of the
+    /// token got there first: then nothing of this one was kept, and it is answered as a repeat.
+    /// </summary>
+    private async Task<object?> AnswerKeptInStepAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, string token, string path)
+    {
+        var http = context.HttpContext;
+        var delivery = new WebhookDelivery(this, token, path);
+        http.Features.Set(delivery);
+        try
+        {
+            var result = await next(context);
+            if (delivery.Answer is not null || result is not TwimlResult answer)
+                return result;
+            // The handler wrote nothing (a question asked before any step): its answer is kept on its own.
+            return await KeepFirstAsync(token, path, answer.Document, http.RequestAborted) ? result : null;
+        }
+        catch (AnsweredElsewhere)
+        {
+            return null;
+        }
+        finally
+        {
+            // A repeat of this request (below) is answered or claimed by this filter, not by the handler's step.
+            http.Features.Set<WebhookDelivery>(null);
+        }
+    }
+
+    /// <summary>
+    /// Stores the first answer to <paramref name="token"/> in the write of <paramref name="transaction"/>; throws
+    /// <see cref="AnsweredElsewhere"/> (rolling the write back) when another delivery of the token stored or claimed it first.
+    /// </summary>
+    internal async Task KeepInStepAsync(DbConnection connection, DbTransaction transaction, string token, string path, string document)
+    {
+        if (!await InsertAnsweredAsync(connection, transaction, token, path, document, time.GetUtcNow(), CancellationToken.None))
+            throw new AnsweredElsewhere();
+    }
+
+    private Task<bool> KeepFirstAsync(string token, string path, string document, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, transaction) =>
+            InsertAnsweredAsync(connection, transaction, token, path, document, time.GetUtcNow(), cancellationToken), cancellationToken);
+
+    private async Task<bool> InsertAnsweredAsync(DbConnection connection, DbTransaction transaction, string token, string path,
+        string document, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var at = now.ToUnixTimeMilliseconds();
+        await TidyAsync(connection, transaction, at);
+        var inserted = await database.Prepared(connection, transaction,
+                """
+                INSERT INTO webhook_replies (token, path, claimed_at, expires_at, status, content_type, body)
+                VALUES (@token, @path, @at, @expires, 200, @contentType, @body)
+                ON CONFLICT (token) DO NOTHING
+                """)
+            .With("@token", token).With("@path", path).With("@at", at).With("@expires", at + (long)KeptFor.TotalMilliseconds)
+            .With("@contentType", TwimlResult.ContentType).With("@body", document)
+            .ExecuteNonQueryAsync(cancellationToken);
+        return inserted == 1;
+    }
+
+    /// <summary>Another delivery of the webhook's token was stored first; the write that found it is rolled back.</summary>
+    private sealed class AnsweredElsewhere() : Exception("Another delivery of this webhook was answered first.");
 
     private async Task<object?> AnswerAndKeepAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, string token)
     {
@@ -131,11 +205,7 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
         database.WriteAsync<Claim>(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
-            if (at >= Interlocked.Read(ref _nextTidy))
-            {
-                Interlocked.Exchange(ref _nextTidy, at + (long)TidyEvery.TotalMilliseconds);
-                await connection.ExecuteAsync("DELETE FROM webhook_replies WHERE expires_at <= @at", new { at }, transaction);
-            }
+            await TidyAsync(connection, transaction, at);
             // Every webhook claims and keeps: both statements are compiled once on the writer (Prepared).
             var claimed = await database.Prepared(connection, transaction,
                     """
@@ -160,6 +230,14 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
                 new { token, at, old = row.ClaimedAt, abandoned = at - (long)AbandonedAfter.TotalMilliseconds }, transaction);
             return takenOver == 1 ? new Claim.Ours() : new Claim.Elsewhere();
         }, cancellationToken);
+
+    private async Task TidyAsync(DbConnection connection, DbTransaction transaction, long at)
+    {
+        if (at < Interlocked.Read(ref _nextTidy))
+            return;
+        Interlocked.Exchange(ref _nextTidy, at + (long)TidyEvery.TotalMilliseconds);
+        await connection.ExecuteAsync("DELETE FROM webhook_replies WHERE expires_at <= @at", new { at }, transaction);
+    }
 
     private Task KeepAsync(string token, int status, string? contentType, string body) =>
         database.WriteAsync((connection, transaction) => database.Prepared(connection, transaction,

@@ -28,9 +28,9 @@ public sealed record MenuDefinition(
     public ReturningCallers? Returning { get; init; }
     /// <summary>
     /// True when a new call needs the shop's record of the caller: a menu text uses <c>{first_name|...}</c>, or the
-    /// caller's language is taken from the shop.
+    /// caller's language is taken from the shop. Worked out once, when the menus are compiled: every new call asks.
     /// </summary>
-    public bool UsesShopCustomer => Hotline.LanguageFromShop || Menus.Values.Any(menu =>
+    public bool UsesShopCustomer { get; } = Hotline.LanguageFromShop || Menus.Values.Any(menu =>
         new[] { menu.Say, menu.Prompt }.Concat(menu.Options.Select(o => o.Say)).OfType<LocalizedText>()
             .Any(text => text.Languages.Any(language => PersonalText.UsesFirstName(text.For(language)))));
 }

@@ -139,6 +139,33 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TwoDeliveriesOfANewCallAtOnce_StartTheCallOnce_AndBothGetTheSameTwiml()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        _twilio.Headers[WebhookReplays.HeaderName] = "twice-" + callSid;
+
+        // Twilio gave up on the first delivery and sent it again while the first was still being answered.
+        var deliveries = await Task.WhenAll(
+            _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid)),
+            _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid)));
+
+        var bodies = new List<string>();
+        foreach (var delivery in deliveries)
+        {
+            using (delivery)
+            {
+                Assert.Equal(System.Net.HttpStatusCode.OK, delivery.StatusCode);
+                bodies.Add(await delivery.Content.ReadAsStringAsync());
+            }
+        }
+        Assert.Contains("<Gather", bodies[0]);
+        Assert.Equal(bodies[0], bodies[1]);
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM call_events WHERE call_sid = @callSid", new { callSid }));
+        Assert.Equal(bodies[0], db.ExecuteScalar<string>("SELECT body FROM webhook_replies WHERE token = @token", new { token = "twice-" + callSid }));
+    }
+
+    [Fact]
     public async Task ARetryArrivingWhileTheFirstDeliveryIsStillAnswered_GetsThatAnswer_AndAnAbandonedOneIsTakenOver()
     {
         var callSid = TwilioRequests.NewCallSid();

@@ -1,0 +1,180 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Dapper;
+using Microsoft.Data.Sqlite;
+
+namespace Ivr.Api.Persistence;
+
+/// <summary>SQLite's one writer: the queue of writes, the group commit, and the write-ahead log kept short.</summary>
+public sealed partial class Database
+{
+    private const int MaxBatch = 128;
+    private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
+
+    /// <summary>The write-ahead log is restarted once it is this long, however short the time since the last restart.</summary>
+    public const long LogRestartBytes = 16 * 1024 * 1024;
+    private static readonly TimeSpan LogRestartRetry = TimeSpan.FromMilliseconds(100);
+    private long _lastLogRestart;
+    private long _nextLogRestartTry;
+    private readonly FileInfo? _log;
+
+    private readonly Channel<PendingWrite> _queue =
+        Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writerLoop;
+    private DbConnection? _writer;
+    private readonly Dictionary<string, DbCommand> _prepared = [];
+
+    private Task<T> Enqueue<T>(PendingWrite<T> write)
+    {
+        return _queue.Writer.TryWrite(write)
+            ? write.Done.Task
+            : Task.FromException<T>(new ObjectDisposedException(nameof(Database), "The database is shut down; no more writes are taken."));
+    }
+
+    private abstract class PendingWrite(bool durable, CancellationToken cancellationToken)
+    {
+        public bool Durable { get; } = durable;
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+        public abstract Task RunAsync(DbConnection connection, DbTransaction transaction);
+        public abstract void Committed();
+        public abstract void Failed(Exception exception);
+        public abstract void Canceled();
+    }
+
+    private sealed class PendingWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool durable, CancellationToken cancellationToken)
+        : PendingWrite(durable, cancellationToken)
+    {
+        private T _result = default!;
+
+        // Continuations run on the caller's side, never on the writer loop, so no caller holds up the next batch.
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public override async Task RunAsync(DbConnection connection, DbTransaction transaction) => _result = await work(connection, transaction);
+        public override void Committed() => Done.TrySetResult(_result);
+        public override void Failed(Exception exception) => Done.TrySetException(exception);
+        public override void Canceled() => Done.TrySetCanceled(CancellationToken);
+    }
+
+    // The one writer: takes what has gathered (up to MaxBatch), commits it, answers those callers, and goes on.
+    // A caller only ever waits for its own batch; the loop ends when DisposeAsync closes the queue and it is empty.
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
+                batch.Add(write);
+            await CommitAsync(batch);
+            batch.Clear();
+        }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> batch)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var committed = new List<PendingWrite>(batch.Count);
+        try
+        {
+            _writer ??= await OpenWriterAsync(CancellationToken.None);
+            // The writer runs with NORMAL (no fsync per commit) unless Data:Synchronous is Full; a batch holding a
+            // durable write is committed with FULL, which also makes every earlier commit in the log durable.
+            var fsyncThisBatch = Synchronous == SynchronousMode.Normal && batch.Exists(write => write.Durable);
+            if (fsyncThisBatch)
+                await _writer.ExecuteAsync("PRAGMA synchronous = FULL");
+            await using (var transaction = await _writer.BeginTransactionAsync())
+            {
+                foreach (var write in batch)
+                {
+                    if (write.CancellationToken.IsCancellationRequested)
+                    {
+                        write.Canceled();
+                        continue;
+                    }
+                    transaction.Save("write");
+                    try
+                    {
+                        await write.RunAsync(_writer, transaction);
+                        transaction.Release("write");
+                        committed.Add(write);
+                    }
+                    catch (Exception exception)
+                    {
+                        transaction.Rollback("write");
+                        transaction.Release("write");
+                        write.Failed(exception);
+                    }
+                }
+                await transaction.CommitAsync();
+            }
+            Metrics.HotlineMetrics.WriterCommitted(batch.Count, Stopwatch.GetElapsedTime(started));
+            foreach (var write in committed)
+                write.Committed();
+            if (fsyncThisBatch)
+                await _writer.ExecuteAsync("PRAGMA synchronous = NORMAL");
+            await RestartLogIfDueAsync(_writer);
+        }
+        catch (Exception exception)
+        {
+            // The batch as a whole failed (disk full, file gone): nothing of it was kept, every caller hears of it,
+            // and a writer in an unknown state is replaced rather than reused.
+            foreach (var write in batch)
+                write.Failed(exception);
+            ReplaceWriter();
+        }
+    }
+
+    // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the log
+    // start over: under saturation small batches append tens of megabytes a second, and a log hundreds of megabytes
+    // long slows every page lookup. So between two batches, every ten seconds or as soon as the log passes
+    // LogRestartBytes, the writer itself finishes the copy (mostly done already), waits briefly for readers still on
+    // older pages (busy_timeout) and empties the log (TRUNCATE). Readers that keep it busy make it try again later.
+    private async Task RestartLogIfDueAsync(DbConnection writer)
+    {
+        var now = _timeProvider.GetTimestamp();
+        if (_log is null || now < _nextLogRestartTry)
+            return;
+        _log.Refresh();
+        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && (!_log.Exists || _log.Length < LogRestartBytes))
+            return;
+        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (busy == 0)
+            _lastLogRestart = now;
+        else
+            _nextLogRestartTry = now + (long)(LogRestartRetry.TotalSeconds * _timeProvider.TimestampFrequency);
+    }
+
+    private void ReplaceWriter()
+    {
+        foreach (var command in _prepared.Values)
+            command.Dispose();
+        _prepared.Clear();
+        _writer?.Dispose();
+        _writer = null;
+    }
+
+    // The one writing connection, kept open: its settings are made once, and writes skip the pool.
+    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        // WAL with NORMAL: a commit is not fsynced, so a power cut may lose the last commits (never corrupt the
+        // file); durable writes switch their batch to FULL. Checkpoints (which do fsync) run in the background
+        // (WalCheckpointer), not inside a caller's webhook.
+        var synchronous = Synchronous == SynchronousMode.Full ? "FULL" : "NORMAL";
+        // journal_size_limit: a log SQLite restarts on its own is cut back to that size too; busy_timeout: how long the
+        // writer's log restart waits for readers on older pages (nothing else makes the only writer wait).
+        await connection.ExecuteAsync(
+            $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; " +
+            $"PRAGMA journal_size_limit = {LogRestartBytes}; PRAGMA busy_timeout = 100;");
+        return connection;
+    }
+
+    /// <summary>Copies committed pages from the write-ahead log into the database file without blocking writers.</summary>
+    public async Task CheckpointAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsPostgres)
+            return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
+    }
+}
