@@ -3,6 +3,8 @@ using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Flows.Model;
+using CallbackText = Ivr.Api.Callbacks.CallbackLifecycle.Stored;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Admin;
 
@@ -99,16 +101,16 @@ public sealed class SupervisorStore(Database database)
         var nowMs = now.ToUnixTimeMilliseconds();
         var waiting = await connection.QueryAsync<WaitingRow>(
             // Waiting means in the queue (not ringing an agent, not talking): the one definition of the figures.
-            """
+            $"""
             SELECT q.department AS Department, q.language AS Language, q.enqueued_at AS EnqueuedAt,
                    CASE WHEN EXISTS (SELECT 1 FROM callbacks c WHERE c.call_sid = q.call_sid)
                           OR EXISTS (SELECT 1 FROM callback_attempts t WHERE t.call_sid = q.call_sid) THEN 1 ELSE 0 END AS Callback
             FROM queue_entries q
-            WHERE q.state = 'waiting'
+            WHERE q.state = '{EntryText.Waiting}'
             ORDER BY q.department, q.place_at, q.id
             """);
         var due = await connection.QueryAsync<DueRow>(
-            "SELECT department AS Department, COUNT(*) AS Due FROM callbacks WHERE status = 'pending' AND due_at <= @nowMs GROUP BY department",
+            $"SELECT department AS Department, COUNT(*) AS Due FROM callbacks WHERE status = '{CallbackText.Pending}' AND due_at <= @nowMs GROUP BY department",
             new { nowMs });
         return (waiting.Select(w => new WaitingRowView(w.Department, w.Language, (nowMs - w.EnqueuedAt) / 1000.0, w.Callback != 0))
                 .ToLookup(w => w.Department),
@@ -127,7 +129,7 @@ public sealed class SupervisorStore(Database database)
         var talks = calls.Count == 0 ? new Dictionary<string, TalkRow>() : (await connection.QueryAsync<TalkRow>(
             $"""
             SELECT c.call_sid AS CallSid, c.caller AS Caller,
-                   (SELECT MAX(q.bridged_at) FROM queue_entries q WHERE q.call_sid = c.call_sid AND q.state IN ('offered', 'answered')) AS BridgedAt
+                   (SELECT MAX(q.bridged_at) FROM queue_entries q WHERE q.call_sid = c.call_sid AND q.state IN ('{EntryText.Offered}', '{EntryText.Answered}')) AS BridgedAt
             FROM calls c WHERE c.call_sid {database.In("@calls")}
             """, new { calls })).ToDictionary(t => t.CallSid);
         var zone = definition.Hotline.TimeZone;
@@ -182,9 +184,9 @@ public sealed class SupervisorStore(Database database)
             SELECT * FROM (
                 SELECT c.call_sid AS CallSid, c.started_at AS StartedAt, c.caller AS Caller,
                        COALESCE(q.department, b.department) AS Department,
-                       CASE WHEN q.state = 'answered' OR (q.state = 'offered' AND q.bridged_at IS NOT NULL) THEN 'answered'
-                            WHEN q.state = 'abandoned' THEN 'abandoned'
-                            WHEN q.state = 'lost' THEN 'lost'
+                       CASE WHEN q.state = '{EntryText.Answered}' OR (q.state = '{EntryText.Offered}' AND q.bridged_at IS NOT NULL) THEN 'answered'
+                            WHEN q.state = '{EntryText.Abandoned}' THEN 'abandoned'
+                            WHEN q.state = '{EntryText.Lost}' THEN 'lost'
                             WHEN b.id IS NOT NULL THEN 'callback'
                             WHEN c.ended_at IS NULL THEN 'in-progress'
                             ELSE 'menu' END AS Outcome,
@@ -267,7 +269,7 @@ public sealed class SupervisorStore(Database database)
         var entries = await connection.QueryAsync<EntryRow>(
             $"""
             SELECT department AS Department, enqueued_at AS EnqueuedAt,
-                   CASE WHEN {StatsStore.IsAnswered} THEN 'answered' ELSE state END AS State,
+                   CASE WHEN {StatsStore.IsAnswered} THEN '{EntryText.Answered}' ELSE state END AS State,
                    CASE WHEN {StatsStore.IsAnswered} THEN {StatsStore.AnsweredAt} END AS AnsweredAt
             FROM queue_entries
             WHERE enqueued_at >= @from AND enqueued_at < @to AND {StatsStore.OnTheLine}
@@ -283,9 +285,9 @@ public sealed class SupervisorStore(Database database)
 
     private static FigureRow Figure(string label, DateTimeOffset start, List<EntryRow> entries)
     {
-        var answered = entries.Where(e => e.State == "answered").ToList();
-        var abandoned = entries.Count(e => e.State == "abandoned");
-        var lost = entries.Count(e => e.State == "lost");
+        var answered = entries.Where(e => e.State == EntryText.Answered).ToList();
+        var abandoned = entries.Count(e => e.State == EntryText.Abandoned);
+        var lost = entries.Count(e => e.State == EntryText.Lost);
         // As today's figures: a lost call was not answered, so it counts against the service level.
         var ended = answered.Count + abandoned + lost;
         var waits = answered.Select(e => (e.AnsweredAt!.Value - e.EnqueuedAt) / 1000.0).ToList();

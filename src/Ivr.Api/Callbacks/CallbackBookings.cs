@@ -3,6 +3,7 @@ using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
 using Ivr.Flows.Model;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Callbacks;
 
@@ -88,9 +89,9 @@ public sealed class CallbackBookings(
         {
             var since = place.ToUnixTimeMilliseconds();
             var callers = await connection.ExecuteScalarAsync<long>(
-                """
+                $"""
                 SELECT COUNT(*) FROM queue_entries
-                WHERE department = @department AND state = 'waiting' AND place_at < @since
+                WHERE department = @department AND state = '{EntryText.Waiting}' AND place_at < @since
                 """, new { department = department.Id, since });
             var callbacks = await CallbackStore.DueAheadAsync(connection, department.Id, since, due.ToUnixTimeMilliseconds());
             ahead = callers + callbacks;

@@ -234,7 +234,7 @@ public sealed partial class ContactStore(Database database)
         Queues.QueueEntryLifecycle.Stored.Answered => ContactOutcome.Answered,
         Queues.QueueEntryLifecycle.Stored.Abandoned => ContactOutcome.Abandoned,
         Queues.QueueEntryLifecycle.Stored.Lost => ContactOutcome.Lost,
-        "callback" => ContactOutcome.Callback,
+        Queues.QueueEntryLifecycle.Stored.Callback => ContactOutcome.Callback,
         Queues.QueueEntryLifecycle.Stored.Waiting or Queues.QueueEntryLifecycle.Stored.Offered => ContactOutcome.Ongoing,
         _ when call.Phase == Voice.CallLifecycle.Stored.CallbackBooked => ContactOutcome.Callback,
         _ when call.EndedAt is null => ContactOutcome.Ongoing,

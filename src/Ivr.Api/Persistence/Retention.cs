@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Options;
+using CallbackText = Ivr.Api.Callbacks.CallbackLifecycle.Stored;
 
 namespace Ivr.Api.Persistence;
 
@@ -19,7 +20,7 @@ public sealed class Retention : BackgroundService
     private const int Batch = 500;
 
     /// <summary>The statuses of a callback that is over; any other status is still someone's booking.</summary>
-    private static readonly string[] FinishedCallbacks = ["connected", "failed", "canceled"];
+    private static readonly string[] FinishedCallbacks = [CallbackText.Connected, CallbackText.Failed, CallbackText.Canceled];
 
     private readonly Database database;
     private readonly IOptions<DataOptions> options;

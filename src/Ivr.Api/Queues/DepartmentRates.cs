@@ -3,6 +3,7 @@ using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Waiting;
 using Microsoft.Extensions.Options;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Queues;
 
@@ -80,19 +81,19 @@ public sealed class DepartmentRates(Database database, IOptions<QueueOptions> op
         var rebuilt = new DepartmentRates(database, options);
         await using var connection = await database.OpenAsync(cancellationToken);
         var entries = await connection.QueryAsync<EndedEntry>(
-            """
+            $"""
             SELECT department AS Department, state AS State, enqueued_at AS EnqueuedAt, answered_at AS AnsweredAt,
                    ended_at AS EndedAt, handle_seconds AS HandleSeconds
             FROM queue_entries
-            WHERE state IN ('answered', 'abandoned') AND ended_at >= @since
+            WHERE state IN ('{EntryText.Answered}', '{EntryText.Abandoned}') AND ended_at >= @since
             ORDER BY ended_at
             """, new { since = (now - TimeSpan.FromDays(7)).ToUnixTimeMilliseconds() });
         foreach (var entry in entries)
         {
             var at = DateTimeOffset.FromUnixTimeMilliseconds(entry.EndedAt);
-            if (entry.State == QueueEntryLifecycle.Stored.Answered && entry.AnsweredAt is { } answered)
+            if (entry.State == EntryText.Answered && entry.AnsweredAt is { } answered)
                 rebuilt.Served(entry.Department, (answered - entry.EnqueuedAt) / 1000.0, entry.HandleSeconds ?? 0, at);
-            else if (entry.State == QueueEntryLifecycle.Stored.Abandoned)
+            else if (entry.State == EntryText.Abandoned)
                 rebuilt.Abandoned(entry.Department, (entry.EndedAt - entry.EnqueuedAt) / 1000.0, at);
         }
         _learners = rebuilt._learners;

@@ -4,6 +4,7 @@ using Ivr.Api.Callbacks;
 using Ivr.Api.Persistence;
 using Ivr.Api.Twilio;
 using Microsoft.Extensions.Options;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Queues;
 
@@ -72,9 +73,9 @@ public sealed class RingChecks(
                 """, new { askedBefore })).ToList();
             // Twilio followed the redirect (connected) and the agent never picked up (no whisper): the Dial rang out by now.
             offers = (await connection.QueryAsync<RingingOffer>(
-                """
+                $"""
                 SELECT id AS Id, call_sid AS CallSid FROM queue_entries
-                WHERE state = 'offered' AND bridged_at IS NULL AND connected_at IS NOT NULL AND connected_at < @rangOut
+                WHERE state = '{EntryText.Offered}' AND bridged_at IS NULL AND connected_at IS NOT NULL AND connected_at < @rangOut
                   AND COALESCE(heard_at, 0) < @askedBefore
                 """, new { rangOut = (now - agentRing).ToUnixTimeMilliseconds(), askedBefore })).ToList();
         }

@@ -1,6 +1,8 @@
 using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Model;
+using CallbackText = Ivr.Api.Callbacks.CallbackLifecycle.Stored;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Queues;
 
@@ -39,7 +41,7 @@ public sealed class StatsStore(Database database)
     /// A queue entry an agent answered: the call is over, or the agent picked up (Twilio asked for the whisper) and
     /// they are talking. Answered counts from that moment, not from the end of the call.
     /// </summary>
-    public const string IsAnswered = "(state = 'answered' OR (state = 'offered' AND bridged_at IS NOT NULL))";
+    public const string IsAnswered = $"(state = '{EntryText.Answered}' OR (state = '{EntryText.Offered}' AND bridged_at IS NOT NULL))";
 
     /// <summary>When the agent of an answered entry picked up.</summary>
     public const string AnsweredAt = "COALESCE(answered_at, bridged_at)";
@@ -133,15 +135,15 @@ public sealed class StatsStore(Database database)
             SELECT department AS Department,
                    SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} THEN 1 ELSE 0 END) AS Offered,
                    SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} THEN 1 ELSE 0 END) AS Answered,
-                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'abandoned' THEN 1 ELSE 0 END) AS Abandoned,
-                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'lost' THEN 1 ELSE 0 END) AS Lost,
-                   SUM(CASE WHEN state = 'waiting' THEN 1 ELSE 0 END) AS WaitingNow,
-                   MIN(CASE WHEN state = 'waiting' THEN enqueued_at END) AS OldestWaiting,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = '{EntryText.Abandoned}' THEN 1 ELSE 0 END) AS Abandoned,
+                   SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = '{EntryText.Lost}' THEN 1 ELSE 0 END) AS Lost,
+                   SUM(CASE WHEN state = '{EntryText.Waiting}' THEN 1 ELSE 0 END) AS WaitingNow,
+                   MIN(CASE WHEN state = '{EntryText.Waiting}' THEN enqueued_at END) AS OldestWaiting,
                    AVG(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} THEN {AnsweredAt} - enqueued_at END) AS SpeedOfAnswerMs,
                    SUM(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND {IsAnswered} AND {AnsweredAt} - enqueued_at <= @threshold THEN 1 ELSE 0 END) AS AnsweredInTime,
-                   AVG(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = 'answered' THEN handle_seconds END) AS HandleSeconds
+                   AVG(CASE WHEN enqueued_at >= @since AND {OnTheLine} AND state = '{EntryText.Answered}' THEN handle_seconds END) AS HandleSeconds
             FROM queue_entries
-            WHERE enqueued_at >= @since OR state IN ('waiting', 'offered')
+            WHERE enqueued_at >= @since OR state IN ('{EntryText.Waiting}', '{EntryText.Offered}')
             GROUP BY department
             """, new { since, threshold = ServiceLevelSeconds * 1000L })).ToDictionary(r => r.Department);
         var announcements = (await connection.QueryAsync<AnnouncementRow>(
@@ -155,19 +157,19 @@ public sealed class StatsStore(Database database)
             """, new { since })).ToDictionary(r => r.Department);
 
         var callbacks = (await connection.QueryAsync<CallbackRow>(
-            """
+            $"""
             SELECT department AS Department,
                    SUM(CASE WHEN booked_at >= @since THEN 1 ELSE 0 END) AS Booked,
-                   SUM(CASE WHEN status = 'connected' AND ended_at >= @since THEN 1 ELSE 0 END) AS Connected,
-                   SUM(CASE WHEN status = 'failed' AND ended_at >= @since THEN 1 ELSE 0 END) AS Failed,
-                   SUM(CASE WHEN status = 'canceled' AND ended_at >= @since THEN 1 ELSE 0 END) AS Canceled,
-                   SUM(CASE WHEN status IN ('pending', 'dialing', 'answered') THEN 1 ELSE 0 END) AS OpenNow,
-                   AVG(CASE WHEN status = 'connected' AND ended_at >= @since THEN connected_at - booked_at END) AS ToConnectMs,
-                   MAX(CASE WHEN status = 'connected' AND ended_at >= @since THEN connected_at - booked_at END) AS LongestToConnectMs,
+                   SUM(CASE WHEN status = '{CallbackText.Connected}' AND ended_at >= @since THEN 1 ELSE 0 END) AS Connected,
+                   SUM(CASE WHEN status = '{CallbackText.Failed}' AND ended_at >= @since THEN 1 ELSE 0 END) AS Failed,
+                   SUM(CASE WHEN status = '{CallbackText.Canceled}' AND ended_at >= @since THEN 1 ELSE 0 END) AS Canceled,
+                   SUM(CASE WHEN status IN {CallbackText.Open} THEN 1 ELSE 0 END) AS OpenNow,
+                   AVG(CASE WHEN status = '{CallbackText.Connected}' AND ended_at >= @since THEN connected_at - booked_at END) AS ToConnectMs,
+                   MAX(CASE WHEN status = '{CallbackText.Connected}' AND ended_at >= @since THEN connected_at - booked_at END) AS LongestToConnectMs,
                    (SELECT COUNT(*) FROM callback_attempts t JOIN callbacks o ON o.id = t.callback_id
                     WHERE o.department = c.department AND t.placed_at >= @since) AS Placed
             FROM callbacks c
-            WHERE booked_at >= @since OR ended_at >= @since OR status IN ('pending', 'dialing', 'answered')
+            WHERE booked_at >= @since OR ended_at >= @since OR status IN {CallbackText.Open}
             GROUP BY department
             """, new { since })).ToDictionary(r => r.Department);
 

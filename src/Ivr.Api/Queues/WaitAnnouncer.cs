@@ -4,6 +4,8 @@ using Ivr.Api.Persistence;
 using Ivr.Flows.Engine;
 using Ivr.Flows.Model;
 using Ivr.Flows.Waiting;
+using CallbackText = Ivr.Api.Callbacks.CallbackLifecycle.Stored;
+using EntryText = Ivr.Api.Queues.QueueEntryLifecycle.Stored;
 
 namespace Ivr.Api.Queues;
 
@@ -32,20 +34,20 @@ public sealed class WaitAnnouncer(Database database, AgentStore agents, Departme
         // Callers still waiting who arrived before this one: its place in line (no row: not in the queue).
         // ... and callbacks booked before it that wait for an agent too.
         var entry = await connection.QuerySingleOrDefaultAsync<(long, string)?>(
-            """
+            $"""
             SELECT (SELECT COUNT(*) FROM queue_entries o
-                    WHERE o.department = e.department AND o.state = 'waiting'
+                    WHERE o.department = e.department AND o.state = '{EntryText.Waiting}'
                       AND (o.place_at < e.place_at OR (o.place_at = e.place_at AND o.id < e.id)))
                  + (SELECT COUNT(*) FROM callbacks c
-                    WHERE c.department = e.department AND c.status = 'pending' AND c.due_at <= @at
+                    WHERE c.department = e.department AND c.status = '{CallbackText.Pending}' AND c.due_at <= @at
                       AND c.requested_at <= e.place_at),
                    e.state
             FROM queue_entries e
-            WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('waiting', 'offered')
+            WHERE e.call_sid = @callSid AND e.department = @department AND e.state IN ('{EntryText.Waiting}', '{EntryText.Offered}')
             """, new { callSid, department = department.Id, at = now.ToUnixTimeMilliseconds() }, transaction);
         if (entry is not { } found)
             return null;
-        var offered = found.Item2 == QueueEntryLifecycle.Stored.Offered;
+        var offered = found.Item2 == EntryText.Offered;
         var ahead = offered ? 0 : (int)found.Item1;
         var (onDuty, estimate) = await ForecastAsync(department, zone, ahead, now, atNextOpening: false, cancellationToken);
         // Already handed to an agent (the distributor was quicker than this announcement): connected right away.
