@@ -206,7 +206,7 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
         {
             var at = now.ToUnixTimeMilliseconds();
             await TidyAsync(connection, transaction, at);
-            // Every webhook claims and keeps: both statements are compiled once on the writer (Prepared).
+            // Claiming and keeping are compiled once on the writer (Prepared), like the step of a call.
             var claimed = await database.Prepared(connection, transaction,
                     """
                     INSERT INTO webhook_replies (token, path, claimed_at, expires_at) VALUES (@token, @path, @at, @expires)
