@@ -317,9 +317,8 @@ var invariants = new HourInvariants
     Webhooks = board.WebhookAnswers,
     Creates = board.Creates,
     AgentsByQueue = new Dictionary<string, IReadOnlyList<string>> { ["orders"] = board.Options.Agents.Keys.ToList() },
-    ServiceFigures = new[] { "offered", "answered", "abandoned" }.ToDictionary(name => name, name => orders.GetProperty(name).GetDouble()),
-    ServiceBookings = bookings.EnumerateArray().GroupBy(b => b.GetProperty("number").GetString()!)
-        .ToDictionary(g => g.Key, g => g.OrderBy(b => b.GetProperty("requestedAt").GetDateTimeOffset()).Last().GetProperty("status").GetString()!),
+    ServiceFigures = HourInvariants.FiguresOf(orders),
+    ServiceBookings = HourInvariants.BookingsOf(bookings),
     MaxAttempts = callbackSettings.MaxAttempts,
 }.Check();
 Console.WriteLine($"faults: {faults.Describe(start)}; injected: " +

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Ivr.Simulator;
 
@@ -33,6 +34,15 @@ public sealed class HourInvariants
     /// <summary>The service's callbacks at the end of the run: number → status (pending, dialing, answered,
     /// connected, failed, canceled).</summary>
     public required IReadOnlyDictionary<string, string> ServiceBookings { get; init; }
+
+    /// <summary><see cref="ServiceFigures"/> read from one department of the service's <c>/api/stats</c>.</summary>
+    public static IReadOnlyDictionary<string, double> FiguresOf(JsonElement department) =>
+        new[] { "offered", "answered", "abandoned" }.ToDictionary(name => name, name => department.GetProperty(name).GetDouble());
+
+    /// <summary><see cref="ServiceBookings"/> read from the admin API's callbacks (<c>/admin/api/callbacks</c>): each number's latest.</summary>
+    public static IReadOnlyDictionary<string, string> BookingsOf(JsonElement callbacks) =>
+        callbacks.EnumerateArray().GroupBy(b => b.GetProperty("number").GetString()!)
+            .ToDictionary(g => g.Key, g => g.OrderBy(b => b.GetProperty("requestedAt").GetDateTimeOffset()).Last().GetProperty("status").GetString()!);
 
     /// <summary>The time an agent is given after a conversation before the next call (Queues:WrapUpSeconds).</summary>
     public TimeSpan WrapUp { get; init; } = TimeSpan.FromSeconds(30);

@@ -74,7 +74,7 @@ public sealed class ChaosHour : IAsyncLifetime
             Webhooks = world.Board.WebhookAnswers,
             Creates = world.Board.Creates,
             AgentsByQueue = new Dictionary<string, IReadOnlyList<string>> { ["orders"] = agents.Keys.ToList() },
-            ServiceFigures = new[] { "offered", "answered", "abandoned" }.ToDictionary(n => n, n => orders.GetProperty(n).GetDouble()),
+            ServiceFigures = HourInvariants.FiguresOf(orders),
             ServiceBookings = bookings,
         }.Check();
         Injected = world.Board.Injected;

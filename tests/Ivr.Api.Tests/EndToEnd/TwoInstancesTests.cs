@@ -110,9 +110,8 @@ public sealed class TwoInstancesTests
                 Webhooks = board.WebhookAnswers,
                 Creates = board.Creates,
                 AgentsByQueue = new Dictionary<string, IReadOnlyList<string>> { ["orders"] = board.Options.Agents.Keys.ToList() },
-                ServiceFigures = new[] { "offered", "answered", "abandoned" }.ToDictionary(name => name, name => orders.GetProperty(name).GetDouble()),
-                ServiceBookings = bookings.EnumerateArray().GroupBy(b => b.GetProperty("number").GetString()!)
-                    .ToDictionary(g => g.Key, g => g.OrderBy(b => b.GetProperty("requestedAt").GetDateTimeOffset()).Last().GetProperty("status").GetString()!),
+                ServiceFigures = HourInvariants.FiguresOf(orders),
+                ServiceBookings = HourInvariants.BookingsOf(bookings),
             }.Check();
             Assert.True(invariants.All(i => i.Held), HourInvariants.Table(invariants));
 
