@@ -164,12 +164,18 @@ public sealed partial class CallbackStore(Database database)
         return await connection.QuerySingleOrDefaultAsync<Callback>($"SELECT {Columns} FROM callbacks WHERE id = @id", new { id });
     }
 
-    /// <summary>The open callbacks for a number (a caller who calls again while one is booked).</summary>
-    public async Task<IReadOnlyList<Callback>> FindOpenForNumberAsync(string number, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The oldest open callback of a number (a caller who calls again while one is booked), read in a new call's step
+    /// (<see cref="Database.WriteAsync{T}"/>): one indexed look-up on the writer's statement, and the booking read
+    /// whole only when there is one.
+    /// </summary>
+    public async Task<Callback?> FindOpenForNumberAsync(DbConnection connection, DbTransaction transaction, string number)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return (await connection.QueryAsync<Callback>(
-            $"SELECT {Columns} FROM callbacks WHERE number = @number AND status = '{CallbackText.Pending}' ORDER BY requested_at", new { number })).ToList();
+        var id = await database.Prepared(connection, transaction,
+                $"SELECT id FROM callbacks WHERE number = @number AND status = '{CallbackText.Pending}' ORDER BY requested_at, id LIMIT 1")
+            .With("@number", number).ExecuteScalarAsync();
+        return id is null ? null : await connection.QuerySingleAsync<Callback>(
+            $"SELECT {Columns} FROM callbacks WHERE id = @id", new { id = Convert.ToInt64(id) }, transaction);
     }
 
     /// <summary>Callbacks by status and department (either may be null: all), newest first.</summary>

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Ivr.Api.Menus;
 using Ivr.Api.Persistence;
 using Ivr.Api.Queues;
@@ -16,27 +17,22 @@ namespace Ivr.Api.Callbacks;
 public sealed class ReturningCallerWebhooks(
     CallbackStore store,
     CallStore calls,
-    MenuCatalog menus,
     CallMenus callMenus,
     QueueDistributor distributor,
     TimeProvider time,
     IOptions<CallbackOptions> options)
 {
     /// <summary>
-    /// At <c>/voice/incoming</c>: the offer to a caller with a pending callback. Null when the caller has none, and
-    /// for a call coming back from the offer (<c>returning=done</c>).
+    /// At <c>/voice/incoming</c>, in the step of a call the service does not know yet (so a repeated first webhook of
+    /// a call already in the menus goes on as usual): the offer to a caller with a pending callback. Null when the
+    /// caller has none, and for a call coming back from the offer (<c>returning=done</c>).
     /// </summary>
-    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, CancellationToken ct)
+    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, MenuDefinition definition, DbConnection connection, DbTransaction transaction)
     {
         if (call.Query("returning") == "done" || PhoneNumbers.Parse(call.From, options.Value.CountryCodes).Number is not { } number)
             return null;
-        // One indexed lookup for every new call; the call itself is looked up only for the rare caller with a booking
-        // (a repeated first webhook of a call already in the menus goes on as usual).
-        var pending = await store.FindOpenForNumberAsync(number, ct);
-        if (pending.Count == 0 || await calls.FindAsync(call.CallSid, ct) is not null)
+        if (await store.FindOpenForNumberAsync(connection, transaction, number) is not { } callback)
             return null;
-        var callback = pending[0];
-        var definition = menus.Current;
         var language = CallbackSpeech.LanguageOf(definition, callback.Language);
         if (!definition.Departments.TryGetValue(callback.Department, out var department))
             return null;

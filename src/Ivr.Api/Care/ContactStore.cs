@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Ivr.Api.Persistence;
 using Ivr.Flows.Engine;
@@ -114,32 +115,41 @@ public sealed partial class ContactStore(Database database)
     /// <summary>
     /// True when <paramref name="number"/> called (another call than <paramref name="callSid"/>) or booked a callback
     /// outside a call since <paramref name="since"/>: the contacts <see cref="LastWithDepartment"/> looks for. One indexed
-    /// look-up, so that a caller with none (most new calls) needs no history read.
+    /// look-up on the writer's statement, made in a call's step (<see cref="Database.WriteAsync{T}"/>), so that a caller
+    /// with none (most new calls) needs no history read.
     /// </summary>
-    public async Task<bool> HasContactSinceAsync(string number, string callSid, DateTimeOffset since, CancellationToken cancellationToken = default)
+    public async Task<bool> HasContactSinceAsync(DbConnection connection, DbTransaction transaction, string number, string callSid, DateTimeOffset since)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(
-            """
-            SELECT EXISTS (SELECT 1 FROM calls WHERE caller = @number AND started_at >= @since AND call_sid <> @callSid)
-                OR EXISTS (SELECT 1 FROM callbacks WHERE number = @number AND call_sid IS NULL AND COALESCE(booked_at, requested_at) >= @since)
-            """, new { number, callSid, since = since.ToUnixTimeMilliseconds() });
+        var found = await database.Prepared(connection, transaction,
+                """
+                SELECT EXISTS (SELECT 1 FROM calls WHERE caller = @number AND started_at >= @since AND call_sid <> @callSid)
+                    OR EXISTS (SELECT 1 FROM callbacks WHERE number = @number AND call_sid IS NULL AND COALESCE(booked_at, requested_at) >= @since)
+                """)
+            .With("@number", number).With("@callSid", callSid).With("@since", since.ToUnixTimeMilliseconds())
+            .ExecuteScalarAsync();
+        return Convert.ToBoolean(found);
     }
 
     /// <summary>Every contact of <paramref name="number"/>, newest first.</summary>
     public async Task<IReadOnlyList<Contact>> HistoryAsync(string number, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        return await HistoryAsync(connection, null, number, now);
+    }
+
+    /// <summary>Every contact of <paramref name="number"/>, newest first, read on <paramref name="connection"/> (in a call's step, its transaction).</summary>
+    public async Task<IReadOnlyList<Contact>> HistoryAsync(DbConnection connection, DbTransaction? transaction, string number, DateTimeOffset now)
+    {
         var nowMs = now.ToUnixTimeMilliseconds();
         var calls = (await connection.QueryAsync<CallRow>(
             """
             SELECT call_sid AS CallSid, started_at AS StartedAt, ended_at AS EndedAt, phase AS Phase
             FROM calls WHERE caller = @number ORDER BY started_at DESC LIMIT @limit
-            """, new { number, limit = HistoryLimit })).ToList();
+            """, new { number, limit = HistoryLimit }, transaction)).ToList();
         var sids = calls.Select(c => c.CallSid).ToList();
         var events = sids.Count == 0 ? [] : (await connection.QueryAsync<EventRow>(
             $"SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid {database.In("@sids")} ORDER BY id",
-            new { sids })).ToList();
+            new { sids }, transaction)).ToList();
         var entries = sids.Count == 0 ? [] : (await connection.QueryAsync<EntryRow>(
             $"""
             SELECT e.call_sid AS CallSid, e.department AS Department, e.state AS State, e.enqueued_at AS EnqueuedAt,
@@ -147,7 +157,7 @@ public sealed partial class ContactStore(Database database)
                    e.agent_id AS AgentId, a.name AS AgentName
             FROM queue_entries e LEFT JOIN agents a ON a.id = e.agent_id
             WHERE e.call_sid {database.In("@sids")} ORDER BY e.id
-            """, new { sids })).ToList();
+            """, new { sids }, transaction)).ToList();
         var callbacks = await connection.QueryAsync<CallbackRow>(
             """
             SELECT c.call_sid AS CallSid, c.department AS Department, c.status AS Status, c.reference AS Reference,
@@ -155,19 +165,19 @@ public sealed partial class ContactStore(Database database)
                    c.agent_id AS AgentId, a.name AS AgentName
             FROM callbacks c LEFT JOIN agents a ON a.id = c.agent_id
             WHERE c.number = @number ORDER BY c.id DESC LIMIT @limit
-            """, new { number, limit = HistoryLimit });
+            """, new { number, limit = HistoryLimit }, transaction);
         var answers = await connection.QueryAsync<AnswerRow>(
             """
             SELECT s.call_sid AS CallSid, s.department AS Department, s.agent_id AS AgentId, a.name AS AgentName,
                    s.question AS Question, s.answer AS Answer, s.at AS At
             FROM survey_answers s LEFT JOIN agents a ON a.id = s.agent_id
             WHERE s.number = @number ORDER BY s.id DESC LIMIT @limit
-            """, new { number, limit = HistoryLimit * 3 });
+            """, new { number, limit = HistoryLimit * 3 }, transaction);
         var lookups = await connection.QueryAsync<LookupRow>(
             """
             SELECT call_sid AS CallSid, at AS At, order_number AS OrderNumber, outcome AS Outcome
             FROM shop_lookups WHERE caller = @number ORDER BY at DESC, id DESC LIMIT @limit
-            """, new { number, limit = HistoryLimit });
+            """, new { number, limit = HistoryLimit }, transaction);
 
         var contacts = new List<Contact>();
         var noAnswers = new Dictionary<string, int>();

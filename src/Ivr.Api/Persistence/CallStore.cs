@@ -65,16 +65,18 @@ public sealed class CallStore(Database database)
     /// <summary>
     /// Loads the call (null for a new one), lets <paramref name="step"/> decide the outcome, and saves the new
     /// state, the event and the step's side effects, all in one write transaction, so that two webhooks of one
-    /// call can never both apply to the same state. <paramref name="alsoStore"/> stores what else the step's answer
-    /// tells the caller (the wait announced as they join a line) in the same transaction.
+    /// call can never both apply to the same state. <paramref name="step"/> reads what else it needs in that
+    /// transaction, and returns null when the call does not step (nothing of it is saved). <paramref name="alsoStore"/>
+    /// stores what else the step's answer tells the caller (the wait announced as they join a line) in the same transaction.
     /// </summary>
-    public Task<StepResult> StepAsync(
-        string callSid, CallParties parties, DateTimeOffset now, Func<CallState?, Task<StepResult>> step,
+    public Task<StepResult?> StepAsync(
+        string callSid, CallParties parties, DateTimeOffset now, Func<CallState?, DbConnection, DbTransaction, Task<StepResult?>> step,
         CancellationToken cancellationToken = default, Func<DbConnection, DbTransaction, StepResult, Task>? alsoStore = null) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var previous = await ReadStateAsync(database.Prepared(connection, transaction, $"{SelectCall} WHERE call_sid = @callSid").With("@callSid", callSid));
-            var result = await step(previous);
+            if (await step(previous, connection, transaction) is not { } result)
+                return null;
             var state = result.State;
             CallLifecycle.Check(previous, state, begun: result.Transition.From == MenuTransitions.NewCall);
             var at = now.ToUnixTimeMilliseconds();
@@ -128,7 +130,7 @@ public sealed class CallStore(Database database)
             }
             if (alsoStore is not null)
                 await alsoStore(connection, transaction, result);
-            return result;
+            return (StepResult?)result;
         }, cancellationToken);
 
     /// <summary>
@@ -136,15 +138,15 @@ public sealed class CallStore(Database database)
     /// a step of the call (<paramref name="trigger"/> in its event log): a callback's customer, or a caller who leaves
     /// the callback dialog. A call the service does not know starts in <paramref name="definition"/>.
     /// </summary>
-    public Task<StepResult> JoinLineAsync(string callSid, CallParties parties, MenuDefinition definition, string department,
+    public async Task<StepResult> JoinLineAsync(string callSid, CallParties parties, MenuDefinition definition, string department,
         string language, DateTimeOffset since, string trigger, DateTimeOffset now, CancellationToken cancellationToken = default) =>
-        StepAsync(callSid, parties, now, previous =>
+        (await StepAsync(callSid, parties, now, (previous, _, _) =>
         {
             var state = (previous ?? CallState.Begin(definition)) with { Phase = CallPhase.Queued, Language = language };
             state = state with { Step = state.Step + 1 };
-            return Task.FromResult(new StepResult(state, new Transition(state.Menu, state.Menu, trigger, null),
+            return Task.FromResult<StepResult?>(new StepResult(state, new Transition(state.Menu, state.Menu, trigger, null),
                 [new Instruction.Enqueue(department, language, since)]));
-        }, cancellationToken);
+        }, cancellationToken))!;
 
     /// <summary>The caller's number as Twilio sent it with the first webhook.</summary>
     public async Task<string?> FindCallerAsync(string callSid, CancellationToken cancellationToken = default)

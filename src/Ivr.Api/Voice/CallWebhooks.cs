@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Care;
 using Ivr.Api.Menus;
@@ -31,8 +32,8 @@ public sealed class CallWebhooks(
     ILogger<CallWebhooks> logger)
 {
     /// <summary>A new call enters the start menu; a caller with a callback booked is asked first whether to keep it.</summary>
-    public async Task<VoiceResponse> IncomingAsync(VoiceRequest call, CancellationToken ct) =>
-        await returningCallers.OfferAsync(call, ct) ?? await StepAsync(call, _ => new CallInput.Start(), ct, incoming: true);
+    public Task<VoiceResponse> IncomingAsync(VoiceRequest call, CancellationToken ct) =>
+        StepAsync(call, _ => new CallInput.Start(), ct, incoming: true);
 
     /// <summary>Gather's action (keys or speech) and the redirect after it (no input).</summary>
     public Task<VoiceResponse> GatherAsync(VoiceRequest call, CancellationToken ct) =>
@@ -73,17 +74,30 @@ public sealed class CallWebhooks(
         var parties = new CallParties(call.From, call.To);
         var shopContext = await ContextAsync(parties, incoming, ct);
         var now = time.GetUtcNow();
-        var context = shopContext with { Returning = await ReturningAsync(call.CallSid, parties.Caller, incoming, now, ct) };
         MenuDefinition? definition = null;
         VoiceResponse? answer = null;
         var joined = false;
         var delivery = call.Http.HttpContext.Features.Get<WebhookDelivery>();
-        await calls.StepAsync(call.CallSid, parties, now, async previous =>
+        // What the step needs from the database besides the call (a booking to offer, a recent contact) is read in its
+        // transaction, on the writer's statements: a new call is one trip to the database.
+        await calls.StepAsync(call.CallSid, parties, now, async (previous, connection, transaction) =>
         {
+            // On PostgreSQL a step may run again (a serialization conflict): nothing of an earlier run is kept.
+            (answer, joined) = (null, false);
             // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
             definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
+            if (previous is null && incoming && await returningCallers.OfferAsync(call, definition, connection, transaction) is { } offer)
+            {
+                // The caller is asked about their booking before any step: the call is not stored until they answer.
+                answer = offer;
+                await KeepAsync(delivery, connection, transaction, offer);
+                return null;
+            }
+            var returning = incoming || previous?.Menu == FlowEngine.ReturningMenu
+                ? await ReturningAsync(connection, transaction, call.CallSid, parties.Caller, definition, now)
+                : null;
             var input = previous is null ? new CallInput.Start() : readInput(previous);
-            return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, context);
+            return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, shopContext with { Returning = returning });
         }, ct, alsoStore: async (connection, transaction, stepped) =>
         {
             // The forecast is made as the caller joins, before the distributor may hand them to an agent, and stored
@@ -95,9 +109,7 @@ public sealed class CallWebhooks(
                 announcement = await announcer.AnnounceAsync(connection, transaction, call.CallSid,
                     definition!.Departments[enqueue.Department], definition.Hotline.TimeZone, now, ct);
             answer = StepTwiml.Render(call, stepped, definition!, announcement);
-            // Twilio's token is claimed with the step and its answer: a repeat of this webhook changes nothing.
-            if (delivery is not null)
-                await delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
+            await KeepAsync(delivery, connection, transaction, answer);
         });
         // An offer made before Twilio has the Enqueue would make it drop the answer (and the forecast).
         if (joined)
@@ -116,28 +128,26 @@ public sealed class CallWebhooks(
         return new CallContext(parties.Caller, customer.Value?.FirstName, customer.Value?.Language);
     }
 
+    // Twilio's token is claimed with the step and its answer: a repeat of this webhook changes nothing.
+    private static async Task KeepAsync(WebhookDelivery? delivery, DbConnection connection, DbTransaction transaction, VoiceResponse answer)
+    {
+        if (delivery is not null)
+            await delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
+    }
+
     /// <summary>
     /// The matter a returning caller is offered to continue: looked up as the call starts, and again for their answer
     /// to the offer. Null when the menu file makes no such offer or the caller has no recent contact with a department.
     /// </summary>
-    private async Task<PreviousContact?> ReturningAsync(string callSid, string? caller, bool incoming, DateTimeOffset now, CancellationToken ct)
+    private async Task<PreviousContact?> ReturningAsync(DbConnection connection, DbTransaction transaction, string callSid,
+        string? caller, MenuDefinition definition, DateTimeOffset now)
     {
-        if (caller is null || !ContactStore.IsE164(caller) || menus.Current.Returning is null)
-            return null;
-        var definition = menus.Current;
-        if (!incoming)
-        {
-            var state = await calls.FindAsync(callSid, ct);
-            if (state?.Menu != FlowEngine.ReturningMenu)
-                return null;
-            definition = await menus.ForVersionAsync(state.MenuVersion, ct);
-        }
-        if (definition.Returning is not { } returning)
+        if (caller is null || !ContactStore.IsE164(caller) || definition.Returning is not { } returning)
             return null;
         var since = now.AddDays(-returning.WithinDays);
-        if (!await contacts.HasContactSinceAsync(caller, callSid, since, ct))
+        if (!await contacts.HasContactSinceAsync(connection, transaction, caller, callSid, since))
             return null;
-        var history = await contacts.HistoryAsync(caller, now, ct);
+        var history = await contacts.HistoryAsync(connection, transaction, caller, now);
         return ContactStore.LastWithDepartment(history, callSid, since, now);
     }
 }

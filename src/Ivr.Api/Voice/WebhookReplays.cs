@@ -101,7 +101,7 @@ public sealed partial class WebhookReplays(Database database, TimeProvider time,
             var result = await next(context);
             if (delivery.Answer is not null || result is not TwimlResult answer)
                 return result;
-            // The handler wrote nothing (a question asked before any step): its answer is kept on its own.
+            // The handler wrote nothing (it refused the request before any step): its answer is kept on its own.
             return await KeepFirstAsync(token, path, answer.Document, http.RequestAborted) ? result : null;
         }
         catch (AnsweredElsewhere)

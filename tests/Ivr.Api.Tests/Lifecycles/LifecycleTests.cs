@@ -89,11 +89,11 @@ public sealed class LifecycleTests : IAsyncLifetime
         var calls = new CallStore(_database);
         var parties = new CallParties("+48500100200", "+48221234567");
         var begun = new CallState("v1", "main", "pl-PL", 0, 0, 0, CallPhase.InMenu);
-        await calls.StepAsync("CA-ended", parties, Now, _ => Task.FromResult(new StepResult(
+        await calls.StepAsync("CA-ended", parties, Now, (_, _, _) => Task.FromResult<StepResult?>(new StepResult(
             begun with { Phase = CallPhase.Finished }, new Transition(MenuTransitions.NewCall, "main", "start", null), [])));
 
         var refused = await Assert.ThrowsAsync<InvalidTransitionException>(() => calls.StepAsync("CA-ended", parties, Now.AddSeconds(5),
-            previous => Task.FromResult(new StepResult(previous! with { Phase = CallPhase.Queued, Step = previous.Step + 1 },
+            (previous, _, _) => Task.FromResult<StepResult?>(new StepResult(previous! with { Phase = CallPhase.Queued, Step = previous.Step + 1 },
                 new Transition("main", "main", "callback-queued", null), [new Instruction.Enqueue("orders", "pl-PL", Now)]))));
 
         Assert.Equal("A call in state Finished cannot take Queue.", refused.Message);
