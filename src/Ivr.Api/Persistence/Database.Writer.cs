@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Ivr.Api.Persistence;
 
@@ -12,17 +13,22 @@ public sealed partial class Database
     private const int MaxBatch = 128;
     private static readonly TimeSpan LogRestartInterval = TimeSpan.FromSeconds(10);
 
-    /// <summary>The write-ahead log is restarted once it is this long, however short the time since the last restart.</summary>
+    /// <summary>
+    /// The write-ahead log is restarted once the writer has appended this much to it, however short the time since the
+    /// last restart; the file is kept at this size.
+    /// </summary>
     public const long LogRestartBytes = 16 * 1024 * 1024;
     private static readonly TimeSpan LogRestartRetry = TimeSpan.FromMilliseconds(100);
     private long _lastLogRestart;
     private long _nextLogRestartTry;
-    private readonly FileInfo? _log;
+    // Bytes the writer has appended to the write-ahead log since it last started over (pages of _pageSize each).
+    private long _logBytes;
+    private long _pageSize;
 
     private readonly Channel<PendingWrite> _queue =
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writerLoop;
-    private DbConnection? _writer;
+    private SqliteConnection? _writer;
     private readonly Dictionary<string, DbCommand> _prepared = [];
 
     private Task<T> Enqueue<T>(PendingWrite<T> write)
@@ -125,20 +131,25 @@ public sealed partial class Database
 
     // The background checkpoint copies pages beside the writer, but a writer that is never idle never lets the log
     // start over: under saturation small batches append tens of megabytes a second, and a log hundreds of megabytes
-    // long slows every page lookup. So between two batches, every ten seconds or as soon as the log passes
-    // LogRestartBytes, the writer itself finishes the copy (mostly done already), waits briefly for readers still on
-    // older pages (busy_timeout) and empties the log (TRUNCATE). Readers that keep it busy make it try again later.
-    private async Task RestartLogIfDueAsync(DbConnection writer)
+    // long slows every page lookup. So between two batches, every ten seconds or as soon as the writer has appended
+    // LogRestartBytes to the log, the writer itself finishes the copy (mostly done already), waits briefly for readers
+    // still on older pages (busy_timeout), and has the next commit write the log again from its start (RESTART).
+    // The file is not emptied: cutting it and growing it again held the writer four to ten times as long
+    // (docs/benchmarks.md), and journal_size_limit keeps it at LogRestartBytes. Readers that keep it busy make it try
+    // again later.
+    private async Task RestartLogIfDueAsync(SqliteConnection writer)
     {
+        // SQLite counts the pages the writer's cache has written out, which in WAL mode go to the log, one frame each.
+        raw.sqlite3_db_status(writer.Handle, raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pagesWritten, out _, 1);
+        _logBytes += pagesWritten * _pageSize;
         var now = _timeProvider.GetTimestamp();
-        if (_log is null || now < _nextLogRestartTry)
+        if (now < _nextLogRestartTry)
             return;
-        _log.Refresh();
-        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && (!_log.Exists || _log.Length < LogRestartBytes))
+        if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && _logBytes < LogRestartBytes)
             return;
-        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(TRUNCATE)");
+        var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(RESTART)");
         if (busy == 0)
-            _lastLogRestart = now;
+            (_lastLogRestart, _logBytes) = (now, 0);
         else
             _nextLogRestartTry = now + (long)(LogRestartRetry.TotalSeconds * _timeProvider.TimestampFrequency);
     }
@@ -153,7 +164,7 @@ public sealed partial class Database
     }
 
     // The one writing connection, kept open: its settings are made once, and writes skip the pool.
-    private async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
@@ -166,6 +177,7 @@ public sealed partial class Database
         await connection.ExecuteAsync(
             $"PRAGMA synchronous = {synchronous}; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -65536; " +
             $"PRAGMA journal_size_limit = {LogRestartBytes}; PRAGMA busy_timeout = 100;");
+        _pageSize = await connection.ExecuteScalarAsync<long>("PRAGMA page_size");
         return connection;
     }
 

@@ -53,7 +53,6 @@ public sealed partial class Database : IAsyncDisposable
         };
         _connectionString = builder.ToString();
         DataSource = builder.DataSource;
-        _log = new FileInfo(DataSource + "-wal");
         Synchronous = ReadSynchronous(configuration);
         // The loop outlives the request that first asks for the database: it must not carry that request's context.
         using (ExecutionContext.SuppressFlow())
