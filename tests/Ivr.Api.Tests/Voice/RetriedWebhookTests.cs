@@ -166,6 +166,28 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheFirstWebhookOfACallerWithABooking_AskedTwice_AsksAboutTheBookingTwiceAlike_AndStoresNoCall()
+    {
+        var now = _factory.Clock.GetUtcNow();
+        var (booked, _) = await _factory.Services.GetRequiredService<Ivr.Api.Callbacks.CallbackStore>().BookAsync(
+            new Ivr.Api.Callbacks.NewCallback("+48500100200", "orders", "pl-PL", "web", null, now, now.AddDays(1), now.AddDays(1)), now);
+        var callSid = TwilioRequests.NewCallSid();
+        _twilio.Headers[WebhookReplays.HeaderName] = "offer-" + callSid;
+
+        using var first = await _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        using var retried = await _twilio.PostAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+
+        var offer = await first.Content.ReadAsStringAsync();
+        Assert.Contains("Masz zamówione oddzwonienie", offer);
+        Assert.Contains($"/voice/callbacks/returning?callback={booked.Id}", offer);
+        Assert.Equal(offer, await retried.Content.ReadAsStringAsync());
+        // The caller has not answered yet: the call is not in the menus, only the question is kept with the token.
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(0, db.ExecuteScalar<long>("SELECT COUNT(*) FROM calls WHERE call_sid = @callSid", new { callSid }));
+        Assert.Equal(offer, db.ExecuteScalar<string>("SELECT body FROM webhook_replies WHERE token = @token", new { token = "offer-" + callSid }));
+    }
+
+    [Fact]
     public async Task ARetryArrivingWhileTheFirstDeliveryIsStillAnswered_GetsThatAnswer_AndAnAbandonedOneIsTakenOver()
     {
         var callSid = TwilioRequests.NewCallSid();
