@@ -186,9 +186,11 @@ public sealed class CallStore(Database database)
     /// Records the end of a call (Twilio's status callback). A caller still waiting in a queue, or whose agent's phone
     /// was still ringing, abandoned it; one whose agent had answered talked until now, even when the dial action that
     /// says so comes later (Twilio does not order them). The agent held by this call, and only by it, is freed: at once
-    /// after a ring, after <paramref name="wrapUp"/> after a conversation.
+    /// after a ring, after <paramref name="wrapUp"/> after a conversation. <paramref name="alsoStore"/> stores what
+    /// else belongs to the end (the webhook's answer) in the same transaction.
     /// </summary>
-    public Task<CallEnd> RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, TimeSpan wrapUp, CancellationToken cancellationToken = default) =>
+    public Task<CallEnd> RecordEndAsync(string callSid, string status, int? durationSeconds, DateTimeOffset now, TimeSpan wrapUp,
+        CancellationToken cancellationToken = default, Func<DbConnection, DbTransaction, Task>? alsoStore = null) =>
         database.WriteAsync(async (connection, transaction) =>
         {
             var at = now.ToUnixTimeMilliseconds();
@@ -255,6 +257,8 @@ public sealed class CallStore(Database database)
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);
+            if (alsoStore is not null)
+                await alsoStore(connection, transaction);
             return new CallEnd(abandoned, answered);
         }, cancellationToken);
 

@@ -51,17 +51,20 @@ public sealed class CallWebhooks(
     public Task<VoiceResponse> ContinueAsync(VoiceRequest call, CallInput input, CancellationToken ct) =>
         StepAsync(call, state => call.QueryNumber("step") == state.Step ? input : new CallInput.Replay(), ct);
 
-    /// <summary>The number's status callback: the call ended.</summary>
+    /// <summary>The number's status callback: the call ended. Its (empty) answer is kept with the end.</summary>
     public async Task<VoiceResponse> StatusAsync(VoiceRequest call, CancellationToken ct)
     {
+        var answer = new VoiceResponse();
         if (call.CallSid.Length > 0 && call.CallStatus is "completed" or "busy" or "failed" or "no-answer" or "canceled")
         {
             var now = time.GetUtcNow();
+            var delivery = call.Http.HttpContext.Features.Get<WebhookDelivery>();
             rates.Ended(await calls.RecordEndAsync(call.CallSid, call.CallStatus, call.CallDuration, now,
-                TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct), now);
+                TimeSpan.FromSeconds(queueOptions.Value.WrapUpSeconds), ct,
+                alsoStore: (connection, transaction) => KeepAsync(delivery, connection, transaction, answer)), now);
             distributor.Wake();
         }
-        return new VoiceResponse();
+        return answer;
     }
 
     private async Task<VoiceResponse> StepAsync(VoiceRequest call, Func<CallState, CallInput> readInput, CancellationToken ct, bool incoming = false)
@@ -159,7 +162,7 @@ public static class CallWebhookRoutes
     {
         voice.MapWebhook<CallWebhooks>("/incoming", (calls, call, ct) => calls.IncomingAsync(call, ct)).KeepsItsAnswerInItsStep();
         voice.MapWebhook<CallWebhooks>("/gather", (calls, call, ct) => calls.GatherAsync(call, ct)).KeepsItsAnswerInItsStep();
-        voice.MapWebhook<CallWebhooks>("/status", (calls, call, ct) => calls.StatusAsync(call, ct));
+        voice.MapWebhook<CallWebhooks>("/status", (calls, call, ct) => calls.StatusAsync(call, ct)).KeepsItsAnswerInItsStep();
         return voice;
     }
 }

@@ -14,7 +14,7 @@ namespace Ivr.Api.Voice;
 /// gives the token back, so the retry is applied afresh. Runs after the signature check, so only Twilio's requests
 /// claim or read tokens. Tokens are kept <see cref="KeptFor"/>, far longer than Twilio retries.
 /// <para>
-/// A route marked <see cref="VoiceWebhooks.KeepsItsAnswerInItsStep"/> (a call's step in the menus) claims nothing
+/// A route marked <see cref="VoiceWebhooks.KeepsItsAnswerInItsStep"/> (a call's step in the menus, the end of a call) claims nothing
 /// ahead: its handler stores the token with its answer in the step's own write (<see cref="WebhookDelivery"/>), so
 /// the step, the claim and the answer are one commit, and a handler that wrote nothing stores its answer in one
 /// write after it. When another delivery of the token got there first, that write is refused and rolled back, and

@@ -188,6 +188,26 @@ public sealed class RetriedWebhookTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheEndOfACall_DeliveredTwice_IsRecordedOnce_AndKeptWithItsToken()
+    {
+        var callSid = TwilioRequests.NewCallSid();
+        await _twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+        _twilio.Headers[WebhookReplays.HeaderName] = "end-" + callSid;
+        var ended = new Dictionary<string, string>(TwilioRequests.Gathered(callSid)) { ["CallStatus"] = "completed", ["CallDuration"] = "42" };
+
+        using var first = await _twilio.PostAsync("/voice/status", ended);
+        using var retried = await _twilio.PostAsync("/voice/status", ended);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, retried.StatusCode);
+        var answer = await first.Content.ReadAsStringAsync();
+        Assert.Equal(answer, await retried.Content.ReadAsStringAsync());
+        using var db = _factory.OpenDatabase();
+        Assert.Equal(1, db.ExecuteScalar<long>("SELECT COUNT(*) FROM call_events WHERE call_sid = @callSid AND trigger = 'status'", new { callSid }));
+        Assert.Equal(42, db.ExecuteScalar<long>("SELECT duration_seconds FROM calls WHERE call_sid = @callSid", new { callSid }));
+        Assert.Equal(answer, db.ExecuteScalar<string>("SELECT body FROM webhook_replies WHERE token = @token", new { token = "end-" + callSid }));
+    }
+
+    [Fact]
     public async Task ARetryArrivingWhileTheFirstDeliveryIsStillAnswered_GetsThatAnswer_AndAnAbandonedOneIsTakenOver()
     {
         var callSid = TwilioRequests.NewCallSid();
