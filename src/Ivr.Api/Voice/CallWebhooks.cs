@@ -131,7 +131,7 @@ public sealed class CallWebhooks(
         return new CallContext(parties.Caller, customer.Value?.FirstName, customer.Value?.Language);
     }
 
-    // Twilio's token is claimed with the step and its answer: a repeat of this webhook changes nothing.
+    // Twilio's token is kept with the webhook's write and its answer: a repeat of this webhook changes nothing.
     private static async Task KeepAsync(WebhookDelivery? delivery, DbConnection connection, DbTransaction transaction, VoiceResponse answer)
     {
         if (delivery is not null)
