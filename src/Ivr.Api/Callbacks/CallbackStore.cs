@@ -165,11 +165,11 @@ public sealed partial class CallbackStore(Database database)
     }
 
     /// <summary>
-    /// The oldest open callback of a number (a caller who calls again while one is booked), read in a new call's step
-    /// (<see cref="Database.WriteAsync{T}"/>): one indexed look-up on the writer's statement, and the booking read
-    /// whole only when there is one.
+    /// The oldest open callback of a number (a caller who calls again while one is booked), read as a new call starts
+    /// (on SQLite in its step, <see cref="Database.WriteAsync{T}"/>): one indexed look-up on the writer's statement,
+    /// and the booking read whole only when there is one.
     /// </summary>
-    public async Task<Callback?> FindOpenForNumberAsync(DbConnection connection, DbTransaction transaction, string number)
+    public async Task<Callback?> FindOpenForNumberAsync(DbConnection connection, DbTransaction? transaction, string number)
     {
         var id = await database.Prepared(connection, transaction,
                 $"SELECT id FROM callbacks WHERE number = @number AND status = '{CallbackText.Pending}' ORDER BY requested_at, id LIMIT 1")

@@ -23,11 +23,12 @@ public sealed class ReturningCallerWebhooks(
     IOptions<CallbackOptions> options)
 {
     /// <summary>
-    /// At <c>/voice/incoming</c>, in the step of a call the service does not know yet (so a repeated first webhook of
-    /// a call already in the menus goes on as usual): the offer to a caller with a pending callback. Null when the
-    /// caller has none, and for a call coming back from the offer (<c>returning=done</c>).
+    /// At <c>/voice/incoming</c>, for a call the service does not know yet (so a repeated first webhook of a call
+    /// already in the menus goes on as usual): the offer to a caller with a pending callback, read on
+    /// <paramref name="connection"/> (in the step's transaction on SQLite). Null when the caller has none, and for a
+    /// call coming back from the offer (<c>returning=done</c>).
     /// </summary>
-    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, MenuDefinition definition, DbConnection connection, DbTransaction transaction)
+    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, MenuDefinition definition, DbConnection connection, DbTransaction? transaction)
     {
         if (call.Query("returning") == "done" || PhoneNumbers.Parse(call.From, options.Value.CountryCodes).Number is not { } number)
             return null;

@@ -115,10 +115,10 @@ public sealed partial class ContactStore(Database database)
     /// <summary>
     /// True when <paramref name="number"/> called (another call than <paramref name="callSid"/>) or booked a callback
     /// outside a call since <paramref name="since"/>: the contacts <see cref="LastWithDepartment"/> looks for. One indexed
-    /// look-up on the writer's statement, made in a call's step (<see cref="Database.WriteAsync{T}"/>), so that a caller
-    /// with none (most new calls) needs no history read.
+    /// look-up on the writer's statement (on SQLite made in a call's step, <see cref="Database.WriteAsync{T}"/>), so
+    /// that a caller with none (most new calls) needs no history read.
     /// </summary>
-    public async Task<bool> HasContactSinceAsync(DbConnection connection, DbTransaction transaction, string number, string callSid, DateTimeOffset since)
+    public async Task<bool> HasContactSinceAsync(DbConnection connection, DbTransaction? transaction, string number, string callSid, DateTimeOffset since)
     {
         var found = await database.Prepared(connection, transaction,
                 """
@@ -137,7 +137,7 @@ public sealed partial class ContactStore(Database database)
         return await HistoryAsync(connection, null, number, now);
     }
 
-    /// <summary>Every contact of <paramref name="number"/>, newest first, read on <paramref name="connection"/> (in a call's step, its transaction).</summary>
+    /// <summary>Every contact of <paramref name="number"/>, newest first, read on <paramref name="connection"/> (on SQLite in a call's step).</summary>
     public async Task<IReadOnlyList<Contact>> HistoryAsync(DbConnection connection, DbTransaction? transaction, string number, DateTimeOffset now)
     {
         var nowMs = now.ToUnixTimeMilliseconds();

@@ -129,9 +129,10 @@ public sealed partial class Database : IAsyncDisposable
     /// <summary>
     /// A command for <paramref name="sql"/> on the writer, compiled on first use and reused afterwards: every
     /// webhook runs the same few statements, and compiling them again each time would be most of their cost.
-    /// Only for use inside <see cref="WriteAsync{T}"/>, whose work runs on the one writer loop, one write at a time.
+    /// Only for use inside <see cref="WriteAsync{T}"/>, whose work runs on the one writer loop, one write at a time
+    /// (on PostgreSQL, where it is a plain command, on any connection).
     /// </summary>
-    public DbCommand Prepared(DbConnection writer, DbTransaction transaction, string sql)
+    public DbCommand Prepared(DbConnection writer, DbTransaction? transaction, string sql)
     {
         if (_postgres is not null)
         {

@@ -29,6 +29,7 @@ public sealed class CallWebhooks(
     TimeProvider time,
     IOptions<QueueOptions> queueOptions,
     ShopClient shop,
+    Database database,
     ILogger<CallWebhooks> logger)
 {
     /// <summary>A new call enters the start menu; a caller with a callback booked is asked first whether to keep it.</summary>
@@ -81,24 +82,34 @@ public sealed class CallWebhooks(
         VoiceResponse? answer = null;
         var joined = false;
         var delivery = call.Http.HttpContext.Features.Get<WebhookDelivery>();
-        // What the step needs from the database besides the call (a booking to offer, a recent contact) is read in its
-        // transaction, on the writer's statements: a new call is one trip to the database.
+        // A new call's look-ups (a booking to ask about, a recent contact) run on SQLite in the step's transaction, on
+        // the writer's statements: a new call is one trip to the database. On PostgreSQL they run before it, on a
+        // connection of their own: inside the SERIALIZABLE transaction they kept it open longer, and conflicts with
+        // other new calls became three times as frequent (docs/benchmarks.md).
+        var lookedUp = incoming && database.IsPostgres ? await LookUpBeforeStepAsync(call, parties.Caller, now, ct) : null;
         await calls.StepAsync(call.CallSid, parties, now, async (previous, connection, transaction) =>
         {
             // On PostgreSQL a step may run again (a serialization conflict): nothing of an earlier run is kept.
             (answer, joined) = (null, false);
             // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
             definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
-            if (previous is null && incoming && await returningCallers.OfferAsync(call, definition, connection, transaction) is { } offer)
+            PreviousContact? returning = null;
+            if (previous is null && incoming)
             {
-                // The caller is asked about their booking before any step: the call is not stored until they answer.
-                answer = offer;
-                await KeepAsync(delivery, connection, transaction, offer);
-                return null;
+                var offers = lookedUp ?? await LookUpAsync(call, definition, parties.Caller, connection, transaction, now);
+                if (offers.Booking is { } booking)
+                {
+                    // The caller is asked about their booking before any step: the call is not stored until they answer.
+                    answer = booking;
+                    await KeepAsync(delivery, connection, transaction, booking);
+                    return null;
+                }
+                returning = offers.Returning;
             }
-            var returning = incoming || previous?.Menu == FlowEngine.ReturningMenu
-                ? await ReturningAsync(connection, transaction, call.CallSid, parties.Caller, definition, now)
-                : null;
+            else if (incoming || previous?.Menu == FlowEngine.ReturningMenu)
+            {
+                returning = await ReturningAsync(connection, transaction, call.CallSid, parties.Caller, definition, now);
+            }
             var input = previous is null ? new CallInput.Start() : readInput(previous);
             return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, shopContext with { Returning = returning });
         }, ct, alsoStore: async (connection, transaction, stepped) =>
@@ -138,11 +149,26 @@ public sealed class CallWebhooks(
             await delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
     }
 
+    /// <summary>What a new call is offered before the start menu: its booking to ask about, or else the matter to continue.</summary>
+    private sealed record NewCallOffers(VoiceResponse? Booking, PreviousContact? Returning);
+
+    private async Task<NewCallOffers> LookUpAsync(VoiceRequest call, MenuDefinition definition, string? caller,
+        DbConnection connection, DbTransaction? transaction, DateTimeOffset now) =>
+        await returningCallers.OfferAsync(call, definition, connection, transaction) is { } booking
+            ? new NewCallOffers(booking, null)
+            : new NewCallOffers(null, await ReturningAsync(connection, transaction, call.CallSid, caller, definition, now));
+
+    private async Task<NewCallOffers> LookUpBeforeStepAsync(VoiceRequest call, string? caller, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await database.OpenAsync(ct);
+        return await LookUpAsync(call, menus.Current, caller, connection, null, now);
+    }
+
     /// <summary>
     /// The matter a returning caller is offered to continue: looked up as the call starts, and again for their answer
     /// to the offer. Null when the menu file makes no such offer or the caller has no recent contact with a department.
     /// </summary>
-    private async Task<PreviousContact?> ReturningAsync(DbConnection connection, DbTransaction transaction, string callSid,
+    private async Task<PreviousContact?> ReturningAsync(DbConnection connection, DbTransaction? transaction, string callSid,
         string? caller, MenuDefinition definition, DateTimeOffset now)
     {
         if (caller is null || !ContactStore.IsE164(caller) || definition.Returning is not { } returning)
