@@ -23,15 +23,22 @@ public sealed class ReturningCallerWebhooks(
     IOptions<CallbackOptions> options)
 {
     /// <summary>
-    /// At <c>/voice/incoming</c>, for a call the service does not know yet (so a repeated first webhook of a call
-    /// already in the menus goes on as usual): the offer to a caller with a pending callback, read on
-    /// <paramref name="connection"/> (in the step's transaction on SQLite). Null when the caller has none, and for a
-    /// call coming back from the offer (<c>returning=done</c>).
+    /// The number a new call's booking is looked up by: null for a call coming back from the question
+    /// (<c>returning=done</c>) and for a caller whose number is no line a callback could ring. Read before the step,
+    /// so that the parsing never runs on the database's one writer.
     /// </summary>
-    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, MenuDefinition definition, DbConnection connection, DbTransaction? transaction)
+    public string? BookingNumber(VoiceRequest call) =>
+        call.Query("returning") == "done" ? null : PhoneNumbers.Parse(call.From, options.Value.CountryCodes).Number;
+
+    /// <summary>
+    /// At <c>/voice/incoming</c>, for a call the service does not know yet (so a repeated first webhook of a call
+    /// already in the menus goes on as usual): the offer to a caller whose <paramref name="number"/>
+    /// (<see cref="BookingNumber"/>) has a pending callback, read on <paramref name="connection"/> (in the step's
+    /// transaction on SQLite). Null when it has none.
+    /// </summary>
+    public async Task<VoiceResponse?> OfferAsync(VoiceRequest call, string number, MenuDefinition definition, DbConnection connection,
+        DbTransaction? transaction)
     {
-        if (call.Query("returning") == "done" || PhoneNumbers.Parse(call.From, options.Value.CountryCodes).Number is not { } number)
-            return null;
         if (await store.FindOpenForNumberAsync(connection, transaction, number) is not { } callback)
             return null;
         var language = CallbackSpeech.LanguageOf(definition, callback.Language);

@@ -86,7 +86,8 @@ public sealed class CallWebhooks(
         // the writer's statements: a new call is one trip to the database. On PostgreSQL they run before it, on a
         // connection of their own: inside the SERIALIZABLE transaction they kept it open longer, and conflicts with
         // other new calls became three times as frequent (docs/benchmarks.md).
-        var lookedUp = incoming && database.IsPostgres ? await LookUpBeforeStepAsync(call, parties.Caller, now, ct) : null;
+        var bookingNumber = incoming ? returningCallers.BookingNumber(call) : null;
+        var lookedUp = incoming && database.IsPostgres ? await LookUpBeforeStepAsync(call, bookingNumber, parties.Caller, now, ct) : null;
         await calls.StepAsync(call.CallSid, parties, now, async (previous, connection, transaction) =>
         {
             // On PostgreSQL a step may run again (a serialization conflict): nothing of an earlier run is kept.
@@ -96,7 +97,7 @@ public sealed class CallWebhooks(
             PreviousContact? returning = null;
             if (previous is null && incoming)
             {
-                var offers = lookedUp ?? await LookUpAsync(call, definition, parties.Caller, connection, transaction, now);
+                var offers = lookedUp ?? await LookUpAsync(call, bookingNumber, definition, parties.Caller, connection, transaction, now);
                 if (offers.Booking is { } booking)
                 {
                     // The caller is asked about their booking before any step: the call is not stored until they answer.
@@ -152,16 +153,17 @@ public sealed class CallWebhooks(
     /// <summary>What a new call is offered before the start menu: its booking to ask about, or else the matter to continue.</summary>
     private sealed record NewCallOffers(VoiceResponse? Booking, PreviousContact? Returning);
 
-    private async Task<NewCallOffers> LookUpAsync(VoiceRequest call, MenuDefinition definition, string? caller,
+    private async Task<NewCallOffers> LookUpAsync(VoiceRequest call, string? bookingNumber, MenuDefinition definition, string? caller,
         DbConnection connection, DbTransaction? transaction, DateTimeOffset now) =>
-        await returningCallers.OfferAsync(call, definition, connection, transaction) is { } booking
+        bookingNumber is not null && await returningCallers.OfferAsync(call, bookingNumber, definition, connection, transaction) is { } booking
             ? new NewCallOffers(booking, null)
             : new NewCallOffers(null, await ReturningAsync(connection, transaction, call.CallSid, caller, definition, now));
 
-    private async Task<NewCallOffers> LookUpBeforeStepAsync(VoiceRequest call, string? caller, DateTimeOffset now, CancellationToken ct)
+    private async Task<NewCallOffers> LookUpBeforeStepAsync(VoiceRequest call, string? bookingNumber, string? caller, DateTimeOffset now,
+        CancellationToken ct)
     {
         await using var connection = await database.OpenAsync(ct);
-        return await LookUpAsync(call, menus.Current, caller, connection, null, now);
+        return await LookUpAsync(call, bookingNumber, menus.Current, caller, connection, null, now);
     }
 
     /// <summary>
