@@ -34,6 +34,8 @@ public sealed class CallbackDispatcher(
     private DateTimeOffset _nextCallAllowed = DateTimeOffset.MinValue;
     private bool _warned;
 
+    private readonly SemaphoreSlim _oneRound = new(1, 1);
+
     protected override async Task<DateTimeOffset?> RoundAsync(CancellationToken cancellationToken)
     {
         // What is due is judged at the round's start: anything that came due while it ran gets the next round at once.
@@ -47,8 +49,24 @@ public sealed class CallbackDispatcher(
         return next < _nextCallAllowed ? _nextCallAllowed : next;
     }
 
-    /// <summary>One round: settle tries Twilio never confirmed, then place what is due, within the rate limit.</summary>
+    /// <summary>
+    /// One round: settle tries Twilio never confirmed, then place what is due, within the rate limit. Rounds run one
+    /// at a time, so that the rate limit holds and a round returns only once the tries it waited for are recorded.
+    /// </summary>
     public async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        await _oneRound.WaitAsync(cancellationToken);
+        try
+        {
+            await DispatchOneAtATimeAsync(cancellationToken);
+        }
+        finally
+        {
+            _oneRound.Release();
+        }
+    }
+
+    private async Task DispatchOneAtATimeAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         await SettleUnconfirmedAsync(settings, cancellationToken);

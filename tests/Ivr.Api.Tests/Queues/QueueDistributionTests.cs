@@ -39,13 +39,18 @@ public sealed class RecordingTwilioCalls : ITwilioCalls
     public ConcurrentQueue<CreateCallRequest> Creates { get; } = new();
     public bool PlacesCalls { get; set; }
 
-    public Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
+    /// <summary>While set, Twilio answers a create only when the task this makes completes (a slow API).</summary>
+    public Func<Task>? CreateAnswered { get; set; }
+
+    public async Task<TwilioCall> CreateCallAsync(CreateCallRequest request, CancellationToken cancellationToken)
     {
         if (!PlacesCalls)
             throw new NotSupportedException("No outbound calls in these tests.");
         Creates.Enqueue(request);
         Asked.Beat();
-        return Task.FromResult(new TwilioCall { Sid = TwilioRequests.NewCallSid(), Status = "queued" });
+        if (CreateAnswered is { } answered)
+            await answered().WaitAsync(cancellationToken);
+        return new TwilioCall { Sid = TwilioRequests.NewCallSid(), Status = "queued" };
     }
 
     /// <summary>Twilio carries out each redirect (it calls the webhook this gets) before the answer is lost or refused.</summary>

@@ -576,6 +576,27 @@ public class QueueFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ADispatch_AskedForWhileTheBackgroundOneIsPlacingACall_ReturnsWithThatCallRecorded()
+    {
+        _rest.PlacesCalls = true;
+        var twilioAnswers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _rest.CreateAnswered = () => twilioAnswers.Task;
+        await OnDutyAsync(Anna);
+        // The booking wakes the background dispatcher, which claims it and asks Twilio to call the customer.
+        var booking = await _factory.Services.GetRequiredService<CallbackBookings>().BookAsync("+48500100300",
+            _factory.Services.GetRequiredService<MenuCatalog>().Current.Departments["orders"], "pl-PL", "form", null, null);
+        await PlacedAsync();
+
+        var dispatch = _factory.Services.GetRequiredService<CallbackDispatcher>().DispatchAsync(CancellationToken.None);
+        twilioAnswers.SetResult();
+        await dispatch;
+
+        // One dispatch at a time: this one returns only after the try in flight is recorded with Twilio's call.
+        Assert.NotNull(AttemptCallSid(booking.Reference));
+        Assert.Single(_rest.Creates);
+    }
+
+    [Fact]
     public async Task ACallbackTryThatRangOut_WithItsStatusLost_FreesItsAgentForTheCallerBehindSoonAfterTheRing()
     {
         _rest.PlacesCalls = true;
