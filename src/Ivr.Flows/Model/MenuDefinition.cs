@@ -26,11 +26,37 @@ public sealed record MenuDefinition(
 
     /// <summary>The offer to returning callers (<c>returning:</c>); null makes none.</summary>
     public ReturningCallers? Returning { get; init; }
+    /// <summary>Hotline-wide settings.</summary>
+    public HotlineSettings Hotline
+    {
+        get;
+        init
+        {
+            field = value;
+            _usesShopCustomer = null;
+        }
+    } = Hotline;
+
+    /// <summary>Menus by id.</summary>
+    public IReadOnlyDictionary<string, Menu> Menus
+    {
+        get;
+        init
+        {
+            field = value;
+            _usesShopCustomer = null;
+        }
+    } = Menus;
+
+    // Worked out on first use and kept: every new call asks. A copy made with `with` that sets the hotline or the
+    // menus works it out again.
+    private bool? _usesShopCustomer;
+
     /// <summary>
     /// True when a new call needs the shop's record of the caller: a menu text uses <c>{first_name|...}</c>, or the
-    /// caller's language is taken from the shop. Worked out once, when the menus are compiled: every new call asks.
+    /// caller's language is taken from the shop.
     /// </summary>
-    public bool UsesShopCustomer { get; } = Hotline.LanguageFromShop || Menus.Values.Any(menu =>
+    public bool UsesShopCustomer => _usesShopCustomer ??= Hotline.LanguageFromShop || Menus.Values.Any(menu =>
         new[] { menu.Say, menu.Prompt }.Concat(menu.Options.Select(o => o.Say)).OfType<LocalizedText>()
             .Any(text => text.Languages.Any(language => PersonalText.UsesFirstName(text.For(language)))));
 }

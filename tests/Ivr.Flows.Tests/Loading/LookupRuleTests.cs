@@ -110,6 +110,18 @@ public class LookupRuleTests
     }
 
     [Fact]
+    public void WhetherANewCallNeedsTheShopsRecord_FollowsTheDefinition_AlsoWhenItIsChangedByCopy()
+    {
+        var plain = Load(WithLookup(Complete)).Definition!;
+        var personal = Load(Replace("say: Dzień dobry.", "say: \"Dzień dobry, {first_name|Szanowni Państwo}.\"")).Definition!;
+        Assert.False(plain.UsesShopCustomer);
+
+        Assert.True((plain with { Hotline = plain.Hotline with { LanguageFromShop = true } }).UsesShopCustomer);
+        Assert.True((plain with { Menus = personal.Menus }).UsesShopCustomer);
+        Assert.False((personal with { Menus = plain.Menus }).UsesShopCustomer);
+    }
+
+    [Fact]
     public void TheShopsLanguage_IsTheCallersLanguage_OnlyWhenTheHotlineAsksAndSpeaksIt()
     {
         var asks = Load(Replace("  on_fail: main", "  on_fail: main\n  language_from_shop: true")).Definition!;
