@@ -469,8 +469,8 @@ public sealed class ConsoleTests(Chromium chromium)
             SELECT 'CA1', version, 'main', 'pl-PL', 0, 0, 2, 'Finished', $number, '+48221234567', $earlier, $earlier, $earlier + 600000, 'completed' FROM menu_versions LIMIT 1;
             INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase, caller, called, started_at, updated_at, ended_at, end_status)
             SELECT 'CA2', version, 'main', 'pl-PL', 0, 0, 2, 'Finished', $number, '+48221234567', $recent, $recent, $recent + 150000, 'completed' FROM menu_versions LIMIT 1;
-            INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES ('CA1', $earlier, '(new)', 'main', 'start', NULL);
-            INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES ('CA2', $recent, '(new)', 'main', 'start', NULL);
+            INSERT INTO call_events (call_sid, call_started, at, from_menu, to_menu, trigger, input) VALUES ('CA1', $earlier, $earlier, '(new)', 'main', 'start', NULL);
+            INSERT INTO call_events (call_sid, call_started, at, from_menu, to_menu, trigger, input) VALUES ('CA2', $recent, $recent, '(new)', 'main', 'start', NULL);
             INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, ended_at, agent_id, answered_at, handle_seconds)
             VALUES ('CA1', 'complaints', 'pl-PL', $earlier + 20000, $earlier + 20000, 'answered', $earlier + 560000, 'complaints.agnieszka', $earlier + 260000, 300);
             INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, ended_at)

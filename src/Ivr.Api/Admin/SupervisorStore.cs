@@ -219,7 +219,11 @@ public sealed class SupervisorStore(Database database)
         await using var connection = await database.OpenAsync(cancellationToken);
         var steps = new List<(long At, string Kind, string What)>();
         foreach (var e in await connection.QueryAsync<(long At, string From, string To, string Trigger, string? Input)>(
-                     "SELECT at, from_menu, to_menu, trigger, input FROM call_events WHERE call_sid = @callSid ORDER BY id", new { callSid }))
+                     """
+                     SELECT e.at, e.from_menu, e.to_menu, e.trigger, e.input
+                     FROM calls c JOIN call_events e ON e.call_started = c.started_at AND e.call_sid = c.call_sid
+                     WHERE c.call_sid = @callSid ORDER BY e.id
+                     """, new { callSid }))
         {
             var input = e.Input is null ? "" : $" ({e.Input})";
             steps.Add((e.At, "menu", e.From == e.To ? $"{e.Trigger} in {e.To}{input}" : $"{e.From} → {e.To}: {e.Trigger}{input}"));

@@ -148,7 +148,11 @@ public sealed partial class ContactStore(Database database)
             """, new { number, limit = HistoryLimit }, transaction)).ToList();
         var sids = calls.Select(c => c.CallSid).ToList();
         var events = sids.Count == 0 ? [] : (await connection.QueryAsync<EventRow>(
-            $"SELECT call_sid AS CallSid, to_menu AS ToMenu FROM call_events WHERE call_sid {database.In("@sids")} ORDER BY id",
+            $"""
+            SELECT e.call_sid AS CallSid, e.to_menu AS ToMenu
+            FROM calls c JOIN call_events e ON e.call_started = c.started_at AND e.call_sid = c.call_sid
+            WHERE c.call_sid {database.In("@sids")} ORDER BY e.id
+            """,
             new { sids }, transaction)).ToList();
         var entries = sids.Count == 0 ? [] : (await connection.QueryAsync<EntryRow>(
             $"""

@@ -103,8 +103,8 @@ public sealed class CallStore(Database database)
             var transition = result.Transition;
             await database.Prepared(connection, transaction,
                     """
-                    INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
-                    VALUES (@callSid, @at, @from, @to, @trigger, @input)
+                    INSERT INTO call_events (call_sid, call_started, at, from_menu, to_menu, trigger, input)
+                    SELECT call_sid, started_at, @at, @from, @to, @trigger, @input FROM calls WHERE call_sid = @callSid
                     """)
                 .With("@callSid", callSid).With("@at", at).With("@from", transition.From).With("@to", transition.To)
                 .With("@trigger", transition.Trigger).With("@input", Clip(transition.Input))
@@ -252,8 +252,8 @@ public sealed class CallStore(Database database)
                 .ExecuteNonQueryAsync(cancellationToken);
             await database.Prepared(connection, transaction,
                     """
-                    INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input)
-                    SELECT call_sid, @at, menu, menu, 'status', @status FROM calls WHERE call_sid = @callSid
+                    INSERT INTO call_events (call_sid, call_started, at, from_menu, to_menu, trigger, input)
+                    SELECT call_sid, started_at, @at, menu, menu, 'status', @status FROM calls WHERE call_sid = @callSid
                     """)
                 .With("@callSid", callSid).With("@status", status).With("@at", at)
                 .ExecuteNonQueryAsync(cancellationToken);

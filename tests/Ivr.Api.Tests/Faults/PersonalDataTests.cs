@@ -23,7 +23,7 @@ public sealed class PersonalDataTests
             INSERT INTO calls (call_sid, menu_version, menu, language, offered, fallbacks, step, phase, caller, called,
                                started_at, updated_at, ended_at, end_status)
             VALUES (@callSid, @version, 'main', 'pl-PL', 0, 0, 3, 'ended', '+48500100200', '+48221000000', @at, @at, @at, 'completed');
-            INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES (@callSid, @at, 'main', 'orders', 'digits', '1');
+            INSERT INTO call_events (call_sid, call_started, at, from_menu, to_menu, trigger, input) VALUES (@callSid, @at, @at, 'main', 'orders', 'digits', '1');
             INSERT INTO announcements (call_sid, department, at, position, agents_on_duty) VALUES (@callSid, 'orders', @at, 1, 1);
             INSERT INTO queue_entries (call_sid, department, language, enqueued_at, place_at, state, ended_at)
             VALUES (@callSid, 'orders', 'pl-PL', @at, @at, 'answered', @at);
