@@ -2,7 +2,6 @@ using Dapper;
 using Ivr.Api.Admin;
 using Ivr.Api.Persistence;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 
 namespace Ivr.Api.Tests;
 
@@ -14,16 +13,8 @@ public sealed class EventLogMigrationTests
     [Fact]
     public async Task ACallsPathStoredBeforeTheEventsWereKeyedByTheCallsStart_IsShownWholeAfterTheMigration()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"ivr-events-{Guid.NewGuid():N}.db");
-        using (var old = new SqliteConnection($"Data Source={path}"))
+        var path = OldDatabase.Create(VersionBefore, old =>
         {
-            old.Open();
-            old.Execute("CREATE TABLE schema_version (version INTEGER NOT NULL)");
-            for (var version = 1; version <= VersionBefore; version++)
-            {
-                old.Execute(Schema.Migrations[version - 1].Sqlite);
-                old.Execute("INSERT INTO schema_version (version) VALUES (@version)", new { version });
-            }
             old.Execute("INSERT INTO menu_versions (version, file, content, loaded_at) VALUES ('aaaaaaaaaaaa', 'm.yaml', 'a', 1000)");
             foreach (var (sid, started) in new[] { ("CA01", 5_000L), ("CA02", 6_000L) })
                 old.Execute("""
@@ -36,13 +27,9 @@ public sealed class EventLogMigrationTests
                     ('CA02', 6000, '(new)', 'main', 'start', NULL),
                     ('CA01', 7000, 'main', 'orders', 'key', '1')
                 """);
-        }
+        });
 
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["ConnectionStrings:Ivr"] = $"Data Source={path}" })
-            .Build();
-        await using var database = new Database(configuration);
-        await database.MigrateAsync();
+        await using var database = await OldDatabase.MigratedAsync(path);
         var steps = await new SupervisorStore(database).PathAsync("CA01");
 
         Assert.Equal(["(new) → main: start", "main → orders: key (1)"], steps.Where(s => s.Kind == "menu").Select(s => s.What));
