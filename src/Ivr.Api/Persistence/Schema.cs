@@ -294,7 +294,7 @@ public static class Schema
         """,
         """
         -- A call's events are found by the call's start and its CallSid: a new call's first event goes to the end of
-        -- the index, not to a random place among the CallSids (a third fewer bytes written per new call).
+        -- the index, not to a random place among the CallSids (fewer pages written per new call).
         ALTER TABLE call_events ADD COLUMN call_started INTEGER;
         UPDATE call_events SET call_started = (SELECT started_at FROM calls WHERE calls.call_sid = call_events.call_sid);
         DROP INDEX call_events_by_call;

@@ -26,6 +26,7 @@ public sealed record MenuDefinition(
 
     /// <summary>The offer to returning callers (<c>returning:</c>); null makes none.</summary>
     public ReturningCallers? Returning { get; init; }
+
     /// <summary>Hotline-wide settings.</summary>
     public HotlineSettings Hotline
     {
@@ -33,7 +34,7 @@ public sealed record MenuDefinition(
         init
         {
             field = value;
-            _usesShopCustomer = null;
+            UsesShopCustomer = NeedsShopCustomer(Hotline, Menus);
         }
     } = Hotline;
 
@@ -44,21 +45,21 @@ public sealed record MenuDefinition(
         init
         {
             field = value;
-            _usesShopCustomer = null;
+            UsesShopCustomer = NeedsShopCustomer(Hotline, Menus);
         }
     } = Menus;
 
-    // Worked out on first use and kept: every new call asks. A copy made with `with` that sets the hotline or the
-    // menus works it out again.
-    private bool? _usesShopCustomer;
-
     /// <summary>
     /// True when a new call needs the shop's record of the caller: a menu text uses <c>{first_name|...}</c>, or the
-    /// caller's language is taken from the shop.
+    /// caller's language is taken from the shop. Worked out when the definition is made, and again when a copy made
+    /// with <c>with</c> sets the hotline or the menus: every new call asks.
     /// </summary>
-    public bool UsesShopCustomer => _usesShopCustomer ??= Hotline.LanguageFromShop || Menus.Values.Any(menu =>
-        new[] { menu.Say, menu.Prompt }.Concat(menu.Options.Select(o => o.Say)).OfType<LocalizedText>()
-            .Any(text => text.Languages.Any(language => PersonalText.UsesFirstName(text.For(language)))));
+    public bool UsesShopCustomer { get; private set; } = NeedsShopCustomer(Hotline, Menus);
+
+    private static bool NeedsShopCustomer(HotlineSettings hotline, IReadOnlyDictionary<string, Menu> menus) =>
+        hotline.LanguageFromShop || menus.Values.Any(menu =>
+            new[] { menu.Say, menu.Prompt }.Concat(menu.Options.Select(o => o.Say)).OfType<LocalizedText>()
+                .Any(text => text.Languages.Any(language => PersonalText.UsesFirstName(text.For(language)))));
 }
 
 /// <summary>Hotline-wide settings (the <c>hotline:</c> section).</summary>
