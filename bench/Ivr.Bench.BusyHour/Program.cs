@@ -1,14 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using Ivr.Api;
 using Ivr.Api.Callbacks;
 using Ivr.Api.Twilio;
 using Ivr.Simulator;
 using Microsoft.Extensions.Options;
+using static RunParts;
 
 // A simulated busy hour of the orders team through the real service (Kestrel on loopback, a SQLite file) and the
 // switchboard standing in for Twilio, on virtual time. Prints what the service reports in /api/stats next to the
@@ -235,46 +234,7 @@ wall.Stop();
 
 var orders = await OrdersAsync();
 
-// Ground truth per call: joined the queue when the request that routed it was answered; answered when the
-// agent picked up; abandoned when it hung up in the queue.
-var queued = calls.Where(c => c.Direction == "inbound" && c.Requests.Any(r => r.Url.Contains("/voice/queue/"))).ToList();
-var answered = queued.Where(c => c.AnsweredAt is not null).ToList();
-var waits = answered.Select(c => (c.AnsweredAt!.Value - JoinedAt(c)).TotalSeconds).ToList();
-var abandoned = queued.Where(c => c.Abandoned).ToList();
-var truth = new Dictionary<string, double?>
-{
-    ["offered"] = queued.Count,
-    ["answered"] = answered.Count,
-    ["abandoned"] = abandoned.Count,
-    ["averageSpeedOfAnswerSeconds"] = waits.Count > 0 ? waits.Average() : null,
-    // Of those who stayed on the line: callers who left the queue for a callback are neither answered nor abandoned.
-    ["serviceLevel"] = answered.Count + abandoned.Count > 0 ? (double)waits.Count(w => w <= 20) / (answered.Count + abandoned.Count) : null,
-    ["averageHandleSeconds"] = answered.Count > 0 ? answered.Average(c => c.HandleTime.TotalSeconds) : null,
-};
-
-// Callbacks as the switchboard saw them. A booking is the number confirmed with 1 in the booking dialog; it counts
-// from the end of that call. Every caller has their own number, so a callback (the To of its call) pairs with the
-// call that booked it. Connected: the agent picked up on the callback's call.
-var bookedEnds = calls.Where(c => c.Direction == "inbound" && c.Requests.Any(r => r.Url.Contains("/voice/callbacks/confirm") && r.Form.GetValueOrDefault("Digits") == "1"))
-    .ToDictionary(c => c.Requests.First().Form["From"], c => c.StartedAt + c.VirtualDuration);
-var placed = calls.Where(c => c.Direction == "outbound-api").ToList();
-var pickedUp = placed.Where(c => c.Status == "completed").ToList();
-var connected = placed.Where(c => c.AnsweredAt is not null).ToList();
-// The number an outbound call went to, as created (its webhooks may have been lost).
-var createdTo = board.Creates.ToDictionary(c => c.CallSid, c => c.To);
-var toConnect = connected.Where(c => bookedEnds.ContainsKey(createdTo[c.CallSid]))
-    .Select(c => (c.StartedAt + c.AnsweredAt!.Value - bookedEnds[createdTo[c.CallSid]]).TotalMinutes).ToList();
-var connectedNumbers = connected.Select(c => createdTo[c.CallSid]).ToHashSet();
-var callbackTruth = new Dictionary<string, double?>
-{
-    ["booked"] = bookedEnds.Count,
-    ["placed"] = placed.Count,
-    ["connected"] = connectedNumbers.Count,
-    // Once settled, a booking never put through has used up its tries.
-    ["failed"] = settled ? bookedEnds.Keys.Count(number => !connectedNumbers.Contains(number)) : null,
-    ["averageMinutesToConnect"] = toConnect.Count > 0 ? toConnect.Average() : null,
-    ["longestMinutesToConnect"] = toConnect.Count > 0 ? toConnect.Max() : null,
-};
+var truth = HourTruth.Of(calls, board.Creates, settled);
 
 Console.WriteLine($"busy hour: {arrivals.Count} calls in one hour to orders (3 agents, talk ~ exp {talkSeconds} s, " +
                   $"patience ~ exp {patienceSeconds} s, seed {seed}); {clock.GetUtcNow() - start:hh\\:mm\\:ss} " +
@@ -285,26 +245,21 @@ Console.WriteLine($"callbacks: {Format(callbackShare)} of callers take the offer
                   $"{Format(noAnswerShare)} of tries not answered; {callbackSettings.MaxAttempts} tries {callbackSettings.RetryDelaySeconds} s apart; " +
                   (settled ? "all settled" : $"still open at the cap: {orders.GetProperty("callbacks").GetProperty("openNow").GetInt32()}"));
 Console.WriteLine($"{"figure",-34} {"service",10} {"truth",10} {"ratio",7}");
-Table(orders, truth, "");
-Table(orders.GetProperty("callbacks"), callbackTruth, "callbacks.");
-Console.WriteLine($"{"callbacks.tries answered",-34} {"",10} {pickedUp.Count,10}");
+Table(orders, truth.Queue, "");
+Table(orders.GetProperty("callbacks"), truth.Callbacks, "callbacks.");
+Console.WriteLine($"{"callbacks.tries answered",-34} {"",10} {truth.TriesAnswered,10}");
 Console.WriteLine($"{"announcements",-34} {orders.GetProperty("announcements").GetInt32(),10}");
 Console.WriteLine($"{"announcement mean error (s)",-34} {Format(Nullable(orders.GetProperty("announcementMeanErrorSeconds"))),10}");
 Console.WriteLine($"{"answered within promise",-34} {Format(Nullable(orders.GetProperty("answeredWithinPromise"))),10}");
 
 // What callers got, to set side by side with a run at another share (same seed): the same callers arrive, so the
 // difference is what the callbacks made. On the line: those who stayed in the queue (answered or abandoned).
-var leftForCallback = queued.Count(c => c.Requests.Any(r =>
-    r.Url.Contains("/voice/queue/orders/callback") && r.Form.GetValueOrDefault("Digits") == "1"));
-var stayed = answered.Count + abandoned.Count;
-var timeInQueue = answered.Select(c => c.AnsweredAt!.Value - JoinedAt(c))
-    .Concat(abandoned.Select(c => c.Events.OfType<LeftQueue>().Last().At - JoinedAt(c)))
-    .Select(t => t.TotalSeconds).ToList();
 Console.WriteLine("callers (truth):");
-Console.WriteLine($"  stayed on the line {stayed}: answered {answered.Count}, abandoned {abandoned.Count}; left the queue for a callback {leftForCallback}");
-Console.WriteLine($"  on the line: service level {Format(truth["serviceLevel"])}, mean wait to an agent {Format(truth["averageSpeedOfAnswerSeconds"])} s, " +
-                  $"mean time in the queue (abandoned too) {Format(timeInQueue.Count > 0 ? timeInQueue.Average() : null)} s");
-Console.WriteLine($"  reached an agent {answered.Count + connectedNumbers.Count} of {arrivals.Count}: on the line {answered.Count}, called back {connectedNumbers.Count}");
+Console.WriteLine($"  stayed on the line {truth.Answered + truth.Abandoned}: answered {truth.Answered}, abandoned {truth.Abandoned}; " +
+                  $"left the queue for a callback {truth.LeftForCallback}");
+Console.WriteLine($"  on the line: service level {Format(truth.Queue["serviceLevel"])}, mean wait to an agent {Format(truth.Queue["averageSpeedOfAnswerSeconds"])} s, " +
+                  $"mean time in the queue (abandoned too) {Format(truth.TimeInQueue.Count > 0 ? truth.TimeInQueue.Average() : null)} s");
+Console.WriteLine($"  reached an agent {truth.Answered + truth.CalledBack} of {arrivals.Count}: on the line {truth.Answered}, called back {truth.CalledBack}");
 
 // The invariants, with or without faults: the same promises hold on a good day.
 var bookings = await api.GetFromJsonAsync<JsonElement>("/admin/api/callbacks?limit=1000");
@@ -366,20 +321,6 @@ else
 }
 return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) && figuresAgree ? 0 : 3;
 
-// A fresh database for the run on the PostgreSQL server of the connection string given.
-static async Task<string> CreateDatabaseAsync(string given)
-{
-    var server = new Npgsql.NpgsqlConnectionStringBuilder(given);
-    var name = $"ivr_busy_hour_{Environment.ProcessId}_{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}";
-    await using (var connection = new Npgsql.NpgsqlConnection(server.ConnectionString))
-    {
-        await connection.OpenAsync();
-        await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0", connection);
-        await create.ExecuteNonQueryAsync();
-    }
-    server.Database = name;
-    return server.ConnectionString;
-}
 
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is
 // live and no callback is open (true), or the cap (false).
@@ -419,9 +360,6 @@ SimulatedCustomer CalledBack(string number)
     return answers ? SimulatedCustomer.Answering(after, new ScriptedCaller([])) : SimulatedCustomer.NeverAnswers;
 }
 
-TimeSpan JoinedAt(CallRecord call) =>
-    call.Requests.Last(r => r.Url.Contains("/voice/gather")).At;
-
 string Text(string name)
 {
     var index = Array.IndexOf(args, name);
@@ -441,31 +379,4 @@ double? Share(string name, double fallback)
         return fallback;
     return index + 1 < args.Length && double.TryParse(args[index + 1], NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
            && value is >= 0 and <= 1 ? value : null;
-}
-
-static void Table(JsonElement reported, IReadOnlyDictionary<string, double?> truth, string prefix)
-{
-    foreach (var (name, expected) in truth)
-    {
-        var value = Nullable(reported.GetProperty(name));
-        var ratio = value is { } r && expected is { } e && e != 0 ? (r / e).ToString("F3", CultureInfo.InvariantCulture) : "-";
-        Console.WriteLine($"{prefix + name,-34} {Format(value),10} {Format(expected),10} {ratio,7}");
-    }
-}
-
-// Polish mobile numbers, one per caller.
-static string CallerNumber(int index) => $"+4850{index.ToString("D7", CultureInfo.InvariantCulture)}";
-
-// Separate, repeatable streams of draws from one seed.
-static Random Seeded(int seed, int stream) => new(unchecked(seed * 1_000_003 + stream));
-
-static string Format(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "-";
-
-static double? Nullable(JsonElement element) => element.ValueKind == JsonValueKind.Null ? null : element.GetDouble();
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
 }
