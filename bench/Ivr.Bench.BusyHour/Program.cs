@@ -321,7 +321,6 @@ else
 }
 return calls.Any(c => c.HadApplicationError) ? 2 : invariants.All(i => i.Held) && figuresAgree ? 0 : 3;
 
-
 // Moves virtual time on after the callers have hung up, settling the service's work at each step, until no call is
 // live and no callback is open (true), or the cap (false).
 async Task<bool> SettleCallbacksAsync(DateTimeOffset until)
