@@ -105,12 +105,14 @@ public sealed partial class Database : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="work"/> as one atomic write. The writer commits whatever writes have gathered in one
-    /// transaction (group commit), each inside its own savepoint: a write that fails is rolled back alone and its
-    /// caller gets the exception; the others are committed. The returned task completes as soon as the batch holding
-    /// this write is committed, whatever is queued behind it.
+    /// transaction (group commit): a write that fails is rolled back alone and its caller gets the exception; the
+    /// others are committed. The returned task completes as soon as the batch holding this write is committed,
+    /// whatever is queued behind it.
     /// </summary>
-    /// On PostgreSQL <paramref name="work"/> may run more than once (see <see cref="WritePostgresAsync{T}"/>): it must
-    /// do nothing outside the database, only compute its result from what it read.
+    /// <paramref name="work"/> may run more than once: on SQLite when a write after it in its batch fails (the batch is
+    /// then run again, each write in a savepoint of its own), on PostgreSQL after a serialization conflict (see
+    /// <see cref="WritePostgresAsync{T}"/>). So it must do nothing outside the database, only compute its result from
+    /// what it read; the caller gets the result of the run that was committed.
     public Task<T> WriteAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default) =>
         _postgres is not null
             ? WritePostgresAsync(_postgres, work, durable: false, cancellationToken)

@@ -72,6 +72,72 @@ public sealed class DatabaseTests : IAsyncLifetime
         Assert.Equal(expected, await StoredAsync());
     }
 
+    // Holds the writer with a first write until the returned gate is opened, so that what is queued meanwhile is one batch.
+    private async Task<(Task First, TaskCompletionSource Release)> HoldTheWriterAsync()
+    {
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var first = _database.WriteAsync(async (_, _) =>
+        {
+            running.SetResult();
+            await release.Task;
+            return 0;
+        });
+        await running.Task;
+        return (first, release);
+    }
+
+    // A write that counts its runs, stores the count with its CallSid, and answers with it.
+    private Task<int> CountedInsert(string callSid) =>
+        _database.WriteAsync(async (connection, transaction) =>
+        {
+            var run = ++_runs[callSid];
+            await connection.ExecuteAsync(
+                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES (@callSid, 1, 'a', 'b', 'test', @run)",
+                new { callSid, run = run.ToString() }, transaction);
+            return run;
+        });
+
+    private readonly Dictionary<string, int> _runs = new() { ["CA-before"] = 0, ["CA-after"] = 0 };
+
+    private async Task<List<(string CallSid, string Run)>> StoredRunsAsync()
+    {
+        await using var connection = await _database.OpenAsync();
+        return (await connection.QueryAsync<(string, string)>("SELECT call_sid, input FROM call_events ORDER BY call_sid")).ToList();
+    }
+
+    [Fact]
+    public async Task AWriteBatchedWithAFailingOne_IsKeptOnce_AndItsCallerToldWhatWasKept()
+    {
+        var (first, release) = await HoldTheWriterAsync();
+        var before = CountedInsert("CA-before");
+        var failing = Insert("CA-failing", fail: true);
+        var after = CountedInsert("CA-after");
+        release.SetResult();
+        await first;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => failing);
+        // The batch was rolled back at the failure and run again, each write in a savepoint of its own: the write before
+        // the failed one ran twice, the one after it once; each was stored once and answered with the run that was stored.
+        Assert.Equal(2, await before);
+        Assert.Equal(1, await after);
+        Assert.Equal([("CA-after", "1"), ("CA-before", "2")], await StoredRunsAsync());
+    }
+
+    [Fact]
+    public async Task ABatchWithoutAFailure_RunsEachWriteOnce()
+    {
+        var (first, release) = await HoldTheWriterAsync();
+        var before = CountedInsert("CA-before");
+        var after = CountedInsert("CA-after");
+        release.SetResult();
+        await first;
+
+        Assert.Equal(1, await before);
+        Assert.Equal(1, await after);
+        Assert.Equal([("CA-after", "1"), ("CA-before", "1")], await StoredRunsAsync());
+    }
+
     [Fact]
     public async Task AWrite_IsAnsweredWhenItsOwnBatchCommits_NotAfterTheWritesQueuedBehindIt()
     {
