@@ -9,6 +9,8 @@ public sealed class DatabaseTests : IAsyncLifetime
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"ivr-db-{Guid.NewGuid():N}.db");
     private Database _database = null!;
+    // How many times each CountedInsert has run, by CallSid.
+    private readonly Dictionary<string, int> _runs = new() { ["CA-before"] = 0, ["CA-after"] = 0 };
 
     public async Task InitializeAsync()
     {
@@ -97,8 +99,6 @@ public sealed class DatabaseTests : IAsyncLifetime
                 new { callSid, run = run.ToString() }, transaction);
             return run;
         });
-
-    private readonly Dictionary<string, int> _runs = new() { ["CA-before"] = 0, ["CA-after"] = 0 };
 
     private async Task<List<(string CallSid, string Run)>> StoredRunsAsync()
     {
@@ -208,15 +208,7 @@ public sealed class DatabaseTests : IAsyncLifetime
     public async Task ABatchThatFailsAsAWhole_FailsEachOfItsWrites_AndTheNextWriteGoesThrough()
     {
         // A first write holds the writer so that the next two are taken together, as one batch.
-        var firstRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var releaseFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = _database.WriteAsync(async (_, _) =>
-        {
-            firstRunning.SetResult();
-            await releaseFirst.Task;
-            return 0;
-        });
-        await firstRunning.Task;
+        var (first, releaseFirst) = await HoldTheWriterAsync();
         var innocent = Insert("CA0001");
         // A write that ends the batch's transaction under the writer's feet leaves the writer in an unknown state.
         var broken = _database.WriteAsync((connection, transaction) => connection.ExecuteAsync("ROLLBACK", transaction: transaction));
