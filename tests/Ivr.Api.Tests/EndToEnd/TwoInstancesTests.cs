@@ -8,11 +8,23 @@ using Ivr.Simulator;
 namespace Ivr.Api.Tests;
 
 /// <summary>
+/// Tests whose services run on a simulated clock read off the wall clock: they run alone, after the others, because a
+/// second of the machine's time lost to other tests' load is many seconds of simulated time (a caller "waiting while an
+/// agent was free" for a minute at 20 times real time was three seconds of a loaded machine).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class WallClockPacedCollection
+{
+    public const string Name = "paced by the wall clock";
+}
+
+/// <summary>
 /// Two real service processes (dotnet Ivr.Api.dll) on one PostgreSQL database, behind a load balancer that sends
 /// each webhook to the other instance than the last, driven through the switchboard on a simulated clock both
 /// processes share: callers go through the menu into the queue, reach an agent or book a callback that is put
 /// through, and notice nothing of there being two.
 /// </summary>
+[Collection(WallClockPacedCollection.Name)]
 public sealed class TwoInstancesTests
 {
     private const string AccountSid = "AC0be0c0be0c0be0c0be0c0be0c0be0c0b";
