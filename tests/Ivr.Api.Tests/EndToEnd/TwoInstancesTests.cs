@@ -8,9 +8,9 @@ using Ivr.Simulator;
 namespace Ivr.Api.Tests;
 
 /// <summary>
-/// Tests whose services run on a simulated clock read off the wall clock: they run alone, after the others, because a
-/// second of the machine's time lost to other tests' load is many seconds of simulated time (a caller "waiting while an
-/// agent was free" for a minute at 20 times real time was three seconds of a loaded machine).
+/// Tests whose services run on a simulated clock read off the wall clock: they run alone, after the others, because
+/// what other tests' load costs the machine is many times that in simulated time (at 20 times real time, three seconds
+/// of a loaded machine are a caller waiting a minute while an agent is free).
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class WallClockPacedCollection
