@@ -10,7 +10,7 @@ public sealed class DatabaseTests : IAsyncLifetime
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"ivr-db-{Guid.NewGuid():N}.db");
     private Database _database = null!;
     // How many times each CountedInsert has run, by CallSid.
-    private readonly Dictionary<string, int> _runs = new() { ["CA-before"] = 0, ["CA-after"] = 0 };
+    private readonly Dictionary<string, int> _runs = [];
 
     public async Task InitializeAsync()
     {
@@ -93,7 +93,7 @@ public sealed class DatabaseTests : IAsyncLifetime
     private Task<int> CountedInsert(string callSid) =>
         _database.WriteAsync(async (connection, transaction) =>
         {
-            var run = ++_runs[callSid];
+            var run = _runs[callSid] = _runs.GetValueOrDefault(callSid) + 1;
             await connection.ExecuteAsync(
                 "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES (@callSid, 1, 'a', 'b', 'test', @run)",
                 new { callSid, run = run.ToString() }, transaction);
