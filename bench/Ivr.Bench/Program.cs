@@ -127,6 +127,6 @@ internal sealed record BenchOptions(
             .Distinct()
             .ToList();
         return new BenchOptions(Value("--connections", 32), Value("--seconds", 10), Value("--rounds", 3), synchronous,
-            Value("--max-log-mb", 64), Text("--serve"), Text("--database"), Text("--postgres"));
+            Value("--max-log-mb", 128), Text("--serve"), Text("--database"), Text("--postgres"));
     }
 }

@@ -22,9 +22,16 @@ public sealed partial class Database : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
 
     public Database(IConfiguration configuration, TimeProvider? timeProvider = null)
+        : this(configuration, timeProvider, DefaultLogRestartBytes)
+    {
+    }
+
+    /// <summary>With the size at which the write-ahead log is restarted given, for tests that fill it quickly.</summary>
+    internal Database(IConfiguration configuration, TimeProvider? timeProvider, long logRestartBytes)
     {
         var configured = configuration.GetConnectionString("Ivr");
         _timeProvider = timeProvider ?? TimeProvider.System;
+        LogRestartBytes = logRestartBytes;
         _lastLogRestart = _timeProvider.GetTimestamp();
         if (IsPostgresConnectionString(configured))
         {

@@ -2,7 +2,7 @@ namespace Ivr.Api.Persistence;
 
 /// <summary>
 /// Keeps SQLite's write-ahead log short by checkpointing five times a second on its own connection, so that the
-/// fsyncs of a checkpoint never hold up a webhook's write, and the writer's own log restart (every 16 MB written under load)
+/// fsyncs of a checkpoint never hold up a webhook's write, and the writer's own log restart (every 64 MB written under load)
 /// finds little left to copy: every 200 ms instead of every second cut the p90 of new-call webhooks under load from
 /// about 70 to 45 ms (docs/benchmarks.md). SQLite only: on PostgreSQL it stops at once (the server
 /// checkpoints its own log).
