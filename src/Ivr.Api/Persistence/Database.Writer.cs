@@ -17,8 +17,7 @@ public sealed partial class Database
     /// The write-ahead log is restarted once the writer has appended this much to it, however short the time since the
     /// last restart; the file is kept at this size. Each restart holds the writer for the fsyncs of the log and the
     /// database file (40 to 70 ms on the project's machine) however much is left to copy, so a longer log means fewer
-    /// of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation and halved the p90
-    /// (docs/benchmarks.md).
+    /// of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation (docs/benchmarks.md).
     /// </summary>
     public const long DefaultLogRestartBytes = 64 * 1024 * 1024;
 
