@@ -9,7 +9,7 @@ public sealed class DatabaseTests : IAsyncLifetime
 {
     private readonly string _path = Path.Combine(Path.GetTempPath(), $"ivr-db-{Guid.NewGuid():N}.db");
     private Database _database = null!;
-    // How many times each CountedInsert has run, by CallSid.
+    // How many times each Insert has run, by CallSid.
     private readonly Dictionary<string, int> _runs = [];
 
     public async Task InitializeAsync()
@@ -40,15 +40,18 @@ public sealed class DatabaseTests : IAsyncLifetime
         return durable ? database.WriteDurableAsync(work) : database.WriteAsync(work);
     }
 
-    private Task Insert(string callSid, bool fail = false) =>
+    // A write that stores its CallSid with the number of the run that stored it (it counts its runs) and answers with
+    // that number; with fail, it throws after its insert.
+    private Task<int> Insert(string callSid, bool fail = false) =>
         _database.WriteAsync(async (connection, transaction) =>
         {
+            var run = _runs[callSid] = _runs.GetValueOrDefault(callSid) + 1;
             await connection.ExecuteAsync(
-                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, 'a', 'b', 'test')",
-                new { callSid }, transaction);
+                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES (@callSid, 1, 'a', 'b', 'test', @run)",
+                new { callSid, run = run.ToString() }, transaction);
             if (fail)
                 throw new InvalidOperationException($"write {callSid} fails");
-            return 0;
+            return run;
         });
 
     private async Task<List<string>> StoredAsync()
@@ -89,17 +92,6 @@ public sealed class DatabaseTests : IAsyncLifetime
         return (first, release);
     }
 
-    // A write that counts its runs, stores the count with its CallSid, and answers with it.
-    private Task<int> CountedInsert(string callSid) =>
-        _database.WriteAsync(async (connection, transaction) =>
-        {
-            var run = _runs[callSid] = _runs.GetValueOrDefault(callSid) + 1;
-            await connection.ExecuteAsync(
-                "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger, input) VALUES (@callSid, 1, 'a', 'b', 'test', @run)",
-                new { callSid, run = run.ToString() }, transaction);
-            return run;
-        });
-
     private async Task<List<(string CallSid, string Run)>> StoredRunsAsync()
     {
         await using var connection = await _database.OpenAsync();
@@ -110,9 +102,9 @@ public sealed class DatabaseTests : IAsyncLifetime
     public async Task AWriteBatchedWithAFailingOne_IsKeptOnce_AndItsCallerToldWhatWasKept()
     {
         var (first, release) = await HoldTheWriterAsync();
-        var before = CountedInsert("CA-before");
+        var before = Insert("CA-before");
         var failing = Insert("CA-failing", fail: true);
-        var after = CountedInsert("CA-after");
+        var after = Insert("CA-after");
         release.SetResult();
         await first;
 
@@ -128,8 +120,8 @@ public sealed class DatabaseTests : IAsyncLifetime
     public async Task ABatchWithoutAFailure_RunsEachWriteOnce()
     {
         var (first, release) = await HoldTheWriterAsync();
-        var before = CountedInsert("CA-before");
-        var after = CountedInsert("CA-after");
+        var before = Insert("CA-before");
+        var after = Insert("CA-after");
         release.SetResult();
         await first;
 
