@@ -15,9 +15,10 @@ public sealed partial class Database
 
     /// <summary>
     /// The write-ahead log is restarted once the writer has appended this much to it, however short the time since the
-    /// last restart; the file is kept at this size. Each restart holds the writer for the fsyncs of the log and the
-    /// database file (40 to 70 ms on the project's machine) however much is left to copy, so a longer log means fewer
-    /// of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation (docs/benchmarks.md).
+    /// last restart; the file is kept at this size. Each restart holds the writer while it copies and fsyncs what the
+    /// background checkpoint has not copied yet (3 to 90 ms under saturation on the project's machine), so a longer
+    /// log means fewer of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation
+    /// (docs/benchmarks.md).
     /// </summary>
     public const long DefaultLogRestartBytes = 64 * 1024 * 1024;
 
@@ -29,6 +30,8 @@ public sealed partial class Database
     // Bytes the writer has appended to the write-ahead log since it last started over (pages of _pageSize each).
     private long _logBytes;
     private long _pageSize;
+    // 1 once a background checkpoint has ended, until the writer's next look at the log (RestartLogIfDueAsync).
+    private int _checkpointEnded;
 
     private readonly Channel<PendingWrite> _queue =
         Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
@@ -172,6 +175,10 @@ public sealed partial class Database
     // long slows every page lookup. So between two batches, every ten seconds or as soon as the writer has appended
     // LogRestartBytes to the log, the writer itself finishes the copy (mostly done already), waits briefly for readers
     // still on older pages (busy_timeout), and has the next commit write the log again from its start (RESTART).
+    // The writer is held while that copy and its fsyncs run, and they take as long as there is to sync: so a restart
+    // that is due waits for the first batch after a background checkpoint has ended, when what is left is only what
+    // was written while that checkpoint ran. Should none end (a failing checkpoint), the log starts over anyway once
+    // it holds half again LogRestartBytes.
     // The file is not emptied: cutting it and growing it again held the writer four to ten times as long
     // (docs/benchmarks.md), and journal_size_limit keeps it at LogRestartBytes. Readers that keep it busy make it try
     // again later.
@@ -180,10 +187,13 @@ public sealed partial class Database
         // SQLite counts the pages the writer's cache has written out, which in WAL mode go to the log, one frame each.
         raw.sqlite3_db_status(writer.Handle, raw.SQLITE_DBSTATUS_CACHE_WRITE, out var pagesWritten, out _, 1);
         _logBytes += pagesWritten * _pageSize;
+        var checkpointJustEnded = Interlocked.Exchange(ref _checkpointEnded, 0) == 1;
         var now = _timeProvider.GetTimestamp();
         if (now < _nextLogRestartTry)
             return;
         if (_timeProvider.GetElapsedTime(_lastLogRestart, now) < LogRestartInterval && _logBytes < LogRestartBytes)
+            return;
+        if (!checkpointJustEnded && _logBytes < LogRestartBytes * 3 / 2)
             return;
         var (busy, _, _) = await writer.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(RESTART)");
         if (busy == 0)
@@ -219,12 +229,16 @@ public sealed partial class Database
         return connection;
     }
 
-    /// <summary>Copies committed pages from the write-ahead log into the database file without blocking writers.</summary>
+    /// <summary>
+    /// Copies committed pages from the write-ahead log into the database file without blocking writers; a log restart
+    /// that is due follows it, after the writer's next batch.
+    /// </summary>
     public async Task CheckpointAsync(CancellationToken cancellationToken = default)
     {
         if (IsPostgres)
             return;
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync("PRAGMA wal_checkpoint(PASSIVE)");
+        Volatile.Write(ref _checkpointEnded, 1);
     }
 }

@@ -247,6 +247,8 @@ public sealed class DatabaseTests : IAsyncLifetime
         log.Refresh();
         var afterFirst = log.Length;
         clock.Advance(TimeSpan.FromSeconds(11));
+        // The service's background checkpoint, after which a due restart is made.
+        await database.CheckpointAsync();
         await WriteAMegabyteAsync();
         log.Refresh();
 
@@ -257,12 +259,53 @@ public sealed class DatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALogDueToStartOver_WaitsForTheBackgroundCheckpointToEnd_OrForHalfAgainItsSize()
+    {
+        // A restart holds the writer while it syncs what no background checkpoint has copied yet; right after one has
+        // ended, that is only what was written while it ran.
+        await using var database = Open(logRestartBytes: 1024 * 1024);
+        var next = 0;
+        Task WriteAsync(int kilobytes) => database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
+            Enumerable.Range(0, kilobytes / 4).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
+        async Task<long> LogBytesAsync()
+        {
+            // What the log holds once one more row is written (a restart takes effect at the next write), told by a
+            // checkpoint of its own, which the writer does not wait for; busy while the writer's own restart runs.
+            await WriteAsync(4);
+            await using var connection = await database.OpenAsync();
+            var pageSize = await connection.ExecuteScalarAsync<long>("PRAGMA page_size");
+            (long Busy, long Frames, long Copied) log;
+            do
+                log = await connection.QuerySingleAsync<(long Busy, long Frames, long Copied)>("PRAGMA wal_checkpoint(PASSIVE)");
+            while (log.Busy != 0);
+            return log.Frames * pageSize;
+        }
+
+        for (var batch = 0; batch < 5; batch++)
+            await WriteAsync(128);
+        var pastTheSize = await LogBytesAsync();
+        await database.CheckpointAsync();
+        await WriteAsync(128);
+        await WriteAsync(128);
+        var afterTheCheckpoint = await LogBytesAsync();
+        for (var batch = 0; batch < 16; batch++)
+            await WriteAsync(128);
+        var withoutACheckpoint = await LogBytesAsync();
+
+        Assert.True(pastTheSize > 1024 * 1024, $"the log held {pastTheSize} bytes before a checkpoint ended");
+        Assert.True(afterTheCheckpoint < 512 * 1024, $"the log held {afterTheCheckpoint} bytes after the checkpoint");
+        Assert.True(withoutACheckpoint < 1536 * 1024, $"the log held {withoutACheckpoint} bytes after 2 MB without a checkpoint");
+    }
+
+    [Fact]
     public async Task UnderSteadyWritesAndReads_TheLogStaysBounded()
     {
         // Under saturation small batches commit hundreds of times a second, each writing its pages to the log again:
         // tens of megabytes a second, so a restart every ten seconds let the log reach gigabytes. Here 48 MB go
         // through the log at 10 MB a second of the clock, while readers (webhooks' short reads) never stop, with the
-        // restart at 16 MB so that three of them fall within the test.
+        // restart at 16 MB. No background checkpoint runs here, so the log starts over at half again that size: two
+        // restarts fall within the test.
         var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock, logRestartBytes: 16 * 1024 * 1024);
         var next = 0;
