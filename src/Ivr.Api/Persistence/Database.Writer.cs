@@ -16,8 +16,8 @@ public sealed partial class Database
     /// <summary>
     /// The write-ahead log is restarted once the writer has appended this much to it, however short the time since the
     /// last restart; the file is kept at this size. Each restart holds the writer while it copies and fsyncs what the
-    /// background checkpoint has not copied yet (3 to 90 ms under saturation on the project's machine), so a longer
-    /// log means fewer of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation
+    /// background checkpoint has not copied yet (a few to about 100 ms under saturation on the project's machine), so
+    /// a longer log means fewer of them: 64 MB instead of 16 MB gave 14 % more new calls a second under saturation
     /// (docs/benchmarks.md).
     /// </summary>
     public const long DefaultLogRestartBytes = 64 * 1024 * 1024;

@@ -5,8 +5,8 @@ namespace Ivr.Api.Persistence;
 /// fsyncs of a checkpoint never hold up a webhook's write, and the writer's own log restart (every 64 MB written under
 /// load), which waits for the end of one of these, finds little left to copy: every 200 ms instead of every second cut
 /// the p90 of new-call webhooks under load from about 70 to 45 ms, and every 50 ms, with the restart right after one,
-/// their p99 at 32 connections from 72-85 to 49-62 ms (docs/benchmarks.md). SQLite only: on PostgreSQL it stops at once (the
-/// server checkpoints its own log).
+/// their p99 at 32 connections from 72-85 to 49-62 ms (docs/benchmarks.md). SQLite only: on PostgreSQL it stops at
+/// once (the server checkpoints its own log).
 /// </summary>
 public sealed class WalCheckpointer(Database database, ILogger<WalCheckpointer> logger) : BackgroundService
 {
