@@ -11,6 +11,8 @@ public sealed class DatabaseTests : IAsyncLifetime
     private Database _database = null!;
     // How many times each Insert has run, by CallSid.
     private readonly Dictionary<string, int> _runs = [];
+    // The CallSid of the next row WritePagesAsync writes.
+    private int _nextPageRow;
 
     public async Task InitializeAsync()
     {
@@ -90,6 +92,19 @@ public sealed class DatabaseTests : IAsyncLifetime
         });
         await running.Task;
         return (first, release);
+    }
+
+    // One write of rows of about 4 KB each (a page apiece): what fills the write-ahead log quickly.
+    private Task WritePagesAsync(Database database, int rows) =>
+        database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
+            "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
+            Enumerable.Range(0, rows).Select(_ => new { callSid = $"CA{_nextPageRow++:D6}", filler = new string('x', 4000) }), transaction));
+
+    // A megabyte through the log, in eight batches.
+    private async Task WriteAMegabyteAsync(Database database)
+    {
+        for (var batch = 0; batch < 8; batch++)
+            await WritePagesAsync(database, 32);
     }
 
     private async Task<List<(string CallSid, string Run)>> StoredRunsAsync()
@@ -233,23 +248,15 @@ public sealed class DatabaseTests : IAsyncLifetime
     {
         var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock);
-        var next = 0;
-        async Task WriteAMegabyteAsync()
-        {
-            for (var batch = 0; batch < 8; batch++)
-                await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
-                    "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
-                    Enumerable.Range(0, 32).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
-        }
         var log = new FileInfo(_path + "-wal");
 
-        await WriteAMegabyteAsync();
+        await WriteAMegabyteAsync(database);
         log.Refresh();
         var afterFirst = log.Length;
         clock.Advance(TimeSpan.FromSeconds(11));
         // The service's background checkpoint, after which a due restart is made.
         await database.CheckpointAsync();
-        await WriteAMegabyteAsync();
+        await WriteAMegabyteAsync(database);
         log.Refresh();
 
         // Restarted after the first batch past ten seconds, the log is written again from its start: it holds
@@ -264,15 +271,11 @@ public sealed class DatabaseTests : IAsyncLifetime
         // A restart holds the writer while it syncs what no background checkpoint has copied yet; right after one has
         // ended, that is only what was written while it ran.
         await using var database = Open(logRestartBytes: 1024 * 1024);
-        var next = 0;
-        Task WriteAsync(int kilobytes) => database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
-            "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
-            Enumerable.Range(0, kilobytes / 4).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
         async Task<long> LogBytesAsync()
         {
             // What the log holds once one more row is written (a restart takes effect at the next write), told by a
             // checkpoint of its own, which the writer does not wait for; busy while the writer's own restart runs.
-            await WriteAsync(4);
+            await WritePagesAsync(database, 1);
             await using var connection = await database.OpenAsync();
             var pageSize = await connection.ExecuteScalarAsync<long>("PRAGMA page_size");
             (long Busy, long Frames, long Copied) log;
@@ -283,14 +286,14 @@ public sealed class DatabaseTests : IAsyncLifetime
         }
 
         for (var batch = 0; batch < 5; batch++)
-            await WriteAsync(128);
+            await WritePagesAsync(database, 32);
         var pastTheSize = await LogBytesAsync();
         await database.CheckpointAsync();
-        await WriteAsync(128);
-        await WriteAsync(128);
+        await WritePagesAsync(database, 32);
+        await WritePagesAsync(database, 32);
         var afterTheCheckpoint = await LogBytesAsync();
         for (var batch = 0; batch < 16; batch++)
-            await WriteAsync(128);
+            await WritePagesAsync(database, 32);
         var withoutACheckpoint = await LogBytesAsync();
 
         Assert.True(pastTheSize > 1024 * 1024, $"the log held {pastTheSize} bytes before a checkpoint ended");
@@ -308,7 +311,6 @@ public sealed class DatabaseTests : IAsyncLifetime
         // restarts fall within the test.
         var clock = new FakeTimeProvider();
         await using var database = Open(clock: clock, logRestartBytes: 16 * 1024 * 1024);
-        var next = 0;
         using var stopReading = new CancellationTokenSource();
         var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
         {
@@ -322,10 +324,7 @@ public sealed class DatabaseTests : IAsyncLifetime
         long largest = 0;
         for (var megabyte = 0; megabyte < 48; megabyte++)
         {
-            for (var batch = 0; batch < 8; batch++)
-                await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(
-                    "INSERT INTO call_events (call_sid, at, from_menu, to_menu, trigger) VALUES (@callSid, 1, @filler, 'b', 'test')",
-                    Enumerable.Range(0, 32).Select(_ => new { callSid = $"CA{next++:D6}", filler = new string('x', 4000) }), transaction));
+            await WriteAMegabyteAsync(database);
             log.Refresh();
             largest = Math.Max(largest, log.Exists ? log.Length : 0);
             clock.Advance(TimeSpan.FromMilliseconds(100));
