@@ -88,12 +88,17 @@ public sealed class CallWebhooks(
         // other new calls became three times as frequent (docs/benchmarks.md).
         var bookingNumber = incoming ? returningCallers.BookingNumber(call) : null;
         var lookedUp = incoming && database.IsPostgres ? await LookUpBeforeStepAsync(call, bookingNumber, parties.Caller, now, ct) : null;
+        // A call the service does not know starts in the menu live when this webhook arrived. A new call's first step
+        // and its TwiML are made here, off the single writer, which stores them once it has found the call unknown,
+        // with no booking to ask about and no matter to continue.
+        var arrivedIn = menus.Current;
+        var ahead = incoming ? FirstStepAhead(call, arrivedIn, shopContext, now) : null;
         await calls.StepAsync(call.CallSid, parties, now, async (previous, connection, transaction) =>
         {
             // On PostgreSQL a step may run again (a serialization conflict): nothing of an earlier run is kept.
             (answer, joined) = (null, false);
             // An unknown CallSid on an action URL (a lost or foreign call) starts at the beginning.
-            definition = previous is null ? menus.Current : await menus.ForVersionAsync(previous.MenuVersion, ct);
+            definition = previous is null ? arrivedIn : await menus.ForVersionAsync(previous.MenuVersion, ct);
             PreviousContact? returning = null;
             if (previous is null && incoming)
             {
@@ -106,6 +111,8 @@ public sealed class CallWebhooks(
                     return null;
                 }
                 returning = offers.Returning;
+                if (returning is null && ahead is not null)
+                    return ahead.Stepped;
             }
             else if (incoming || previous?.Menu == FlowEngine.ReturningMenu)
             {
@@ -115,6 +122,12 @@ public sealed class CallWebhooks(
             return FlowEngine.Step(definition, previous ?? CallState.Begin(definition), input, now, shopContext with { Returning = returning });
         }, ct, alsoStore: async (connection, transaction, stepped) =>
         {
+            if (ahead is not null && ReferenceEquals(stepped, ahead.Stepped))
+            {
+                answer = ahead.Response;
+                await KeepAsync(delivery, connection, transaction, ahead.Answer);
+                return;
+            }
             // The forecast is made as the caller joins, before the distributor may hand them to an agent, and stored
             // with the step: a caller is never told a wait the service has no record of, nor left in line unannounced.
             WaitAnnouncement? announcement = null;
@@ -144,10 +157,24 @@ public sealed class CallWebhooks(
     }
 
     // Twilio's token is kept with the webhook's write and its answer: a repeat of this webhook changes nothing.
-    private static async Task KeepAsync(WebhookDelivery? delivery, DbConnection connection, DbTransaction transaction, VoiceResponse answer)
+    private static Task KeepAsync(WebhookDelivery? delivery, DbConnection connection, DbTransaction transaction, VoiceResponse answer) =>
+        delivery is null ? Task.CompletedTask : delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
+
+    private static Task KeepAsync(WebhookDelivery? delivery, DbConnection connection, DbTransaction transaction, TwimlResult answer) =>
+        delivery is null ? Task.CompletedTask : delivery.KeepAsync(connection, transaction, answer);
+
+    /// <summary>A new call's first step, made before its write, with its answer rendered.</summary>
+    private sealed record StepAhead(StepResult Stepped, VoiceResponse Response, TwimlResult Answer);
+
+    // The usual new call: the start menu, no booking, no matter to continue. A step that joins a line is made in the
+    // write, where the wait it announces is read.
+    private static StepAhead? FirstStepAhead(VoiceRequest call, MenuDefinition definition, CallContext context, DateTimeOffset now)
     {
-        if (delivery is not null)
-            await delivery.KeepAsync(connection, transaction, new TwimlResult(answer));
+        var stepped = FlowEngine.Step(definition, CallState.Begin(definition), new CallInput.Start(), now, context);
+        if (stepped.Instructions.Any(instruction => instruction is Instruction.Enqueue))
+            return null;
+        var response = StepTwiml.Render(call, stepped, definition, announcement: null);
+        return new StepAhead(stepped, response, new TwimlResult(response));
     }
 
     /// <summary>What a new call is offered before the start menu: its booking to ask about, or else the matter to continue.</summary>

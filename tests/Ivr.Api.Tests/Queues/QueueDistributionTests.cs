@@ -291,6 +291,30 @@ public sealed class ClosedApiTests
     }
 }
 
+public sealed class StraightIntoALineTests
+{
+    [Fact]
+    public async Task AStartMenuThatRoutes_TellsANewCallerTheWait_StoresIt_AndOffersThemToAnAgent()
+    {
+        // The greeting goes straight into the orders line (the main menu is left unreached, a warning only).
+        using var folder = new MenuFolder(MenuFolder.Sample.Replace(
+            "to improve our service.\"\n    next: main", "to improve our service.\"\n    route: orders"));
+        var rest = new RecordingTwilioCalls();
+        await using var factory = new HotlineFactory(settings: new() { ["Ivr:MenuFile"] = folder.FilePath, ["Admin:ApiKey"] = MenuFolder.ApiKey },
+            services: s => s.AddSingleton<ITwilioCalls>(rest));
+        var twilio = new TwilioRequests(factory.CreateClient());
+        var callSid = TwilioRequests.NewCallSid();
+
+        var twiml = await twilio.TwimlAsync("/voice/incoming", TwilioRequests.IncomingCall(callSid));
+
+        Assert.Equal("orders", twiml.Descendants("Enqueue").Single().Value);
+        Assert.Equal("Konsultant odbierze za chwilę.", twiml.Root!.Element("Enqueue")!.ElementsBeforeSelf("Say").Last().Value);
+        using var db = factory.OpenDatabase();
+        Assert.Equal(1L, db.ExecuteScalar<long>("SELECT COUNT(*) FROM announcements WHERE call_sid = @callSid", new { callSid }));
+        Assert.StartsWith($"{HotlineFactory.PublicBaseUrl}/voice/queue/orders/connect?entry=", (await rest.RedirectOfAsync(callSid)).ToString());
+    }
+}
+
 public sealed class QueueRestartTests
 {
     [Fact]
