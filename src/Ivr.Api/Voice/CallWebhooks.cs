@@ -90,9 +90,12 @@ public sealed class CallWebhooks(
         var lookedUp = incoming && database.IsPostgres ? await LookUpBeforeStepAsync(call, bookingNumber, parties.Caller, now, ct) : null;
         // A call the service does not know starts in the menu live when this webhook arrived. A new call's first step
         // and its TwiML are made here, off the single writer, which stores them once it has found the call unknown,
-        // with no booking to ask about and no matter to continue.
+        // with no booking to ask about and no matter to continue (on PostgreSQL, looked up already: not for a caller
+        // who has either).
         var arrivedIn = menus.Current;
-        var ahead = incoming ? FirstStepAhead(call, arrivedIn, shopContext, now) : null;
+        var ahead = incoming && lookedUp is null or { Booking: null, Returning: null }
+            ? FirstStepAhead(call, arrivedIn, shopContext, now)
+            : null;
         await calls.StepAsync(call.CallSid, parties, now, async (previous, connection, transaction) =>
         {
             // On PostgreSQL a step may run again (a serialization conflict): nothing of an earlier run is kept.
